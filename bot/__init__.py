@@ -1,0 +1,1 @@
+"""Learnbot: pull learning in Slack. The core use cases and the composition root."""

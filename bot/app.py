@@ -1,0 +1,44 @@
+"""The composition root: `build_app` wires settings, store, index, outbox and listeners into Bolt."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.outbox import Outbox
+from bot.runtime import Runtime, web_client
+from handlers import register_all
+from handlers.errors import SORRY
+from handlers.messages import ON_SENT, RENDERERS
+
+log = logging.getLogger(__name__)
+
+
+def build_outbox(runtime: Runtime, client: WebClient) -> Outbox:
+    return Outbox(runtime.sessions, client, runtime.clock, RENDERERS, ON_SENT)
+
+
+def build_app(runtime: Runtime, *, client: WebClient | None = None, signing_secret: str | None = None,
+              listener_executor: Executor | None = None) -> App:
+    """The Bolt app with every listener registered; requests must be signed with the signing secret."""
+    settings = runtime.settings
+    client = client or web_client(settings)
+    secret = signing_secret or settings.slack_signing_secret
+    if not secret:
+        raise ValueError("SLACK_SIGNING_SECRET is required to verify requests from Slack")
+    app = App(client=client, signing_secret=secret, process_before_response=False,
+              listener_executor=listener_executor, logger=logging.getLogger("learnbot.bolt"))
+    register_all(app, runtime, build_outbox(runtime, client))
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:
+        log.exception("listener failed: %s", error, exc_info=error)
+        if body.get("response_url"):
+            respond(response_type="ephemeral", replace_original=False, text=SORRY)
+        return None
+
+    return app

@@ -1,0 +1,167 @@
+"""Asking: store a `/learn` question, answer it from the library or route it to colleagues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.index import LiveIndex
+from bot.library import record_feedback
+from bot.matching import MatchResult
+from bot.outbox import enqueue
+from bot.people import ensure_person
+from store.models import ExpertPing, LibraryItem, Question
+
+MAX_QUESTION_CHARS = 4000
+QUESTION_POST = "question_post"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A library item shown to the asker."""
+
+    item_id: int
+    title: str
+    url: str | None
+    body: str
+    score: float
+
+
+@dataclass(frozen=True)
+class AskOutcome:
+    """What became of a question: offered content (confident) or routed to a channel and experts."""
+
+    question_id: int
+    text: str
+    confident: bool
+    offers: list[Offer] = field(default_factory=list)
+    routed_to: str | None = None
+    experts: list[str] = field(default_factory=list)
+
+
+class QuestionError(Exception):
+    """A click or request about a question that cannot be honoured; the message is for the user."""
+
+
+def ask(session: Session, index: LiveIndex, settings: Settings, now: datetime, *, asker_id: str, text: str,
+        asked_in: str | None, anonymous: bool = False) -> AskOutcome:
+    """Record the question; offer confident library matches, otherwise route it to colleagues."""
+    ensure_person(session, asker_id, now)
+    question = Question(asker_id=asker_id, text=text, anonymous=anonymous, asked_in=asked_in,
+                        status="asked", asked_at=now)
+    session.add(question)
+    session.flush()
+    result = index.search(text, limit=3, exclude_experts=(asker_id,))
+    offers = _offers(session, result)
+    if result.confident and offers:
+        session.commit()
+        return AskOutcome(question.id, text, True, offers)
+    channel, experts = _route(session, settings, question, result, now)
+    session.commit()
+    return AskOutcome(question.id, text, False, offers, channel, experts)
+
+
+def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: datetime, *, question_id: int,
+                  user_id: str, rejected_item: int | None) -> AskOutcome:
+    """The asker saw the offered items and wants a person: route (once) and learn the miss."""
+    question = _own_question(session, question_id, user_id)
+    if question.routed_at is not None:  # a double click, or a second look: routed once only
+        return _already_routed(question)
+    if rejected_item is not None:
+        record_feedback(session, question, rejected_item, helpful=False, now=now)
+    result = index.search(question.text, limit=3, exclude_experts=(question.asker_id,))
+    channel, experts = _route(session, settings, question, result, now)
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent click routed it first
+        session.rollback()
+        return _already_routed(session.get_one(Question, question_id))
+    return AskOutcome(question.id, question.text, False, [], channel, experts)
+
+
+def _already_routed(question: Question) -> AskOutcome:
+    return AskOutcome(question.id, question.text, False, [], question.help_channel, [])
+
+
+def accept_item(session: Session, now: datetime, *, question_id: int, user_id: str, item_id: int) -> str:
+    """"This answered it": the question is self-served and becomes an alias of the item. Returns its title."""
+    question = _own_question(session, question_id, user_id)
+    item = session.get(LibraryItem, item_id)
+    if item is None:
+        raise QuestionError("That item is no longer in the library.")
+    if question.status in ("asked", "routed"):
+        question.status, question.self_served_at, question.resolved_at = "self_served", now, now
+    record_feedback(session, question, item_id, helpful=True, now=now)
+    session.commit()
+    return item.title
+
+
+def _own_question(session: Session, question_id: int, user_id: str) -> Question:
+    question = session.get(Question, question_id)
+    if question is None:
+        raise QuestionError("I can't find that question any more.")
+    if question.asker_id != user_id:
+        raise QuestionError("Only the person who asked can do that.")
+    return question
+
+
+def _offers(session: Session, result: MatchResult) -> list[Offer]:
+    offers = []
+    for hit in result.content:
+        item = session.get(LibraryItem, int(hit.id))
+        if item is not None:
+            offers.append(Offer(item.id, item.title, item.url, item.body, hit.score))
+    return offers
+
+
+def _help_channel(settings: Settings, question: Question) -> str | None:
+    return settings.help_channel or question.asked_in
+
+
+def _route(session: Session, settings: Settings, question: Question, result: MatchResult,
+           now: datetime) -> tuple[str | None, list[str]]:
+    """Mark the question routed, record the experts pinged and queue the help-channel post."""
+    channel = _help_channel(settings, question)
+    experts = [str(h.id) for h in result.experts if h.id != question.asker_id][: settings.max_experts_pinged]
+    scores = {str(h.id): h.score for h in result.experts}
+    question.status, question.routed_at, question.help_channel = "routed", now, channel
+    for user_id in experts:
+        ensure_person(session, user_id, now)
+        session.add(ExpertPing(question_id=question.id, user_id=user_id, score=scores[user_id], pinged_at=now))
+    if channel:
+        enqueue(session, QUESTION_POST, question.id, now)
+    return channel, experts
+
+
+def record_post(session: Session, question_id: int, sent: dict[str, Any]) -> None:
+    """Outbox hook: remember where the question's post landed, so thread replies find it."""
+    question = session.get(Question, question_id)
+    if question is not None:
+        question.help_channel, question.thread_ts = sent.get("channel"), sent.get("ts")
+
+
+@dataclass(frozen=True)
+class PostView:
+    """What the help-channel post shows; `asker` is None for anonymous questions."""
+
+    question_id: int
+    text: str
+    asker: str | None
+    channel: str | None
+    experts: list[str]
+
+
+def post_view(session: Session, question_id: int) -> PostView | None:
+    question = session.get(Question, question_id)
+    if question is None:
+        return None
+    experts = list(session.scalars(select(ExpertPing.user_id).where(ExpertPing.question_id == question_id)
+                                   .order_by(ExpertPing.score.desc(), ExpertPing.id)))
+    return PostView(question.id, question.text, None if question.anonymous else question.asker_id,
+                    question.help_channel, experts)

@@ -1,0 +1,267 @@
+"""The `learnbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence, TextIO
+
+from sqlalchemy import select
+
+from bot import experts, library
+from bot.config import ConfigError, Settings, load_settings
+from bot.importing import Parsed, parse_content, parse_experts, read_text
+from bot.matching import Hit, MatchResult, parse_synonyms
+from bot.runtime import Runtime, open_runtime
+from store.db import make_engine, upgrade
+from store.models import LibraryItem, Question
+
+BATCH = 1000
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse arguments, load settings, run the subcommand; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.command == "run" else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"learnbot: {exc}", file=sys.stderr)
+        return 2
+    result: int = args.handler(settings, args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="learnbot", description="Pull learning in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    run.add_argument("--host", default="0.0.0.0")
+    run.add_argument("--port", type=int, default=3000)
+    run.set_defaults(handler=_run)
+
+    console = sub.add_parser("console", help="a local shell that talks to the bot without Slack")
+    console.add_argument("--demo", action="store_true", help="load a small sample library and experts")
+    console.set_defaults(handler=_console)
+
+    sub.add_parser("config", help="print the effective settings, secrets masked").set_defaults(handler=_config)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+
+    imp = sub.add_parser("import", help="import content, experts or synonyms from a file")
+    imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
+    for what, helptext, handler in (
+        ("content", "library items from CSV or JSON Lines (title, url, body, tags)", _import_content),
+        ("experts", "expert topics from CSV (user_id, topics)", _import_experts),
+        ("synonyms", "synonym groups, one comma-separated group per line", _import_synonyms),
+    ):
+        p = imp_sub.add_parser(what, help=helptext)
+        p.add_argument("file", type=Path)
+        p.set_defaults(handler=handler)
+
+    ask = sub.add_parser("ask", help="route questions as /learn would (from stdin without QUESTION)")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--limit", type=int, default=5, help="results per list (default 5)")
+    ask.add_argument("--explain", action="store_true", help="show matched terms, synonyms and score parts")
+    ask.set_defaults(handler=_ask)
+    return parser
+
+
+# -- run / console / config / db ----------------------------------------------------------------
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.slack_bot_token:
+        print("learnbot: SLACK_BOT_TOKEN is not set, so there is no Slack to talk to. "
+              "To try the bot locally without Slack, run `learnbot console --demo`.", file=sys.stderr)
+        return 2
+    from bot.serve import serve_slack
+
+    return serve_slack(settings, args.host, args.port)
+
+
+def _console(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    return run_console(settings, demo=args.demo, stdin=sys.stdin, stdout=sys.stdout)
+
+
+def _config(settings: Settings, _args: argparse.Namespace) -> int:
+    described = settings.describe()
+    width = max(map(len, described))
+    for name, value in described.items():
+        print(f"{name.ljust(width)}  {value}")
+    return 0
+
+
+def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    upgrade(make_engine(settings.database_url))
+    print(f"database is up to date: {_redacted(settings.database_url)}")
+    return 0
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# -- imports ------------------------------------------------------------------------------------
+
+def _report_errors(parsed: Parsed, path: Path) -> None:
+    for line, message in parsed.errors:
+        print(f"{path}:{line}: {message}", file=sys.stderr)
+
+
+def _progress(total: int, stream: TextIO = sys.stderr) -> Callable[[int], None]:
+    """A progress bar on a terminal for imports of more than one batch; silent otherwise."""
+    if not stream.isatty() or total <= BATCH:
+        return lambda done: None
+
+    def show(done: int) -> None:
+        filled = int(30 * done / total)
+        stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def _batches(rows: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(rows), BATCH):
+        yield rows[start:start + BATCH]
+
+
+def _checked(path: Path, parse: Callable[[Path], Parsed]) -> Parsed | None:
+    try:
+        return parse(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"learnbot: cannot read {path}: {exc}", file=sys.stderr)
+        return None
+
+
+def _import_content(settings: Settings, args: argparse.Namespace) -> int:
+    parsed = _checked(args.file, parse_content)
+    if parsed is None:
+        return 2
+    _report_errors(parsed, args.file)
+    runtime = open_runtime(settings, load_index=False)
+    totals = library.ImportCounts()
+    show = _progress(len(parsed.rows))
+    done = 0
+    for batch in _batches(parsed.rows):
+        with runtime.sessions() as session:
+            counts = library.import_items(session, batch, runtime.clock.now())
+            session.commit()
+        for name in ("added", "updated", "unchanged"):
+            setattr(totals, name, getattr(totals, name) + getattr(counts, name))
+        done += len(batch)
+        show(done)
+    print(f"content: {totals.added} added, {totals.updated} updated, {totals.unchanged} unchanged, "
+          f"{len(parsed.errors)} bad line(s) skipped")
+    return 1 if parsed.errors and not parsed.rows else 0
+
+
+def _import_experts(settings: Settings, args: argparse.Namespace) -> int:
+    parsed = _checked(args.file, parse_experts)
+    if parsed is None:
+        return 2
+    _report_errors(parsed, args.file)
+    runtime = open_runtime(settings, load_index=False)
+    added = 0
+    with runtime.sessions() as session:
+        for row in parsed.rows:
+            added += len(experts.add_topics(session, row.user_id, row.topics, runtime.clock.now(), "imported"))
+        session.commit()
+    people = len({row.user_id for row in parsed.rows})
+    print(f"experts: {added} topic(s) added for {people} people, {len(parsed.errors)} bad line(s) skipped")
+    return 1 if parsed.errors and not parsed.rows else 0
+
+
+def _import_synonyms(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        groups, errors = parse_synonyms(read_text(args.file).splitlines())
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"learnbot: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    for line, message in errors:
+        print(f"{args.file}:{line}: {message}", file=sys.stderr)
+    runtime = open_runtime(settings, load_index=False)
+    with runtime.sessions() as session:
+        added = library.add_synonyms(session, groups, runtime.clock.now())
+        session.commit()
+    print(f"synonyms: {added} group(s) added, {len(groups) - added} already known, "
+          f"{len(errors)} bad line(s) skipped")
+    return 1 if errors and not groups else 0
+
+
+# -- ask ----------------------------------------------------------------------------------------
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        print("learnbot: --limit must be at least 1", file=sys.stderr)
+        return 2
+    runtime = open_runtime(settings)
+    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        result = runtime.index.search(question, limit=args.limit, explain=args.explain)
+        described = describe(runtime, result)
+        if args.json:
+            print(json.dumps(described, ensure_ascii=False), flush=True)
+        else:
+            print(_as_text(described, result, args.explain), flush=True)
+    return 0
+
+
+def describe(runtime: Runtime, result: MatchResult) -> dict[str, Any]:
+    """A routing result as plain JSON-able data with titles and texts looked up."""
+    with runtime.sessions() as session:
+        item_ids = [int(h.id) for h in result.content]
+        items = {i.id: i for i in session.scalars(select(LibraryItem).where(LibraryItem.id.in_(item_ids)))}
+        question_ids = [int(h.id) for h in result.similar_questions]
+        texts = {qid: text for qid, text in
+                 session.execute(select(Question.id, Question.text).where(Question.id.in_(question_ids)))}
+    return {
+        "question": result.query,
+        "confident": result.confident,
+        "content": [{"id": int(h.id), "title": items[int(h.id)].title, "url": items[int(h.id)].url,
+                     "score": round(h.score, 1)} for h in result.content if int(h.id) in items],
+        "experts": [{"user_id": str(h.id), "score": round(h.score, 1)} for h in result.experts],
+        "similar_questions": [{"id": int(h.id), "text": texts.get(int(h.id), ""), "score": round(h.score, 1)}
+                              for h in result.similar_questions],
+    }
+
+
+def _explained(hit: Hit) -> str:
+    e = hit.explanation
+    if e is None:
+        return ""
+    parts = ", ".join(f"{k}={v:.1f}" for k, v in e.parts.items())
+    synonyms = ", ".join(f"{a}→{b}" for a, b in e.synonyms_used) or "none"
+    return f"\n      terms: {', '.join(e.matched_terms) or 'none'}; synonyms: {synonyms}; {parts}"
+
+
+def _as_text(described: dict[str, Any], result: MatchResult, explain: bool) -> str:
+    verdict = "answer from the library" if described["confident"] else "ask a colleague"
+    lines = [f"Q: {described['question']}", f"   → {verdict}"]
+    sections = (("content", result.content, lambda d: f"#{d['id']} {d['title']}" + (f" <{d['url']}>" if d['url'] else "")),
+                ("similar_questions", result.similar_questions, lambda d: f"#{d['id']} {d['text']}"),
+                ("experts", result.experts, lambda d: d["user_id"]))
+    for key, hits, label in sections:
+        if described[key]:
+            lines.append(f"   {key.replace('_', ' ')}:")
+        for d, hit in zip(described[key], hits):
+            lines.append(f"    {d['score']:5.1f}  {label(d)}" + (_explained(hit) if explain else ""))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

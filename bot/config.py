@@ -1,0 +1,181 @@
+"""Settings, read once from the environment (and `.env`); a bad value fails at start, naming it."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message names the variable."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `90s`, `30m`, `4h`, `2d` or `1w` into a timedelta."""
+    m = _DURATION.match(text)
+    if not m or int(m.group(1)) == 0:
+        raise ValueError(f"a positive duration such as 90s, 30m, 4h or 2d, got {text!r}")
+    return timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)])
+
+
+def format_duration(delta: timedelta) -> str:
+    """The inverse of parse_duration, choosing the largest exact unit."""
+    seconds = int(delta.total_seconds())
+    for unit in ("w", "d", "h", "m"):
+        if seconds % _UNIT_SECONDS[unit] == 0:
+            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+def _user_ids(text: str) -> tuple[str, ...]:
+    ids = tuple(part.strip() for part in text.split(",") if part.strip())
+    bad = [i for i in ids if not _USER_ID.match(i)]
+    if bad:
+        raise ValueError(f"comma-separated Slack user IDs such as U012ABCDEF, got {bad[0]!r}")
+    return ids
+
+
+def _channel(text: str) -> str:
+    text = text.strip()
+    if not re.match(r"^[CGD][A-Z0-9]{2,}$", text):
+        raise ValueError(f"a Slack channel ID such as C012ABCDEF, got {text!r}")
+    return text
+
+
+def _timezone(text: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"an IANA time zone name such as Europe/Paris, got {text!r}") from None
+
+
+def _url(text: str) -> str:
+    text = text.strip()
+    if not re.match(r"^https?://[^\s/]+", text):
+        raise ValueError(f"an http(s) URL, got {text!r}")
+    return text if text.endswith("/") else text + "/"
+
+
+def _database_url(text: str) -> str:
+    text = text.strip()
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", text):
+        raise ValueError(f"a sqlite:/// or postgresql+psycopg:// URL, got {text!r}")
+    return text
+
+
+def _score(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 100:
+        raise ValueError(f"a number from 0 to 100, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"a whole number of at least 1, got {text!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment. Secrets are masked by `describe()`."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = SLACK_API_DEFAULT
+    database_url: str = "sqlite:///learnbot.db"
+    help_channel: str | None = None
+    andon_channel: str | None = None
+    digest_channel: str | None = None
+    managers: tuple[str, ...] = ()
+    answer_sla: timedelta = timedelta(hours=4)
+    timezone: ZoneInfo = ZoneInfo("UTC")
+    match_threshold: float | None = None
+    max_experts_pinged: int = 3
+
+    def describe(self) -> dict[str, str]:
+        """The effective settings as environment names and printable values, secrets masked."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            env, _, _ = _SPEC[f.name]
+            value = getattr(self, f.name)
+            if f.name in _SECRETS:
+                shown = _mask(value)
+            elif isinstance(value, timedelta):
+                shown = format_duration(value)
+            elif isinstance(value, tuple):
+                shown = ",".join(value) or "(none)"
+            elif value is None:
+                shown = "(not set)"
+            else:
+                shown = str(value)
+            out[env] = shown
+        return out
+
+
+def _mask(secret: str | None) -> str:
+    if not secret:
+        return "(not set)"
+    return secret[:5] + "…" + "*" * 4 if len(secret) > 12 else "****"
+
+
+_SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token"}
+
+# field name -> (environment variable, parser, what is expected)
+_SPEC: dict[str, tuple[str, Callable[[str], object], str]] = {
+    "slack_bot_token": ("SLACK_BOT_TOKEN", str.strip, "a bot token starting xoxb-"),
+    "slack_signing_secret": ("SLACK_SIGNING_SECRET", str.strip, "the app's signing secret"),
+    "slack_app_token": ("SLACK_APP_TOKEN", str.strip, "an app-level token starting xapp-"),
+    "slack_api_url": ("SLACK_API_URL", _url, "an http(s) URL"),
+    "database_url": ("DATABASE_URL", _database_url, "a database URL"),
+    "help_channel": ("LEARNBOT_HELP_CHANNEL", _channel, "a channel ID"),
+    "andon_channel": ("LEARNBOT_ANDON_CHANNEL", _channel, "a channel ID"),
+    "digest_channel": ("LEARNBOT_DIGEST_CHANNEL", _channel, "a channel ID"),
+    "managers": ("LEARNBOT_MANAGERS", _user_ids, "comma-separated user IDs"),
+    "answer_sla": ("LEARNBOT_ANSWER_SLA", parse_duration, "a duration"),
+    "timezone": ("LEARNBOT_TIMEZONE", _timezone, "an IANA time zone"),
+    "match_threshold": ("LEARNBOT_MATCH_THRESHOLD", _score, "a number from 0 to 100"),
+    "max_experts_pinged": ("LEARNBOT_MAX_EXPERTS", _positive_int, "a whole number of at least 1"),
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    """Read settings from `environ` (default: os.environ) over a `.env` file if one exists.
+
+    Raises ConfigError with one line naming the variable and what is expected.
+    """
+    values: dict[str, str | None] = {}
+    if dotenv is not None and dotenv.is_file():
+        values.update(dotenv_values(dotenv))
+    values.update(os.environ if environ is None else environ)
+    kwargs: dict[str, object] = {}
+    for name, (env, parse, expected) in _SPEC.items():
+        raw = values.get(env)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            kwargs[name] = parse(raw)
+        except ValueError as exc:
+            detail = str(exc) if "got" in str(exc) else f"{expected}, got {raw!r}"
+            raise ConfigError(f"{env}: expected {detail}") from None
+    token = kwargs.get("slack_bot_token")
+    if token and not str(token).startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN: expected a bot token starting xoxb-")
+    app_token = kwargs.get("slack_app_token")
+    if app_token and not str(app_token).startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN: expected an app-level token starting xapp-")
+    return Settings(**kwargs)  # type: ignore[arg-type]

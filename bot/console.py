@@ -1,0 +1,301 @@
+"""`learnbot console`: the same Bolt app, driven from a terminal instead of Slack.
+
+The console is a transport, not a second bot: what you type becomes signed Slack requests that go
+through `App.dispatch`, and the bot's Web API calls reach a local Slack on loopback whose messages
+are printed as readable text, with numbered messages (m1, m2 ...) and buttons ([1], [2] ...).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot import experts, library
+from bot.app import build_app, build_outbox
+from bot.clock import ManualClock, SystemClock
+from bot.config import Settings, parse_duration
+from bot.importing import parse_content, parse_experts
+from bot.local_slack import BOT_USER_ID, Call, LocalSlack
+from bot.outbox import Outbox
+from bot.payloads import block_action, event_callback, signed_headers, slash_command
+from bot.runtime import Runtime, open_runtime, web_client
+
+SECRET = "console-signing-secret"
+USERS = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL", "dave": "U0DAVE", "erin": "U0ERIN"}
+CHANNELS = {"C0GENERAL": "general", "C0HELP": "help"}
+DEMO = Path(__file__).with_name("demo")
+
+HELP = """Commands:
+  /learn <text>           run the slash command as the current user (in #general)
+  as <name>               become another user: alice, bob, carol, dave, erin
+  reply <m#> <text>       reply in the thread of message m#
+  press <n>               press button [n]
+  clock +<duration>       move time forward (e.g. clock +2h) and run what became due
+  help                    this text
+  quit                    leave (end of input works too)"""
+
+
+class ImmediateExecutor(Executor):
+    """Runs listeners inline, so the console prints replies in order."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the future, as a pool would
+            future.set_exception(exc)
+        return future
+
+
+@dataclass
+class Shown:
+    """A message printed in the console, addressable as m<number>."""
+
+    number: int
+    channel: str
+    ts: str | None
+    response_url: str | None = None
+
+
+@dataclass
+class Button:
+    number: int
+    action_id: str
+    value: str
+    message: Shown
+
+
+class Console:
+    """Reads commands, dispatches them into the app, prints what Slack would show."""
+
+    def __init__(self, app: App, slack: LocalSlack, clock: ManualClock, outbox: Outbox, out: TextIO) -> None:
+        self.app, self.slack, self.clock, self.outbox, self.out = app, slack, clock, outbox, out
+        self.user = "alice"
+        self.messages: list[Shown] = []
+        self.buttons: list[Button] = []
+        self._responses = 0
+        self._replaces: dict[str, Shown] = {}  # response_url -> the message it would replace
+
+    # -- input --------------------------------------------------------------------------------
+    def execute(self, line: str) -> bool:
+        """Run one command line; False when the console should stop."""
+        line = line.strip()
+        if not line:
+            return True
+        word, _, rest = line.partition(" ")
+        if word in ("quit", "exit"):
+            return False
+        commands: dict[str, Callable[[str], None]] = {
+            "/learn": self.learn, "as": self.switch, "reply": self.reply, "press": self.press,
+            "clock": self.advance, "help": lambda _: self.say(HELP),
+        }
+        command = commands.get(word)
+        if command is None:
+            self.say(f"Unknown command {word!r}. Type `help` for the list.")
+        else:
+            command(rest.strip())
+        return True
+
+    def learn(self, text: str) -> None:
+        response_url = self._response_url(None)
+        body = slash_command(USERS[self.user], text, channel_id="C0GENERAL", response_url=response_url)
+        self._dispatch(body, response_url)
+
+    def switch(self, name: str) -> None:
+        if name.lower() not in USERS:
+            self.say(f"No user {name!r}. Try one of: {', '.join(USERS)}.")
+            return
+        self.user = name.lower()
+        self.say(f"You are now {self.user} ({USERS[self.user]}).")
+
+    def reply(self, rest: str) -> None:
+        target, _, text = rest.partition(" ")
+        shown = self._message(target)
+        if shown is None or shown.ts is None or not text.strip():
+            self.say("Usage: reply m<number> <text>, for a message posted in a channel.")
+            return
+        ts = self.slack.next_ts()
+        self.say(f"{self.user} (in thread of m{shown.number}): {text}")
+        event = {"type": "message", "channel": shown.channel, "user": USERS[self.user], "text": text,
+                 "ts": ts, "thread_ts": shown.ts, "channel_type": "channel"}
+        self._dispatch(event_callback(event))
+
+    def press(self, rest: str) -> None:
+        number = rest.lstrip("[").rstrip("]")
+        button = next((b for b in self.buttons if str(b.number) == number), None)
+        if button is None:
+            self.say(f"No button [{number}] on screen.")
+            return
+        response_url = self._response_url(button.message)
+        shown = button.message
+        body = block_action(USERS[self.user], button.action_id, button.value, channel_id=shown.channel,
+                            message_ts=shown.ts, response_url=response_url, ephemeral=shown.ts is None)
+        self._dispatch(body, response_url)
+
+    def advance(self, rest: str) -> None:
+        try:
+            delta = parse_duration(rest.lstrip("+"))
+        except ValueError as exc:
+            self.say(f"Usage: clock +2h ({exc})")
+            return
+        now = self.clock.advance(delta)
+        self.say(f"The time is now {now:%Y-%m-%d %H:%M} UTC.")
+        self.outbox.deliver_due()
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _response_url(self, replaces: Shown | None) -> str:
+        self._responses += 1
+        url = self.slack.response_url(f"c{self._responses}")
+        if replaces is not None:
+            self._replaces[url] = replaces
+        return url
+
+    def _dispatch(self, body: str, response_url: str | None = None) -> None:
+        request = BoltRequest(body=body, headers=signed_headers(body, SECRET))
+        response: BoltResponse = self.app.dispatch(request)
+        if response.status != 200:
+            self.say(f"(the bot answered HTTP {response.status})")
+        elif response.body and response.body.startswith("{"):
+            self.show(json.loads(response.body), channel="C0GENERAL", ts=None, response_url=response_url,
+                      ephemeral=True)
+
+    def _message(self, ref: str) -> Shown | None:
+        match = re.fullmatch(r"m?(\d+)", ref)
+        return next((m for m in self.messages if match and m.number == int(match.group(1))), None)
+
+    # -- output -------------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def on_call(self, call: Call, answer: dict[str, Any]) -> None:
+        """LocalSlack hook: print what the bot made visible."""
+        p = call.params
+        if call.method == "chat.postMessage":
+            thread = p.get("thread_ts")
+            self.show(p, channel=p["channel"], ts=answer.get("ts"), thread=thread)
+        elif call.method == "chat.update":
+            self.show(p, channel=p["channel"], ts=p.get("ts"), note="(updated)")
+        elif call.method == "chat.postEphemeral":
+            self.show(p, channel=p["channel"], ts=None, ephemeral=True)
+        elif call.method == "response_url" and not p.get("delete_original"):
+            url = self.slack.base_url + call.path
+            replaced = self._replaces.get(url) if p.get("replace_original") else None
+            self.show(p, channel=replaced.channel if replaced else "C0GENERAL", ts=None,
+                      response_url=url, ephemeral=True,
+                      note=f"(replaces m{replaced.number})" if replaced else "")
+
+    def show(self, payload: dict[str, Any], *, channel: str, ts: str | None, thread: str | None = None,
+             response_url: str | None = None, ephemeral: bool = False, note: str = "") -> None:
+        shown = Shown(len(self.messages) + 1, channel, ts if not ephemeral else None, response_url)
+        self.messages.append(shown)
+        where = f"#{CHANNELS.get(channel, channel)}"
+        if thread:
+            where += " (thread)"
+        visibility = f" · only visible to {self.user}" if ephemeral else ""
+        self.say(f"\n─ m{shown.number} · learnbot in {where}{visibility} {note}".rstrip())
+        for line in render_blocks(payload, self._add_button(shown)):
+            self.say("  " + line)
+
+    def _add_button(self, shown: Shown) -> Callable[[str, str, str], str]:
+        def add(label: str, action_id: str, value: str) -> str:
+            button = Button(len(self.buttons) + 1, action_id, value, shown)
+            self.buttons.append(button)
+            return f"[{button.number}] {label}"
+
+        return add
+
+
+def readable(mrkdwn: str) -> str:
+    """mrkdwn as terminal text: links, mentions and channel links spelled out, escapes undone."""
+    text = re.sub(r"<@(\w+)>", lambda m: "@" + _user_name(m.group(1)), mrkdwn)
+    text = re.sub(r"<#(\w+)(\|[^>]*)?>", lambda m: "#" + CHANNELS.get(m.group(1), m.group(1)), text)
+    text = re.sub(r"<([^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _user_name(user_id: str) -> str:
+    if user_id == BOT_USER_ID:
+        return "learnbot"
+    return next((name for name, uid in USERS.items() if uid == user_id), user_id)
+
+
+def render_blocks(payload: dict[str, Any], add_button: Callable[[str, str, str], str]) -> list[str]:
+    """Block Kit as lines of text; buttons are numbered through `add_button`."""
+    blocks = payload.get("blocks") or []
+    if not blocks:
+        return readable(str(payload.get("text", ""))).splitlines()
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "section":
+            lines += readable(block.get("text", {}).get("text", "")).splitlines()
+            accessory = block.get("accessory")
+            if accessory and accessory.get("type") == "button":
+                lines.append("    " + add_button(accessory["text"]["text"], accessory["action_id"],
+                                                 accessory.get("value", "")))
+        elif kind == "context":
+            lines.append("· " + " ".join(readable(e.get("text", "")) for e in block.get("elements", [])))
+        elif kind == "actions":
+            lines.append("  ".join(add_button(e["text"]["text"], e["action_id"], e.get("value", ""))
+                                   for e in block.get("elements", []) if e.get("type") == "button"))
+        elif kind == "header":
+            lines.append(block["text"]["text"].upper())
+        elif kind == "divider":
+            lines.append("─" * 20)
+    return lines
+
+
+def load_demo(runtime: Runtime) -> tuple[int, int]:
+    """The sample library and experts (idempotent); returns (items, experts) loaded."""
+    now = runtime.clock.now()
+    content = parse_content(DEMO / "library.csv")
+    people = parse_experts(DEMO / "experts.csv")
+    with runtime.sessions() as session:
+        library.import_items(session, content.rows, now)
+        for row in people.rows:
+            experts.add_topics(session, row.user_id, row.topics, now, "imported")
+        session.commit()
+    runtime.index.refresh(now)
+    return len(content.rows), len(people.rows)
+
+
+def run_console(settings: Settings, *, demo: bool, stdin: TextIO, stdout: TextIO) -> int:
+    """The interactive loop (or a script, when stdin is not a terminal)."""
+    slack = LocalSlack(users={uid: name for name, uid in USERS.items()}).start()
+    settings = replace(settings, slack_bot_token="xoxb-console", slack_api_url=slack.api_url,
+                       help_channel=settings.help_channel or "C0HELP")
+    clock = ManualClock(SystemClock().now())
+    runtime = open_runtime(settings, clock)
+    client = web_client(settings)
+    app = build_app(runtime, client=client, signing_secret=SECRET, listener_executor=ImmediateExecutor())
+    console = Console(app, slack, clock, build_outbox(runtime, client), stdout)
+    slack.on_call = console.on_call
+    interactive = stdin.isatty()
+    if demo:
+        items, people = load_demo(runtime)
+        console.say(f"Loaded the demo library: {items} items, {people} experts.")
+    console.say(f"Learnbot console on {settings.database_url}. You are alice. Type `help` for commands.")
+    try:
+        while True:
+            if interactive:
+                stdout.write(f"{console.user}> ")
+                stdout.flush()
+            line = stdin.readline()
+            if not line:
+                break
+            if not interactive and line.strip():
+                console.say(f"{console.user}> {line.rstrip()}")
+            if not console.execute(line):
+                break
+    except KeyboardInterrupt:
+        console.say("")
+    finally:
+        slack.stop()
+    return 0

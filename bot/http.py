@@ -1,0 +1,59 @@
+"""Serving the Bolt app over HTTP: `POST /slack/events` for Slack, `GET /healthz` for load balancers."""
+
+from __future__ import annotations
+
+import json
+import logging
+from socketserver import ThreadingMixIn
+from typing import Any, Callable, Iterable
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine
+
+from store.db import is_reachable
+
+log = logging.getLogger(__name__)
+StartResponse = Callable[..., Any]
+
+
+def wsgi_app(app: App, engine: Engine) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """A WSGI application: Slack's endpoint plus a health check (usable under any WSGI server)."""
+    slack = SlackRequestHandler(app)
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == "/slack/events" and method == "POST":
+            return slack(environ, start_response)
+        if path == "/healthz" and method == "GET":
+            database = is_reachable(engine)
+            body = json.dumps({"status": "ok" if database else "degraded", "database": database}).encode()
+            start_response("200 OK" if database else "503 Service Unavailable",
+                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found\n"]
+
+    return application
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        log.info("%s %s", self.address_string(), format % args)
+
+
+def serve(app: App, engine: Engine, host: str, port: int, on_ready: Callable[[int], None] | None = None) -> None:
+    """Serve until interrupted; `on_ready` gets the bound port (useful with port 0)."""
+    server = make_server(host, port, wsgi_app(app, engine), server_class=_ThreadingServer,
+                         handler_class=_QuietHandler)
+    if on_ready:
+        on_ready(server.server_address[1])
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()

@@ -1,0 +1,89 @@
+"""Library use cases: add or update items, import synonyms, and learn from feedback on items."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.importing import ContentRow
+from bot.index import ITEM, SYNONYMS, note_change
+from store.models import Feedback, LibraryItem, Question, SynonymGroup
+
+
+def item_key(title: str, url: str | None) -> str:
+    """What makes two imports the same item: the url, else the title (case and spacing ignored)."""
+    if url:
+        return "url:" + url.strip()
+    return "title:" + re.sub(r"\s+", " ", title).strip().casefold()
+
+
+@dataclass
+class ImportCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def upsert_item(session: Session, row: ContentRow, now: datetime, *, source: str = "import",
+                created_by: str | None = None) -> tuple[LibraryItem, str]:
+    """Add the item or update the one with the same key; returns it and `added|updated|unchanged`."""
+    key = item_key(row.title, row.url)
+    tags = ", ".join(row.tags)
+    item = session.scalar(select(LibraryItem).where(LibraryItem.key == key))
+    if item is None:
+        item = LibraryItem(key=key, title=row.title, url=row.url, body=row.body, tags=tags, source=source,
+                           created_by=created_by, created_at=now, updated_at=now)
+        session.add(item)
+        session.flush()
+        outcome = "added"
+    elif (item.title, item.url, item.body, item.tags) == (row.title, row.url, row.body, tags):
+        return item, "unchanged"
+    else:
+        item.title, item.url, item.body, item.tags, item.updated_at = row.title, row.url, row.body, tags, now
+        outcome = "updated"
+    note_change(session, ITEM, item.id, now)
+    return item, outcome
+
+
+def import_items(session: Session, rows: Iterable[ContentRow], now: datetime) -> ImportCounts:
+    """Upsert every row (the caller commits, in batches if it likes)."""
+    counts = ImportCounts()
+    for row in rows:
+        _, outcome = upsert_item(session, row, now)
+        setattr(counts, outcome, getattr(counts, outcome) + 1)
+    return counts
+
+
+def add_synonyms(session: Session, groups: Iterable[tuple[str, ...]], now: datetime) -> int:
+    """Add synonym groups (a group already present is kept once); returns how many are new."""
+    existing = set(session.scalars(select(SynonymGroup.terms)))
+    added = 0
+    for group in groups:
+        terms = ", ".join(t.strip().lower() for t in group)
+        if terms not in existing:
+            session.add(SynonymGroup(terms=terms))
+            existing.add(terms)
+            added += 1
+    if added:
+        note_change(session, SYNONYMS, "all", now)
+    return added
+
+
+def record_feedback(session: Session, question: Question, item_id: int, helpful: bool, now: datetime) -> bool:
+    """Remember whether `item_id` answered `question`; False if the item no longer exists.
+
+    A helpful verdict makes the question an alias of the item; an unhelpful one lowers the pairing.
+    A second verdict on the same pair replaces the first.
+    """
+    if session.get(LibraryItem, item_id) is None:
+        return False
+    session.execute(delete(Feedback).where(Feedback.question_id == question.id, Feedback.item_id == item_id))
+    session.add(Feedback(question_id=question.id, item_id=item_id, user_id=question.asker_id,
+                         helpful=helpful, created_at=now))
+    note_change(session, ITEM, item_id, now)
+    return True

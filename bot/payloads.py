@@ -1,0 +1,69 @@
+"""Slack request payloads built and signed as Slack sends them: for the console and the tests."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+TEAM_ID = "T0LOCAL"
+_ids = itertools.count(1)
+
+
+def signed_headers(body: str, secret: str, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack adds to a request: timestamp and v0 signature of the raw body."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def slash_command(user_id: str, text: str, *, channel_id: str = "C0GENERAL", response_url: str = "",
+                  command: str = "/learn") -> str:
+    """The form body of a slash command invocation."""
+    return urlencode({
+        "token": "legacy", "team_id": TEAM_ID, "channel_id": channel_id, "channel_name": "general",
+        "user_id": user_id, "user_name": user_id.lower(), "command": command, "text": text,
+        "response_url": response_url, "trigger_id": f"trigger.{next(_ids)}", "api_app_id": "A0LEARN",
+    })
+
+
+def block_action(user_id: str, action_id: str, value: str, *, channel_id: str = "C0GENERAL",
+                 message_ts: str | None = None, response_url: str = "", ephemeral: bool = False,
+                 block_id: str = "b") -> str:
+    """The form body of a button press (`block_actions`)."""
+    container: dict[str, Any] = {"type": "message", "channel_id": channel_id, "is_ephemeral": ephemeral}
+    if message_ts:
+        container["message_ts"] = message_ts
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0LEARN",
+        "trigger_id": f"trigger.{next(_ids)}",
+        "container": container,
+        "channel": {"id": channel_id},
+        "response_url": response_url,
+        "actions": [{
+            "type": "button", "action_id": action_id, "block_id": block_id, "value": value,
+            "action_ts": f"{time.time():.6f}",
+        }],
+    }
+    if message_ts:
+        payload["message"] = {"ts": message_ts, "type": "message"}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> str:
+    """The JSON body of an Events API delivery."""
+    return json.dumps({
+        "token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0LEARN", "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_ids):08d}", "event_time": int(time.time()), "event": event,
+    })

@@ -1,0 +1,190 @@
+"""SQLAlchemy 2.0 typed models: the schema every feature reads and writes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Person(Base):
+    """A Slack user the bot has met: asker, expert or manager."""
+
+    __tablename__ = "people"
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    away_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    digest_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LibraryItem(Base):
+    """A piece of content the bot can answer with. `key` makes re-imports update, not duplicate."""
+
+    __tablename__ = "library_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(600), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    body: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(String(1000), default="")
+    source: Mapped[str] = mapped_column(String(20), default="import")
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Expertise(Base):
+    """A topic a person knows: declared, imported, or learned from answers (weight fades)."""
+
+    __tablename__ = "expertise"
+    __table_args__ = (UniqueConstraint("user_id", "topic", "source"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("people.user_id"), index=True)
+    topic: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(20))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Question(Base):
+    """One `/learn` question and the time of each step it went through."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_status_routed", "status", "routed_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asker_id: Mapped[str] = mapped_column(String(32), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    asked_in: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default="asked")
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    self_served_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    help_channel: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class ExpertPing(Base):
+    """A colleague mentioned on a question's help-channel post."""
+
+    __tablename__ = "expert_pings"
+    __table_args__ = (UniqueConstraint("question_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    pinged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Answer(Base):
+    """A reply in a question's thread; one row per Slack message."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("question_id", "message_ts"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    message_ts: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Feedback(Base):
+    """A person's verdict on an item offered for their question; it teaches the matcher."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("question_id", "item_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("library_items.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SynonymGroup(Base):
+    """Terms that mean the same thing to the matcher (`pto, vacation, time off`)."""
+
+    __tablename__ = "synonym_groups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terms: Mapped[str] = mapped_column(String(1000), unique=True)
+
+
+class IndexChange(Base):
+    """An append-only log of what the matching index must re-read; every process follows it."""
+
+    __tablename__ = "index_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    ref: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedEvent(Base):
+    """Slack event ids and click ids already handled: retries and double-clicks do nothing twice."""
+
+    __tablename__ = "processed_events"
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class OutboxMessage(Base):
+    """A durable message: written with the state change, rendered and delivered with retries."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    result_channel: Mapped[str | None] = mapped_column(String(32))
+    result_ts: Mapped[str | None] = mapped_column(String(32))

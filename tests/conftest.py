@@ -1,0 +1,79 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when LEARNBOT_TEST_DATABASE_URL is set),
+a settable clock, the local fake Slack, and a harness that sends signed requests into the real app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.local_slack import LocalSlack
+from bot.runtime import Runtime, open_runtime
+from tests.harness import Harness
+
+PG_URL = os.environ.get("LEARNBOT_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def reset_postgres(url: str) -> None:
+    """An empty public schema, so each test starts from the real migrations."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'learnbot.db'}"
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need LEARNBOT_TEST_DATABASE_URL (CI sets it)")
+    reset_postgres(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'learnbot.db'}"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def slack() -> Iterator[LocalSlack]:
+    server = LocalSlack(users={"U0ALICE": "alice", "U0BOB": "bob"}).start()
+    yield server
+    server.stop()
+
+
+def make_settings(database_url: str, slack: LocalSlack, **overrides: object) -> Settings:
+    values: dict[str, object] = dict(
+        slack_bot_token="xoxb-test", slack_signing_secret=Harness.SECRET, slack_api_url=slack.api_url,
+        database_url=database_url, help_channel="C0HELP", andon_channel="C0ANDON",
+        managers=("U0MANAGER",),
+    )
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def runtime(database_url: str, slack: LocalSlack, clock: ManualClock) -> Iterator[Runtime]:
+    rt = open_runtime(make_settings(database_url, slack), clock)
+    yield rt
+    rt.engine.dispose()
+
+
+@pytest.fixture
+def bot(runtime: Runtime, slack: LocalSlack) -> Harness:
+    return Harness(runtime, slack)
