@@ -35,6 +35,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'learnbot.db'}"
     if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the PostgreSQL tests: set LEARNBOT_TEST_DATABASE_URL")
         pytest.skip("PostgreSQL tests need LEARNBOT_TEST_DATABASE_URL (CI sets it)")
     reset_postgres(PG_URL)
     return PG_URL

@@ -1,0 +1,111 @@
+"""The `learnbot` command as a user runs it: imports, ask, config, console."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.helpers import learnbot
+
+CONTENT = """title,url,body,tags
+Resetting your VPN password,https://intranet.example.com/vpn,"Open the portal, choose VPN, then Reset password.",vpn; password
+,https://intranet.example.com/untitled,no title here,
+Booking time off,https://intranet.example.com/time-off,"Request holidays in the HR portal.",holiday; leave; pto
+Bad link,ftp://files.example.com/x,,
+"""
+
+
+def test_import_content_reports_bad_lines_imports_the_rest_and_updates_on_reimport(tmp_path: Path) -> None:
+    (tmp_path / "content.csv").write_text(CONTENT)
+    first = learnbot(tmp_path, "import", "content", "content.csv")
+    assert first.returncode == 0
+    assert "content.csv:3: missing title" in first.stderr
+    assert "content.csv:5: url must start with http:// or https://" in first.stderr
+    assert first.stdout.strip() == "content: 2 added, 0 updated, 0 unchanged, 2 bad line(s) skipped"
+
+    (tmp_path / "content.csv").write_text(CONTENT.replace("Request holidays", "Request time off"))
+    second = learnbot(tmp_path, "import", "content", "content.csv")
+    assert second.stdout.strip() == "content: 0 added, 1 updated, 1 unchanged, 2 bad line(s) skipped"
+
+
+def test_import_json_lines_with_a_malformed_line(tmp_path: Path) -> None:
+    (tmp_path / "items.jsonl").write_text(
+        '{"title": "Forklift pre-use check", "tags": ["forklift", "safety"]}\n{not json\n["a list"]\n')
+    result = learnbot(tmp_path, "import", "content", "items.jsonl")
+    assert "items.jsonl:2: not valid JSON" in result.stderr and "items.jsonl:3: expected a JSON object" in result.stderr
+    assert result.stdout.startswith("content: 1 added")
+
+
+def test_ask_json_routes_like_learn_one_object_per_stdin_line(tmp_path: Path) -> None:
+    (tmp_path / "content.csv").write_text(CONTENT)
+    (tmp_path / "experts.csv").write_text("user_id,topics\nU0BOB,\"forklift, warehouse\"\nnot-a-user,x\n")
+    learnbot(tmp_path, "import", "content", "content.csv")
+    experts = learnbot(tmp_path, "import", "experts", "experts.csv")
+    assert "experts.csv:3: user_id must be a Slack user ID" in experts.stderr
+    assert experts.stdout.strip() == "experts: 2 topic(s) added for 1 people, 1 bad line(s) skipped"
+
+    result = learnbot(tmp_path, "ask", "--json", "--limit", "2",
+                      stdin="how do i reset my vpn pasword\nwho trains forklift drivers?\n\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == ["how do i reset my vpn pasword", "who trains forklift drivers?", ""]
+    vpn, forklift, empty = lines
+    assert vpn["confident"] is True
+    assert vpn["content"][0]["title"] == "Resetting your VPN password"
+    assert vpn["content"][0]["url"] == "https://intranet.example.com/vpn"
+    assert 0 <= vpn["content"][0]["score"] <= 100 and len(vpn["content"]) <= 2
+    assert forklift["confident"] is False and forklift["experts"][0]["user_id"] == "U0BOB"
+    assert empty == {"question": "", "confident": False, "content": [], "experts": [], "similar_questions": []}
+    assert set(vpn) == {"question", "confident", "content", "experts", "similar_questions"}
+
+
+def test_ask_explain_shows_why(tmp_path: Path) -> None:
+    (tmp_path / "content.csv").write_text(CONTENT)
+    (tmp_path / "synonyms.txt").write_text("pto, vacation, time off\nlonely\n")
+    learnbot(tmp_path, "import", "content", "content.csv")
+    synonyms = learnbot(tmp_path, "import", "synonyms", "synonyms.txt")
+    assert "synonyms.txt:2:" in synonyms.stderr and synonyms.stdout.startswith("synonyms: 1 group(s) added")
+    result = learnbot(tmp_path, "ask", "--explain", "how do I book vacation")
+    assert "Booking time off" in result.stdout
+    assert "terms:" in result.stdout and "vacation" in result.stdout
+
+
+def test_config_masks_secrets_and_bad_values_stop_with_one_line(tmp_path: Path) -> None:
+    shown = learnbot(tmp_path, "config", SLACK_BOT_TOKEN="xoxb-1234567890-secretpart",
+                     LEARNBOT_ANSWER_SLA="30m")
+    assert shown.returncode == 0
+    assert "secretpart" not in shown.stdout and "SLACK_BOT_TOKEN" in shown.stdout
+    assert "LEARNBOT_ANSWER_SLA" in shown.stdout and "30m" in shown.stdout
+
+    bad = learnbot(tmp_path, "config", LEARNBOT_ANSWER_SLA="soon")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and "LEARNBOT_ANSWER_SLA" in bad.stderr
+
+
+def test_db_upgrade(tmp_path: Path) -> None:
+    result = learnbot(tmp_path, "db", "upgrade")
+    assert result.returncode == 0 and "database is up to date" in result.stdout
+    assert (tmp_path / "learnbot.db").exists()
+
+
+def test_console_script_asks_presses_a_button_and_routes(tmp_path: Path) -> None:
+    script = "\n".join([
+        "/learn how do i reset my vpn pasword",
+        "press 1",
+        "as bob",
+        "/learn <!channel> how often is the torque wrench calibrated?",
+        "/learn",
+        "frobnicate",
+    ]) + "\n"
+    result = learnbot(tmp_path, "console", "--demo", stdin=script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Loaded the demo library: 10 items, 3 experts." in out
+    assert "Resetting your VPN password (https://intranet.example.com/it/vpn-password)" in out
+    assert "[1] This answered it" in out and "Glad it helped!" in out and "(replaces m1)" in out
+    assert "You are now bob" in out
+    assert "learnbot in #help" in out and "@bob asked:" in out
+    assert "<!channel> how often is the torque wrench calibrated?" in out  # shown literally, unescaped for reading
+    assert "I've asked your colleagues in #help" in out
+    assert "/learn <your question>" in out
+    assert "Unknown command 'frobnicate'" in out

@@ -1,0 +1,79 @@
+"""`learnbot run` as a real process: signed HTTP requests in, the fake Slack hears the answers."""
+
+from __future__ import annotations
+
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.local_slack import LocalSlack
+from bot.payloads import signed_headers, slash_command
+from tests.e2e.helpers import LEARNBOT, env_for, free_port, learnbot, wait_healthy
+
+SECRET = "e2e-signing-secret"
+LIBRARY = """title,url,body,tags
+Resetting your VPN password,https://intranet.example.com/vpn,"Open the self-service portal, choose VPN, then Reset password.",vpn; password
+Booking time off,https://intranet.example.com/time-off,"Request holidays in the HR portal under Absence.",holiday; leave
+"""
+
+
+@pytest.fixture
+def running(tmp_path: Path, slack: LocalSlack) -> Iterator[int]:
+    """A `learnbot run` process on a free port, with a library imported; yields the port."""
+    (tmp_path / "library.csv").write_text(LIBRARY)
+    assert learnbot(tmp_path, "import", "content", "library.csv").returncode == 0
+    port = free_port()
+    env = env_for(tmp_path, SLACK_BOT_TOKEN="xoxb-e2e", SLACK_SIGNING_SECRET=SECRET,
+                  SLACK_API_URL=slack.api_url, LEARNBOT_HELP_CHANNEL="C0HELP")
+    process = subprocess.Popen([*LEARNBOT, "run", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp_path,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_healthy(port, process) == {"status": "ok", "database": True}
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def post(port: int, body: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_signed_slash_command_is_answered_with_the_matching_item(running: int, slack: LocalSlack) -> None:
+    body = slash_command("U0ALICE", "how do I reset my vpn password", response_url=slack.response_url("e2e"))
+
+    assert post(running, body, signed_headers(body, SECRET)) == 200
+
+    [reply] = slack.wait_for("response_url")
+    assert reply.params["response_type"] == "ephemeral"
+    assert "<https://intranet.example.com/vpn|Resetting your VPN password>" in reply.blocks[1]["text"]["text"]
+
+
+def test_unanswerable_question_is_posted_to_the_help_channel(running: int, slack: LocalSlack) -> None:
+    body = slash_command("U0ALICE", "who signs off forklift licences?", response_url=slack.response_url("e2e"))
+    assert post(running, body, signed_headers(body, SECRET)) == 200
+    [question_post] = slack.wait_for("chat.postMessage")
+    assert question_post.channel == "C0HELP" and "who signs off forklift licences?" in question_post.blocks[0]["text"]["text"]
+    [reply] = slack.wait_for("response_url")
+    assert "<#C0HELP>" in reply.text
+
+
+def test_forged_signature_gets_401_and_nothing_is_said(running: int, slack: LocalSlack) -> None:
+    body = slash_command("U0ALICE", "how do I reset my vpn password", response_url=slack.response_url("e2e"))
+    assert post(running, body, signed_headers(body, "wrong-secret")) == 401
+    assert slack.calls_to("response_url") == []
+
+
+def test_run_without_a_bot_token_points_at_the_console(tmp_path: Path) -> None:
+    result = learnbot(tmp_path, "run")
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "learnbot console" in result.stderr
