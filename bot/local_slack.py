@@ -54,6 +54,7 @@ class LocalSlack:
     """The server; `start()` it, point the bot's SLACK_API_URL at `api_url`, read `calls`."""
 
     users: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    socket_mode_url: str | None = None  # what apps.connections.open hands out
     on_call: Callable[[Call, dict[str, Any]], None] | None = None  # sees each call and its answer
     calls: list[Call] = field(default_factory=list)
 
@@ -172,6 +173,10 @@ class LocalSlack:
                                          "profile": {"display_name": name, "real_name": name}}}
         if method in ("views.publish", "views.open", "views.update", "views.push"):
             return {"ok": True, "view": {"id": "V" + self.next_ts().replace(".", ""), **(p.get("view") or {})}}
+        if method == "apps.connections.open":
+            if not self.socket_mode_url:
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": self.socket_mode_url}
         if method in ("reactions.add", "chat.delete", "response_url"):
             return {"ok": True}
         return {"ok": False, "error": "unknown_method"}

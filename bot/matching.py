@@ -295,6 +295,7 @@ BODY_WEIGHT = 1.0
 SYNONYM_WEIGHT = 0.8  # query weight of a synonym expansion, shared over its words
 TYPO_WEIGHT = 0.8  # query weight of a typo-corrected term
 COVERAGE_SLOPE = 2.3  # see _saturate
+OVERLAP_SHARE = 0.25
 BM25_SHARE = 0.5  # calibrated score = 100 * (BM25_SHARE * coverage + (1 - BM25_SHARE) * fuzzy)
 BODY_PASSAGE_FACTOR = 0.95  # body sentences count slightly less than titles/aliases in fuzzy
 ALIAS_BONUS = 10.0  # extra points for a near-verbatim confirmed alias
@@ -343,6 +344,7 @@ class _Query:
     concepts: list[_Concept]
     weights: dict[str, float]  # term -> BM25 query weight (before idf)
     synonyms: dict[str, tuple[str, str]] = field(default_factory=dict)  # term -> (query, synonym)
+    idf_cache: dict[str, float] = field(default_factory=dict)
 
 
 class _TextIndex:
@@ -538,12 +540,12 @@ class _TextIndex:
         """Named score components for one candidate; they sum to its 0..100 score."""
         doc = self.docs[number]
         text = query.texts[0]
-        best = 0.0
-        for variant in query.texts:
-            for i, passage in enumerate(doc.passages):
-                factor = 1.0 if i < doc.n_primary else BODY_PASSAGE_FACTOR
-                best = max(best, factor * similarity(variant, passage))
-        parts = {"bm25": 100 * BM25_SHARE * coverage, "fuzzy": (1 - BM25_SHARE) * best}
+        overlap, fuzzy = self._best_passage(query, doc)
+        parts = {
+            "bm25": 100 * BM25_SHARE * coverage,
+            "overlap": 100 * OVERLAP_SHARE * overlap,
+            "fuzzy": (1 - BM25_SHARE - OVERLAP_SHARE) * fuzzy,
+        }
         if doc.aliases:
             alias = max(fuzz.token_sort_ratio(text, a) for a in doc.aliases)
             parts["alias"] = ALIAS_BONUS * max(0.0, (alias - 70) / 30)
@@ -551,6 +553,34 @@ class _TextIndex:
             rejected = max(fuzz.token_sort_ratio(text, r) for r in doc.rejections)
             parts["penalty"] = -REJECTION_PENALTY * max(0.0, (rejected - 50) / 50)
         return parts
+
+    def _best_passage(self, query: _Query, doc: _Doc) -> tuple[float, float]:
+        """Best (idf-weighted word overlap 0..1, rapidfuzz similarity 0..100) over the doc's passages.
+
+        Overlap is an idf-weighted Dice coefficient between the query's and a passage's words: it
+        rewards sharing the rare words and penalises passages (or queries) with much unmatched text.
+        Body sentences count BODY_PASSAGE_FACTOR as much as the title and aliases.
+        """
+        idf = query.idf_cache
+        best_overlap = best_fuzzy = 0.0
+        for variant in query.texts:
+            q_terms = set(variant.split())
+            q_weight = sum(self._cached_idf(t, idf) for t in q_terms)
+            for i, passage in enumerate(doc.passages):
+                factor = 1.0 if i < doc.n_primary else BODY_PASSAGE_FACTOR
+                p_terms = set(passage.split())
+                shared = sum(idf[t] for t in q_terms & p_terms)
+                if shared:
+                    total = q_weight + sum(self._cached_idf(t, idf) for t in p_terms)
+                    best_overlap = max(best_overlap, factor * 2 * shared / total)
+                best_fuzzy = max(best_fuzzy, factor * similarity(variant, passage))
+        return best_overlap, best_fuzzy
+
+    def _cached_idf(self, term: str, cache: dict[str, float]) -> float:
+        value = cache.get(term)
+        if value is None:
+            value = cache[term] = self.idf(term)
+        return value
 
     def explain(self, query: _Query, number: int, parts: dict[str, float]) -> Explanation:
         matched = [t for t in query.weights if self.contains(t, number)]
