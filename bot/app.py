@@ -12,14 +12,17 @@ from slack_sdk import WebClient
 from bot.outbox import Outbox
 from bot.runtime import Runtime, web_client
 from handlers import register_all
+from handlers.deps import Deps
 from handlers.errors import SORRY
-from handlers.messages import ON_SENT, RENDERERS
+from handlers.links import Permalinks
+from handlers.messages import ON_SENT, build_renderers
 
 log = logging.getLogger(__name__)
 
 
 def build_outbox(runtime: Runtime, client: WebClient) -> Outbox:
-    return Outbox(runtime.sessions, client, runtime.clock, RENDERERS, ON_SENT)
+    """The outbox, with the renderer of every durable message."""
+    return Outbox(runtime.sessions, client, runtime.clock, build_renderers(Permalinks(client)), ON_SENT)
 
 
 def build_app(runtime: Runtime, *, client: WebClient | None = None, signing_secret: str | None = None,
@@ -32,7 +35,7 @@ def build_app(runtime: Runtime, *, client: WebClient | None = None, signing_secr
         raise ValueError("SLACK_SIGNING_SECRET is required to verify requests from Slack")
     app = App(client=client, signing_secret=secret, process_before_response=False,
               listener_executor=listener_executor, logger=logging.getLogger("learnbot.bolt"))
-    register_all(app, runtime, build_outbox(runtime, client))
+    register_all(app, Deps(runtime, build_outbox(runtime, client), Permalinks(client)))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:

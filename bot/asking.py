@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,25 +12,29 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.index import LiveIndex
-from bot.library import record_feedback
+from bot.library import answer_key, record_feedback
 from bot.matching import MatchResult
 from bot.outbox import enqueue
 from bot.people import ensure_person
-from store.models import ExpertPing, LibraryItem, Question
+from bot.routing import choose_experts, record_pings
+from store.models import Answer, ExpertPing, LibraryItem, Question
 
 MAX_QUESTION_CHARS = 4000
+EXPERT_CANDIDATES = 10  # ranked experts considered, so caps and absences still leave enough
 QUESTION_POST = "question_post"
+POST_UPDATE = "question_post_update"
 
 
 @dataclass(frozen=True)
 class Offer:
-    """A library item shown to the asker."""
+    """A library item, or a past answered question's thread (`thread` set), shown to the asker."""
 
     item_id: int
     title: str
     url: str | None
     body: str
     score: float
+    thread: tuple[str, str] | None = None  # (channel, thread_ts) of a past question
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,8 @@ def ask(session: Session, index: LiveIndex, settings: Settings, now: datetime, *
                         status="asked", asked_at=now)
     session.add(question)
     session.flush()
-    result = index.search(text, limit=3, exclude_experts=(asker_id,))
+    result = index.search(text, limit=EXPERT_CANDIDATES, exclude_experts=(asker_id,))
+    result = replace(result, content=result.content[:3], similar_questions=result.similar_questions[:2])
     offers = _offers(session, result)
     if result.confident and offers:
         session.commit()
@@ -75,7 +80,7 @@ def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: d
         return _already_routed(question)
     if rejected_item is not None:
         record_feedback(session, question, rejected_item, helpful=False, now=now)
-    result = index.search(question.text, limit=3, exclude_experts=(question.asker_id,))
+    result = index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,))
     channel, experts = _route(session, settings, question, result, now)
     try:
         session.commit()
@@ -89,17 +94,23 @@ def _already_routed(question: Question) -> AskOutcome:
     return AskOutcome(question.id, question.text, False, [], question.help_channel, [])
 
 
-def accept_item(session: Session, now: datetime, *, question_id: int, user_id: str, item_id: int) -> str:
-    """"This answered it": the question is self-served and becomes an alias of the item. Returns its title."""
+def accept_item(session: Session, now: datetime, *, question_id: int, user_id: str, item_id: int | None) -> str:
+    """"This answered it": the question is self-served; an item learns the question as an alias.
+
+    `item_id` None means a past thread answered it. Returns what answered it, for the reply.
+    """
     question = _own_question(session, question_id, user_id)
-    item = session.get(LibraryItem, item_id)
-    if item is None:
-        raise QuestionError("That item is no longer in the library.")
+    title = "that thread"
+    if item_id is not None:
+        item = session.get(LibraryItem, item_id)
+        if item is None:
+            raise QuestionError("That item is no longer in the library.")
+        title = item.title
+        record_feedback(session, question, item_id, helpful=True, now=now)
     if question.status in ("asked", "routed"):
         question.status, question.self_served_at, question.resolved_at = "self_served", now, now
-    record_feedback(session, question, item_id, helpful=True, now=now)
     session.commit()
-    return item.title
+    return title
 
 
 def _own_question(session: Session, question_id: int, user_id: str) -> Question:
@@ -112,12 +123,23 @@ def _own_question(session: Session, question_id: int, user_id: str) -> Question:
 
 
 def _offers(session: Session, result: MatchResult) -> list[Offer]:
+    """Items first, then past threads that no item already captures, best first within each."""
     offers = []
+    captured = set()
     for hit in result.content:
         item = session.get(LibraryItem, int(hit.id))
         if item is not None:
             offers.append(Offer(item.id, item.title, item.url, item.body, hit.score))
+            captured.add(item.key)
+    for hit in result.similar_questions:
+        past = session.get(Question, int(hit.id))
+        if past is None or past.thread_ts is None or past.help_channel is None or answer_key(past.id) in captured:
+            continue
+        answer = session.scalar(select(Answer.text).where(Answer.question_id == past.id, Answer.deleted_at.is_(None))
+                                .order_by(Answer.accepted_at.is_(None), Answer.id).limit(1))
+        offers.append(Offer(past.id, past.text, None, answer or "", hit.score, (past.help_channel, past.thread_ts)))
     return offers
+
 
 
 def _help_channel(settings: Settings, question: Question) -> str | None:
@@ -128,12 +150,9 @@ def _route(session: Session, settings: Settings, question: Question, result: Mat
            now: datetime) -> tuple[str | None, list[str]]:
     """Mark the question routed, record the experts pinged and queue the help-channel post."""
     channel = _help_channel(settings, question)
-    experts = [str(h.id) for h in result.experts if h.id != question.asker_id][: settings.max_experts_pinged]
-    scores = {str(h.id): h.score for h in result.experts}
     question.status, question.routed_at, question.help_channel = "routed", now, channel
-    for user_id in experts:
-        ensure_person(session, user_id, now)
-        session.add(ExpertPing(question_id=question.id, user_id=user_id, score=scores[user_id], pinged_at=now))
+    chosen = choose_experts(session, settings, question, result.experts, now, settings.max_experts_pinged)
+    experts = record_pings(session, question, chosen, "routed", now)
     if channel:
         enqueue(session, QUESTION_POST, question.id, now)
     return channel, experts
@@ -155,13 +174,16 @@ class PostView:
     asker: str | None
     channel: str | None
     experts: list[str]
+    status: str
+    claimed_by: str | None
 
 
 def post_view(session: Session, question_id: int) -> PostView | None:
     question = session.get(Question, question_id)
     if question is None:
         return None
-    experts = list(session.scalars(select(ExpertPing.user_id).where(ExpertPing.question_id == question_id)
+    experts = list(session.scalars(select(ExpertPing.user_id)
+                                   .where(ExpertPing.question_id == question_id, ExpertPing.reason == "routed")
                                    .order_by(ExpertPing.score.desc(), ExpertPing.id)))
     return PostView(question.id, question.text, None if question.anonymous else question.asker_id,
-                    question.help_channel, experts)
+                    question.help_channel, experts, question.status, question.claimed_by)

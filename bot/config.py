@@ -11,6 +11,7 @@ from typing import Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -22,11 +23,15 @@ class ConfigError(ValueError):
     """A setting has a value we cannot use; the message names the variable."""
 
 
+class BadValue(ValueError):
+    """Raised by a parser: the message says what is expected and what was given."""
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse `90s`, `30m`, `4h`, `2d` or `1w` into a timedelta."""
     m = _DURATION.match(text)
     if not m or int(m.group(1)) == 0:
-        raise ValueError(f"a positive duration such as 90s, 30m, 4h or 2d, got {text!r}")
+        raise BadValue(f"a positive duration such as 90s, 30m, 4h or 2d, got {text!r}")
     return timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)])
 
 
@@ -43,14 +48,14 @@ def _user_ids(text: str) -> tuple[str, ...]:
     ids = tuple(part.strip() for part in text.split(",") if part.strip())
     bad = [i for i in ids if not _USER_ID.match(i)]
     if bad:
-        raise ValueError(f"comma-separated Slack user IDs such as U012ABCDEF, got {bad[0]!r}")
+        raise BadValue(f"comma-separated Slack user IDs such as U012ABCDEF, got {bad[0]!r}")
     return ids
 
 
 def _channel(text: str) -> str:
     text = text.strip()
     if not re.match(r"^[CGD][A-Z0-9]{2,}$", text):
-        raise ValueError(f"a Slack channel ID such as C012ABCDEF, got {text!r}")
+        raise BadValue(f"a Slack channel ID such as C012ABCDEF, got {text!r}")
     return text
 
 
@@ -58,34 +63,37 @@ def _timezone(text: str) -> ZoneInfo:
     try:
         return ZoneInfo(text.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"an IANA time zone name such as Europe/Paris, got {text!r}") from None
+        raise BadValue(f"an IANA time zone name such as Europe/Paris, got {text!r}") from None
 
 
 def _url(text: str) -> str:
     text = text.strip()
     if not re.match(r"^https?://[^\s/]+", text):
-        raise ValueError(f"an http(s) URL, got {text!r}")
+        raise BadValue(f"an http(s) URL, got {text!r}")
     return text if text.endswith("/") else text + "/"
 
 
 def _database_url(text: str) -> str:
     text = text.strip()
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", text):
-        raise ValueError(f"a sqlite:/// or postgresql+psycopg:// URL, got {text!r}")
+        raise BadValue(f"a sqlite:/// or postgresql+psycopg:// URL, got {text!r}")
     return text
 
 
 def _score(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
     if not 0 <= value <= 100:
-        raise ValueError(f"a number from 0 to 100, got {text!r}")
+        raise BadValue(f"a number from 0 to 100, got {text!r}")
     return value
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = int(text) if text.strip().isdigit() else 0
     if value < 1:
-        raise ValueError(f"a whole number of at least 1, got {text!r}")
+        raise BadValue(f"a whole number of at least 1, got {text!r}")
     return value
 
 
@@ -106,12 +114,13 @@ class Settings:
     timezone: ZoneInfo = ZoneInfo("UTC")
     match_threshold: float | None = None
     max_experts_pinged: int = 3
+    max_pings_per_day: int = 5
 
     def describe(self) -> dict[str, str]:
         """The effective settings as environment names and printable values, secrets masked."""
         out: dict[str, str] = {}
         for f in fields(self):
-            env, _, _ = _SPEC[f.name]
+            env, _ = _SPEC[f.name]
             value = getattr(self, f.name)
             if f.name in _SECRETS:
                 shown = _mask(value)
@@ -121,6 +130,8 @@ class Settings:
                 shown = ",".join(value) or "(none)"
             elif value is None:
                 shown = "(not set)"
+            elif f.name == "database_url":
+                shown = make_url(value).render_as_string(hide_password=True)
             else:
                 shown = str(value)
             out[env] = shown
@@ -135,21 +146,31 @@ def _mask(secret: str | None) -> str:
 
 _SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token"}
 
-# field name -> (environment variable, parser, what is expected)
-_SPEC: dict[str, tuple[str, Callable[[str], object], str]] = {
-    "slack_bot_token": ("SLACK_BOT_TOKEN", str.strip, "a bot token starting xoxb-"),
-    "slack_signing_secret": ("SLACK_SIGNING_SECRET", str.strip, "the app's signing secret"),
-    "slack_app_token": ("SLACK_APP_TOKEN", str.strip, "an app-level token starting xapp-"),
-    "slack_api_url": ("SLACK_API_URL", _url, "an http(s) URL"),
-    "database_url": ("DATABASE_URL", _database_url, "a database URL"),
-    "help_channel": ("LEARNBOT_HELP_CHANNEL", _channel, "a channel ID"),
-    "andon_channel": ("LEARNBOT_ANDON_CHANNEL", _channel, "a channel ID"),
-    "digest_channel": ("LEARNBOT_DIGEST_CHANNEL", _channel, "a channel ID"),
-    "managers": ("LEARNBOT_MANAGERS", _user_ids, "comma-separated user IDs"),
-    "answer_sla": ("LEARNBOT_ANSWER_SLA", parse_duration, "a duration"),
-    "timezone": ("LEARNBOT_TIMEZONE", _timezone, "an IANA time zone"),
-    "match_threshold": ("LEARNBOT_MATCH_THRESHOLD", _score, "a number from 0 to 100"),
-    "max_experts_pinged": ("LEARNBOT_MAX_EXPERTS", _positive_int, "a whole number of at least 1"),
+def _prefixed(prefix: str, what: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if not text.strip().startswith(prefix):
+            raise BadValue(f"{what} starting {prefix}, got a value starting {text.strip()[:5]!r}")
+        return text.strip()
+
+    return parse
+
+
+# field name -> (environment variable, parser)
+_SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
+    "slack_bot_token": ("SLACK_BOT_TOKEN", _prefixed("xoxb-", "a bot token")),
+    "slack_signing_secret": ("SLACK_SIGNING_SECRET", str.strip),
+    "slack_app_token": ("SLACK_APP_TOKEN", _prefixed("xapp-", "an app-level token")),
+    "slack_api_url": ("SLACK_API_URL", _url),
+    "database_url": ("DATABASE_URL", _database_url),
+    "help_channel": ("LEARNBOT_HELP_CHANNEL", _channel),
+    "andon_channel": ("LEARNBOT_ANDON_CHANNEL", _channel),
+    "digest_channel": ("LEARNBOT_DIGEST_CHANNEL", _channel),
+    "managers": ("LEARNBOT_MANAGERS", _user_ids),
+    "answer_sla": ("LEARNBOT_ANSWER_SLA", parse_duration),
+    "timezone": ("LEARNBOT_TIMEZONE", _timezone),
+    "match_threshold": ("LEARNBOT_MATCH_THRESHOLD", _score),
+    "max_experts_pinged": ("LEARNBOT_MAX_EXPERTS", _positive_int),
+    "max_pings_per_day": ("LEARNBOT_MAX_PINGS_PER_DAY", _positive_int),
 }
 
 
@@ -163,19 +184,12 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         values.update(dotenv_values(dotenv))
     values.update(os.environ if environ is None else environ)
     kwargs: dict[str, object] = {}
-    for name, (env, parse, expected) in _SPEC.items():
+    for name, (env, parse) in _SPEC.items():
         raw = values.get(env)
         if raw is None or raw.strip() == "":
             continue
         try:
             kwargs[name] = parse(raw)
-        except ValueError as exc:
-            detail = str(exc) if "got" in str(exc) else f"{expected}, got {raw!r}"
-            raise ConfigError(f"{env}: expected {detail}") from None
-    token = kwargs.get("slack_bot_token")
-    if token and not str(token).startswith("xoxb-"):
-        raise ConfigError("SLACK_BOT_TOKEN: expected a bot token starting xoxb-")
-    app_token = kwargs.get("slack_app_token")
-    if app_token and not str(app_token).startswith("xapp-"):
-        raise ConfigError("SLACK_APP_TOKEN: expected an app-level token starting xapp-")
+        except BadValue as exc:
+            raise ConfigError(f"{env}: expected {exc}") from None
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -47,7 +47,7 @@ def read_text(path: Path) -> str:
 def _records(path: Path, text: str) -> Iterator[tuple[int, dict[str, object] | str]]:
     """(line number, record or error message) for a CSV with a header, or JSON Lines."""
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 is valid JSON
             if not line.strip():
                 continue
             try:
@@ -57,10 +57,13 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, dict[str, object] | s
                 continue
             yield number, value if isinstance(value, dict) else "expected a JSON object"
         return
-    reader = csv.DictReader(io.StringIO(text))
-    for record in reader:
-        if any(isinstance(v, str) and v.strip() for v in record.values()):
-            yield reader.line_num, {(k.strip().lower() if k else "_extra"): v for k, v in record.items()}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    fields = [name.strip().lower() for name in next(reader, [])]
+    start = reader.line_num + 1
+    for row in reader:
+        line, start = start, reader.line_num + 1  # a quoted field may span lines: report where it starts
+        if any(cell.strip() for cell in row):
+            yield line, {**dict(zip(fields, row)), "_extra": row[len(fields):]}
 
 
 def parse_content(path: Path) -> Parsed:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,22 +45,26 @@ def item_record(session: Session, item: LibraryItem) -> ItemRecord:
     )
 
 
-def expert_record(session: Session, user_id: str, now: datetime) -> ExpertRecord | None:
-    """Declared and imported topics plus the answered questions, weighted and fading with age."""
-    topics = session.scalars(
-        select(Expertise.topic).where(Expertise.user_id == user_id, Expertise.source != "learned")
-        .order_by(Expertise.id)
-    ).all()
-    answered = [
-        (text, _faded(weight, created, now))
-        for text, weight, created in session.execute(
-            select(Expertise.topic, Expertise.weight, Expertise.created_at)
-            .where(Expertise.user_id == user_id, Expertise.source == "learned")
-        )
-    ]
-    if not topics and not answered:
-        return None
-    return ExpertRecord(user_id=user_id, topics=tuple(topics), answered=tuple(answered))
+def expert_records(session: Session, now: datetime, user_ids: Iterable[str] | None = None) -> dict[str, ExpertRecord]:
+    """Declared and imported topics plus the questions each person answered.
+
+    An answer weighs 1 (2 once accepted) and fades with a half-life of LEARNED_HALF_LIFE, so
+    routing follows who actually helps now. With `user_ids`, only those people.
+    """
+    topics_q = select(Expertise.user_id, Expertise.topic).order_by(Expertise.id)
+    answers_q = (select(Answer.user_id, Question.text, Answer.accepted_at, Answer.created_at)
+                 .join(Question, Question.id == Answer.question_id).where(Answer.deleted_at.is_(None)))
+    if user_ids is not None:
+        ids = list(user_ids)
+        topics_q, answers_q = topics_q.where(Expertise.user_id.in_(ids)), answers_q.where(Answer.user_id.in_(ids))
+    topics: dict[str, list[str]] = defaultdict(list)
+    answered: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for user_id, topic in session.execute(topics_q):
+        topics[user_id].append(topic)
+    for user_id, text, accepted_at, created_at in session.execute(answers_q):
+        answered[user_id].append((text, _faded(2.0 if accepted_at else 1.0, created_at, now)))
+    return {user_id: ExpertRecord(user_id=user_id, topics=tuple(topics[user_id]), answered=tuple(answered[user_id]))
+            for user_id in set(topics) | set(answered)}
 
 
 def _faded(weight: float, created: datetime, now: datetime) -> float:
@@ -67,11 +72,12 @@ def _faded(weight: float, created: datetime, now: datetime) -> float:
     return weight * 0.5 ** (age / LEARNED_HALF_LIFE)
 
 
-def _accepted_questions(session: Session, only_id: int | None = None) -> list[QuestionRecord]:
+def _answered_questions(session: Session, only_id: int | None = None) -> list[QuestionRecord]:
+    """Past questions worth offering again: resolved, with an answer still standing."""
     stmt = (
         select(Question.id, Question.text)
-        .where(Question.id.in_(select(Answer.question_id).where(Answer.accepted_at.is_not(None),
-                                                                 Answer.deleted_at.is_(None))))
+        .where(Question.status == "resolved",
+               Question.id.in_(select(Answer.question_id).where(Answer.deleted_at.is_(None))))
     )
     if only_id is not None:
         stmt = stmt.where(Question.id == only_id)
@@ -118,12 +124,10 @@ class LiveIndex:
                     id=item.id, title=item.title, body=item.body, tags=split_tags(item.tags), url=item.url,
                     aliases=tuple(aliases.get(item.id, ())), rejections=tuple(rejections.get(item.id, ())),
                 ))
-            for record in _accepted_questions(session):
+            for record in _answered_questions(session):
                 index.upsert_question(record)
-            for user_id in session.scalars(select(Expertise.user_id).distinct()):
-                expert = expert_record(session, user_id, now)
-                if expert:
-                    index.upsert_expert(expert)
+            for expert in expert_records(session, now).values():
+                index.upsert_expert(expert)
             self._index = index
 
     def refresh(self, now: datetime) -> int:
@@ -146,13 +150,13 @@ class LiveIndex:
             else:
                 self._index.upsert_item(item_record(session, item))
         elif kind == EXPERT:
-            expert = expert_record(session, ref, now)
+            expert = expert_records(session, now, [ref]).get(ref)
             if expert is None:
                 self._index.remove_expert(ref)
             else:
                 self._index.upsert_expert(expert)
         elif kind == QUESTION:
-            records = _accepted_questions(session, int(ref))
+            records = _answered_questions(session, int(ref))
             if records:
                 self._index.upsert_question(records[0])
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,11 +16,21 @@ from bot.index import ITEM, SYNONYMS, note_change
 from store.models import Feedback, LibraryItem, Question, SynonymGroup
 
 
+def _hashed(natural: str) -> str:
+    """A fixed-length key, whatever the length of the url or title it stands for."""
+    return hashlib.sha256(natural.encode("utf-8")).hexdigest()
+
+
 def item_key(title: str, url: str | None) -> str:
     """What makes two imports the same item: the url, else the title (case and spacing ignored)."""
     if url:
-        return "url:" + url.strip()
-    return "title:" + re.sub(r"\s+", " ", title).strip().casefold()
+        return _hashed("url:" + url.strip())
+    return _hashed("title:" + re.sub(r"\s+", " ", title).strip().casefold())
+
+
+def answer_key(question_id: int) -> str:
+    """The key of the item captured from a question's accepted answer."""
+    return _hashed(f"answer:{question_id}")
 
 
 @dataclass
@@ -35,6 +46,10 @@ def upsert_item(session: Session, row: ContentRow, now: datetime, *, source: str
     key = item_key(row.title, row.url)
     tags = ", ".join(row.tags)
     item = session.scalar(select(LibraryItem).where(LibraryItem.key == key))
+    if item is None and row.url:  # first imported without a url: the url now identifies it
+        item = session.scalar(select(LibraryItem).where(LibraryItem.key == item_key(row.title, None)))
+        if item is not None:
+            item.key = key
     if item is None:
         item = LibraryItem(key=key, title=row.title, url=row.url, body=row.body, tags=tags, source=source,
                            created_by=created_by, created_at=now, updated_at=now)

@@ -135,6 +135,7 @@ _WORD_RE = re.compile(r"\w+")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SENTENCE_RE = re.compile(r"[\n\r]+|(?<=[.!?;])\s+")
 _VOWELS = frozenset("aeiouy")
+INDEX_STOP_WORDS = True  # stop words are indexed (they matter in short questions) but weigh little
 _stem_cache: dict[str, str] = {}
 MAX_QUERY_CHARS = 4000
 
@@ -186,7 +187,10 @@ def _term(token: str) -> str:
     """Stem one lower-cased token, '' for a stop word (cached)."""
     cached = _stem_cache.get(token)
     if cached is None:
-        cached = "" if token in STOP_WORDS else stem(token)
+        if token in STOP_WORDS:
+            cached = token if INDEX_STOP_WORDS else ""
+        else:
+            cached = stem(token)
         if len(_stem_cache) < 500_000:
             _stem_cache[token] = cached
     return cached
@@ -294,8 +298,9 @@ TAG_WEIGHT = 1.5
 BODY_WEIGHT = 1.0
 SYNONYM_WEIGHT = 0.8  # query weight of a synonym expansion, shared over its words
 TYPO_WEIGHT = 0.8  # query weight of a typo-corrected term
-COVERAGE_SLOPE = 2.3  # see _saturate
-OVERLAP_SHARE = 0.25
+COVERAGE_SLOPE = 1.0  # see _saturate
+OVERLAP_SHARE = 0.0
+NGRAM_SHARE = 0.0
 BM25_SHARE = 0.5  # calibrated score = 100 * (BM25_SHARE * coverage + (1 - BM25_SHARE) * fuzzy)
 BODY_PASSAGE_FACTOR = 0.95  # body sentences count slightly less than titles/aliases in fuzzy
 ALIAS_BONUS = 10.0  # extra points for a near-verbatim confirmed alias
@@ -304,6 +309,7 @@ RERANK_POOL = 40  # BM25 candidates re-ranked with rapidfuzz
 FREQUENT_DF_SHARE = 0.05  # terms in more documents than this share only re-score candidates
 MAX_QUERY_TERMS = 40  # long queries keep their highest-idf terms
 MAX_TYPO_LOOKUPS = 12
+STOP_WEIGHT = 0.3  # query weight of a stop word
 MAX_VARIANTS = 3  # fuzzy scoring tries the typed query plus up to 2 synonym substitutions
 FUZZY_QUERY_CHARS = 600
 
@@ -311,6 +317,16 @@ FUZZY_QUERY_CHARS = 600
 def _saturate(ratio: float) -> float:
     """Map BM25 / ideal BM25 (0..inf) to 0..1, strictly increasing: 0.5 -> 0.68, 1 -> 0.9, 2 -> 0.99."""
     return 1.0 - math.exp(-COVERAGE_SLOPE * ratio)
+
+
+def _ngrams(text: str) -> frozenset[str]:
+    """Character 3- and 4-grams of the words of a normalised string (words padded with spaces)."""
+    grams = set()
+    for word in text.split():
+        padded = f" {word} "
+        for n in (3, 4):
+            grams.update(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return frozenset(grams)
 
 
 def similarity(query: str, passage: str) -> float:
@@ -334,6 +350,7 @@ class _Concept:
 
     alternatives: list[tuple[tuple[str, ...], float]]  # (terms, weight); the first is what was typed
     known: bool = True  # False when the typed word is unknown and nothing replaced it
+    importance: float = 1.0  # STOP_WEIGHT for stop words
 
 
 @dataclass
@@ -516,9 +533,9 @@ class _TextIndex:
         for concept in query.concepts:
             alternatives = [terms for terms, _ in concept.alternatives if any(t in self.postings for t in terms)]
             if not concept.known or not alternatives:
-                total += unknown
+                total += unknown * (concept.importance == 1.0)
                 continue
-            total += max(sum(self.idf(t) if t in self.postings else unknown for t in terms) / len(terms)
+            total += concept.importance * max(sum(self.idf(t) if t in self.postings else unknown for t in terms) / len(terms)
                          for terms in alternatives)
         return total or 1.0
 
@@ -544,8 +561,10 @@ class _TextIndex:
         parts = {
             "bm25": 100 * BM25_SHARE * coverage,
             "overlap": 100 * OVERLAP_SHARE * overlap,
-            "fuzzy": (1 - BM25_SHARE - OVERLAP_SHARE) * fuzzy,
+            "fuzzy": (1 - BM25_SHARE - OVERLAP_SHARE - NGRAM_SHARE) * fuzzy,
         }
+        if NGRAM_SHARE:
+            parts["ngram"] = 100 * NGRAM_SHARE * self._best_ngram(query, doc)
         if doc.aliases:
             alias = max(fuzz.token_sort_ratio(text, a) for a in doc.aliases)
             parts["alias"] = ALIAS_BONUS * max(0.0, (alias - 70) / 30)
@@ -575,6 +594,20 @@ class _TextIndex:
                     best_overlap = max(best_overlap, factor * 2 * shared / total)
                 best_fuzzy = max(best_fuzzy, factor * similarity(variant, passage))
         return best_overlap, best_fuzzy
+
+    def _best_ngram(self, query: _Query, doc: _Doc) -> float:
+        """Best character n-gram Dice similarity (0..1) between a query variant and a passage."""
+        best = 0.0
+        for variant in query.texts:
+            q_grams = _ngrams(variant)
+            if not q_grams:
+                continue
+            for i, passage in enumerate(doc.passages):
+                p_grams = _ngrams(passage)
+                if p_grams:
+                    factor = 1.0 if i < doc.n_primary else BODY_PASSAGE_FACTOR
+                    best = max(best, factor * 2 * len(q_grams & p_grams) / (len(q_grams) + len(p_grams)))
+        return best
 
     def _cached_idf(self, term: str, cache: dict[str, float]) -> float:
         value = cache.get(term)
@@ -755,7 +788,9 @@ class MatchIndex:
                 i += length
                 continue
             term = terms[i]
-            if term in fixes:
+            if term in STOP_WORDS:
+                concepts.append(_Concept([((term,), STOP_WEIGHT)], term in index.postings, STOP_WEIGHT))
+            elif term in fixes:
                 fixed, edits = fixes[term]
                 concepts.append(_Concept([((term,), 1.0), ((fixed,), TYPO_WEIGHT ** edits)]))
             else:
@@ -773,7 +808,8 @@ class MatchIndex:
     def _typo_fixes(self, index: _TextIndex, terms: list[str]) -> dict[str, tuple[str, int]]:
         """Unknown word -> (closest vocabulary term, edits), for a bounded number of words."""
         fixes: dict[str, tuple[str, int]] = {}
-        unknown = [t for t in dict.fromkeys(terms) if t not in index.postings and t not in self._synonyms.known_terms]
+        known = self._synonyms.known_terms
+        unknown = [t for t in dict.fromkeys(terms) if t not in index.postings and t not in known and t not in STOP_WORDS]
         for term in unknown[:MAX_TYPO_LOOKUPS]:
             fix = index.correct(term)
             if fix:

@@ -101,8 +101,13 @@ class Outbox:
         message = self._claim(message_id, now)
         if message is None:
             return False
-        with self._sessions() as session:
-            call = self._renderers[message.purpose](session, message.ref_id, message.args)
+        try:
+            with self._sessions() as session:
+                call = self._renderers[message.purpose](session, message.ref_id, message.args)
+        except Exception as exc:  # a renderer that cannot render yet (or a bug): try again later
+            log.warning("cannot render outbox %s (%s) yet: %s", message.id, message.purpose, exc)
+            self._retry_later(message.id, f"render: {exc}", backoff(message.attempts), now, message.attempts)
+            return False
         if call is None:  # nothing left to say (e.g. the question is gone)
             return self._mark_sent(message, {}, now)
         try:

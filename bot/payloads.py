@@ -67,3 +67,32 @@ def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> str
         "token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0LEARN", "type": "event_callback",
         "event_id": event_id or f"Ev{next(_ids):08d}", "event_time": int(time.time()), "event": event,
     })
+
+
+def view_submission(user_id: str, callback_id: str, values: dict[str, str], *, private_metadata: str = "") -> str:
+    """The form body of a modal's submission; `values` maps block_id to the input's text."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0LEARN",
+        "trigger_id": f"trigger.{next(_ids)}",
+        "view": {
+            "id": f"V{next(_ids):08d}", "type": "modal", "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": {block: {"value": {"type": "plain_text_input", "value": text}}
+                                 for block, text in values.items()}},
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def message_shortcut(user_id: str, callback_id: str, *, channel_id: str, message: dict[str, Any]) -> str:
+    """The form body of a message shortcut ("Save to learning library" on a message)."""
+    payload = {
+        "type": "message_action", "callback_id": callback_id, "team": {"id": TEAM_ID},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
+        "channel": {"id": channel_id, "name": "general"}, "message": message,
+        "message_ts": message.get("ts"), "trigger_id": f"trigger.{next(_ids)}", "response_url": "",
+    }
+    return urlencode({"payload": json.dumps(payload)})

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.outbox import Outbox
-from bot.runtime import Runtime
-from handlers import actions, commands
+from handlers import actions, commands, events, views
+from handlers.deps import Deps
 
 
-def register_all(app: App, runtime: Runtime, outbox: Outbox) -> None:
+def register_all(app: App, deps: Deps) -> None:
     """Attach every listener module to the app (the one place that lists them)."""
-    for module in (commands, actions):
-        module.register(app, runtime, outbox)
+    for module in (commands, actions, events, views):
+        module.register(app, deps)

@@ -8,9 +8,8 @@ from typing import Any, Callable
 from slack_bolt import Ack, App, Respond
 
 from bot import asking, experts
-from bot.outbox import Outbox
-from bot.runtime import Runtime
 from handlers import blocks
+from handlers.deps import Deps
 from handlers.errors import reply_on_failure
 
 
@@ -30,6 +29,8 @@ def parse(text: str) -> Parsed:
     word = word.lower()
     if not text or word in ("help", "-h", "--help", "?"):
         return Parsed("usage")
+    if word in ("away", "back"):
+        return Parsed("away", rest if word == "away" else "", word)
     if word == "expert":
         action, _, topics = rest.partition(" ")
         if action.lower() in ("add", "remove", "list") and (topics or action.lower() == "list"):
@@ -43,8 +44,9 @@ def parse(text: str) -> Parsed:
     return Parsed(kind, question)
 
 
-def register(app: App, runtime: Runtime, outbox: Outbox) -> None:
+def register(app: App, deps: Deps) -> None:
     """Attach `/learn` to the app."""
+    runtime = deps.runtime
     settings, clock = runtime.settings, runtime.clock
 
     def ack_learn(ack: Ack, command: dict[str, Any]) -> None:
@@ -68,12 +70,12 @@ def register(app: App, runtime: Runtime, outbox: Outbox) -> None:
             outcome = asking.ask(session, runtime.index, settings, clock.now(), asker_id=command["user_id"],
                                  text=parsed.text, asked_in=command.get("channel_id"),
                                  anonymous=parsed.kind == "anon")
-        runtime.index.refresh(clock.now())
+        deps.settle()
+        offers = blocks.linked_offers(outcome.offers, deps.links.message)
         if outcome.confident:
-            respond(response_type="ephemeral", **blocks.offered(outcome))
-            return
-        outbox.deliver_due()
-        respond(response_type="ephemeral", **blocks.routed(outcome))
+            respond(response_type="ephemeral", **blocks.offered(outcome, offers))
+        else:
+            respond(response_type="ephemeral", **blocks.routed(outcome, offers))
 
     def expert(parsed: Parsed, command: dict[str, Any], respond: Respond) -> None:
         user_id = command["user_id"]
@@ -91,11 +93,24 @@ def register(app: App, runtime: Runtime, outbox: Outbox) -> None:
                 text = ("Your topics: " + blocks.escape(", ".join(t for t, _ in mine)) if mine else
                         "You have no topics yet. Add some with `/learn expert add vpn, printers`.")
             session.commit()
-        runtime.index.refresh(clock.now())
+        deps.settle()
+        respond(response_type="ephemeral", **blocks.notice(text))
+
+    def away(parsed: Parsed, command: dict[str, Any], respond: Respond) -> None:
+        try:
+            with runtime.sessions() as session:
+                until = experts.set_away(session, command["user_id"], deps.now(), parsed.text,
+                                         settings.timezone) if parsed.action == "away" else \
+                    experts.set_away(session, command["user_id"], deps.now(), None, settings.timezone)
+        except ValueError as exc:
+            respond(response_type="ephemeral", **blocks.notice(str(exc)))
+            return
+        text = ("Welcome back! Colleagues' questions can reach you again." if until is None else
+                f"Enjoy your time away. I won't page you until {until:%A %d %B %Y}; `/learn back` ends it early.")
         respond(response_type="ephemeral", **blocks.notice(text))
 
     _LAZY: dict[str, Callable[[Parsed, dict[str, Any], Respond], None]] = {
-        "ask": ask, "anon": ask, "expert": expert,
+        "ask": ask, "anon": ask, "expert": expert, "away": away,
     }
     app.command("/learn")(ack=ack_learn, lazy=[answer_learn])
 

@@ -1,4 +1,7 @@
-"""Renderers for durable messages: the outbox asks them what to send when it delivers."""
+"""Renderers for durable messages: the outbox asks them what to send when it delivers.
+
+Each renders from the state at sending time, so a retried message says what is true now.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +9,68 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import asking
+from bot import answers, asking
 from bot.outbox import OnSent, Renderer, SlackCall
 from handlers import blocks
+from handlers.links import Permalinks
+from store.models import Answer, Question
 
 
-def question_post(session: Session, question_id: int, _args: dict[str, Any]) -> SlackCall | None:
-    """The help-channel post of a routed question, mentioning the experts pinged."""
-    view = asking.post_view(session, question_id)
-    if view is None or not view.channel:
-        return None
-    payload = blocks.question_post(view.question_id, view.text, view.asker, view.experts)
-    return SlackCall("chat.postMessage", {"channel": view.channel, "unfurl_links": False, **payload})
+class NotYet(Exception):
+    """The message depends on one not delivered yet (a thread reply before its post)."""
 
 
-RENDERERS: dict[str, Renderer] = {asking.QUESTION_POST: question_post}
+def build_renderers(links: Permalinks) -> dict[str, Renderer]:
+    """The renderer of each outbox purpose."""
+
+    def question_post(session: Session, question_id: int, _args: dict[str, Any]) -> SlackCall | None:
+        view = asking.post_view(session, question_id)
+        if view is None or not view.channel:
+            return None
+        return SlackCall("chat.postMessage", {"channel": view.channel, "unfurl_links": False,
+                                              **blocks.question_post(view)})
+
+    def post_update(session: Session, question_id: int, _args: dict[str, Any]) -> SlackCall | None:
+        view = asking.post_view(session, question_id)
+        question = session.get(Question, question_id)
+        if view is None or question is None or not question.thread_ts or not view.channel:
+            return None
+        return SlackCall("chat.update", {"channel": view.channel, "ts": question.thread_ts,
+                                         **blocks.question_post(view)})
+
+    def answer_notice(session: Session, question_id: int, args: dict[str, Any]) -> SlackCall | None:
+        question = session.get(Question, question_id)
+        answer = session.get(Answer, int(args["answer_id"]))
+        if question is None or answer is None or not question.help_channel or not question.thread_ts:
+            return None
+        thread = links.message(question.help_channel, answer.message_ts, question.thread_ts)
+        payload = blocks.answer_notice(question.id, question.text, answer.id, answer.user_id,
+                                       question.help_channel, thread)
+        return SlackCall("chat.postMessage", {"channel": question.asker_id, **payload})
+
+    def thread_ping(session: Session, question_id: int, args: dict[str, Any]) -> SlackCall | None:
+        question = session.get(Question, question_id)
+        if question is None or not question.help_channel:
+            return None
+        if not question.thread_ts:
+            raise NotYet(f"question {question_id} is not posted yet")
+        return SlackCall("chat.postMessage", {"channel": question.help_channel, "thread_ts": question.thread_ts,
+                                              **blocks.thread_ping(args["reason"], args["users"])})
+
+    def reflect_invite(session: Session, question_id: int, args: dict[str, Any]) -> SlackCall | None:
+        question = session.get(Question, question_id)
+        if question is None:
+            return None
+        return SlackCall("chat.postMessage", {"channel": args["user"],
+                                              **blocks.reflect_invite(question.id, question.text, args["role"])})
+
+    return {
+        asking.QUESTION_POST: question_post,
+        asking.POST_UPDATE: post_update,
+        answers.ANSWER_NOTICE: answer_notice,
+        answers.THREAD_PING: thread_ping,
+        answers.REFLECT_INVITE: reflect_invite,
+    }
+
+
 ON_SENT: dict[str, OnSent] = {asking.QUESTION_POST: asking.record_post}

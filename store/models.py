@@ -54,11 +54,11 @@ class Person(Base):
 
 
 class LibraryItem(Base):
-    """A piece of content the bot can answer with. `key` makes re-imports update, not duplicate."""
+    """A piece of content the bot can answer with. `key` (a hash of its url or title) makes re-imports update."""
 
     __tablename__ = "library_items"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(600), unique=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(500))
     url: Mapped[str | None] = mapped_column(String(2000))
     body: Mapped[str] = mapped_column(Text, default="")
@@ -100,19 +100,35 @@ class Question(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     help_channel: Mapped[str | None] = mapped_column(String(32))
-    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32), index=True)
+    source: Mapped[str] = mapped_column(String(20), default="slack")
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ExpertPing(Base):
-    """A colleague mentioned on a question's help-channel post."""
+    """A colleague mentioned for a question: on its post, or later in its thread (`reason`)."""
 
     __tablename__ = "expert_pings"
-    __table_args__ = (UniqueConstraint("question_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("question_id", "user_id"), Index("ix_pings_user_time", "user_id", "pinged_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
-    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
     score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(20), default="routed")
     pinged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ExpertDecline(Base):
+    """"Not my area": the person is not asked again for this question, and less for similar ones."""
+
+    __tablename__ = "expert_declines"
+    __table_args__ = (UniqueConstraint("question_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Answer(Base):
@@ -123,12 +139,25 @@ class Answer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
     user_id: Mapped[str] = mapped_column(String(32), index=True)
-    message_ts: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Reflection(Base):
+    """One line on what a question taught its asker or its answerer."""
+
+    __tablename__ = "reflections"
+    __table_args__ = (UniqueConstraint("question_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class Feedback(Base):

@@ -29,6 +29,12 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def pytest_report_header() -> str:
+    if PG_URL:
+        return "PostgreSQL tests: on (LEARNBOT_TEST_DATABASE_URL is set)"
+    return "PostgreSQL tests: skipped, set LEARNBOT_TEST_DATABASE_URL to an empty database to run them"
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database of each kind."""
@@ -69,9 +75,15 @@ def make_settings(database_url: str, slack: LocalSlack, **overrides: object) -> 
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "settings(**values): override Settings fields for the runtime fixture")
+
+
 @pytest.fixture
-def runtime(database_url: str, slack: LocalSlack, clock: ManualClock) -> Iterator[Runtime]:
-    rt = open_runtime(make_settings(database_url, slack), clock)
+def runtime(request: pytest.FixtureRequest, database_url: str, slack: LocalSlack,
+            clock: ManualClock) -> Iterator[Runtime]:
+    marker = request.node.get_closest_marker("settings")
+    rt = open_runtime(make_settings(database_url, slack, **(marker.kwargs if marker else {})), clock)
     yield rt
     rt.engine.dispose()
 

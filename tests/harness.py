@@ -14,7 +14,8 @@ from bot.console import ImmediateExecutor
 from bot.importing import ContentRow
 from bot.library import import_items
 from bot.local_slack import Call, LocalSlack
-from bot.payloads import block_action, event_callback, signed_headers, slash_command
+from bot.payloads import (block_action, event_callback, message_shortcut, signed_headers, slash_command,
+                          view_submission)
 from bot.runtime import Runtime, web_client
 from store.models import Question
 
@@ -45,6 +46,14 @@ class Harness:
 
     def event(self, event: dict[str, Any], event_id: str | None = None) -> BoltResponse:
         return self.dispatch(event_callback(event, event_id=event_id))
+
+    def submit(self, user: str, view: dict[str, Any], values: dict[str, str]) -> BoltResponse:
+        """Submit a modal the bot opened (as returned in views.open) with `values` by block_id."""
+        return self.dispatch(view_submission(user, view["callback_id"], values,
+                                             private_metadata=view.get("private_metadata", "")))
+
+    def shortcut(self, user: str, callback_id: str, channel: str, message: dict[str, Any]) -> BoltResponse:
+        return self.dispatch(message_shortcut(user, callback_id, channel_id=channel, message=message))
 
     # -- reading ----------------------------------------------------------------------------
     def replies(self) -> list[Call]:

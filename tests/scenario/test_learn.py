@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.experts import add_topics
@@ -74,11 +75,8 @@ def sent_ts(bot: Harness) -> str | None:
         return session.scalar(select(OutboxMessage.result_ts))
 
 
-def test_help_channel_defaults_to_the_channel_where_it_was_asked(runtime, slack, clock) -> None:  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
-    runtime.settings = replace(runtime.settings, help_channel=None)
-    bot = Harness(runtime, slack)
+@pytest.mark.settings(help_channel=None)
+def test_help_channel_defaults_to_the_channel_where_it_was_asked(bot: Harness) -> None:
     bot.command("U0ALICE", "who cleans the coffee machine?", channel="C0KITCHEN")
     assert [p.channel for p in bot.posts()] == ["C0KITCHEN"]
 

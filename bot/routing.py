@@ -1,0 +1,80 @@
+"""Routing to colleagues: choose the experts to ask, fairly, and record who was asked."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rapidfuzz import fuzz
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.matching import Hit
+from bot.people import ensure_person
+from store.models import ExpertDecline, ExpertPing, Person, Question
+
+TIE_POINTS = 5.0  # experts this close to each other are "equally good": spread pings among them
+DECLINE_WEIGHT = 0.6  # "Not my area" on a near-identical question removes up to 60% of the score
+
+
+@dataclass(frozen=True)
+class Candidate:
+    user_id: str
+    score: float
+
+
+def choose_experts(session: Session, settings: Settings, question: Question, hits: list[Hit], now: datetime,
+                   count: int) -> list[Candidate]:
+    """The best `count` experts for `question` who may be asked now.
+
+    Never the asker, nobody already asked or who declined this question, nobody away, nobody past
+    the daily ping cap. Past declines of similar questions lower a score; among experts within
+    TIE_POINTS of each other the one asked least in the last week goes first.
+    """
+    ids = [str(h.id) for h in hits if str(h.id) != question.asker_id]
+    if not ids or count < 1:
+        return []
+    excluded = set(session.scalars(select(ExpertPing.user_id).where(ExpertPing.question_id == question.id)))
+    excluded |= set(session.scalars(select(ExpertDecline.user_id).where(ExpertDecline.question_id == question.id)))
+    excluded |= set(session.scalars(select(Person.user_id).where(Person.user_id.in_(ids), Person.away_until > now)))
+    today = _ping_counts(session, ids, now - timedelta(days=1))
+    week = _ping_counts(session, ids, now - timedelta(days=7))
+    declined = _declined_texts(session, ids)
+    candidates = []
+    for hit in hits:
+        user_id = str(hit.id)
+        if user_id == question.asker_id or user_id in excluded or today[user_id] >= settings.max_pings_per_day:
+            continue
+        similarity = max((fuzz.token_set_ratio(question.text, t) for t in declined.get(user_id, ())), default=0)
+        candidates.append(Candidate(user_id, hit.score * (1 - DECLINE_WEIGHT * similarity / 100)))
+    candidates.sort(key=lambda c: (-round(c.score / TIE_POINTS), week[c.user_id], -c.score))
+    return candidates[:count]
+
+
+def _ping_counts(session: Session, ids: list[str], since: datetime) -> Counter[str]:
+    rows = session.execute(
+        select(ExpertPing.user_id, func.count()).where(ExpertPing.user_id.in_(ids), ExpertPing.pinged_at >= since)
+        .group_by(ExpertPing.user_id))
+    return Counter({user_id: n for user_id, n in rows})
+
+
+def _declined_texts(session: Session, ids: list[str]) -> dict[str, list[str]]:
+    texts: dict[str, list[str]] = {}
+    for user_id, text in session.execute(
+        select(ExpertDecline.user_id, Question.text).join(Question, Question.id == ExpertDecline.question_id)
+        .where(ExpertDecline.user_id.in_(ids))
+    ):
+        texts.setdefault(user_id, []).append(text)
+    return texts
+
+
+def record_pings(session: Session, question: Question, chosen: list[Candidate], reason: str,
+                 now: datetime) -> list[str]:
+    """Remember who was asked (the daily cap and fairness count these); returns their ids."""
+    for candidate in chosen:
+        ensure_person(session, candidate.user_id, now)
+        session.add(ExpertPing(question_id=question.id, user_id=candidate.user_id, score=candidate.score,
+                               reason=reason, pinged_at=now))
+    return [c.user_id for c in chosen]
