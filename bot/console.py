@@ -23,7 +23,8 @@ from bot.config import Settings, parse_duration
 from bot.importing import parse_content, parse_experts
 from bot.local_slack import BOT_USER_ID, Call, LocalSlack
 from bot.outbox import Outbox
-from bot.payloads import block_action, event_callback, signed_headers, slash_command
+from bot.jobs import sweep
+from bot.payloads import block_action, event_callback, signed_headers, slash_command, view_submission
 from bot.runtime import Runtime, open_runtime, web_client
 
 SECRET = "console-signing-secret"
@@ -35,7 +36,9 @@ HELP = """Commands:
   /learn <text>           run the slash command as the current user (in #general)
   as <name>               become another user: alice, bob, carol, dave, erin
   reply <m#> <text>       reply in the thread of message m#
+  react <m#> [emoji]      react to a message (default white_check_mark: accepts an answer)
   press <n>               press button [n]
+  submit <a> | <b> ...    fill in and submit the open form, one value per field
   clock +<duration>       move time forward (e.g. clock +2h) and run what became due
   help                    this text
   quit                    leave (end of input works too)"""
@@ -74,9 +77,11 @@ class Button:
 class Console:
     """Reads commands, dispatches them into the app, prints what Slack would show."""
 
-    def __init__(self, app: App, slack: LocalSlack, clock: ManualClock, outbox: Outbox, out: TextIO) -> None:
-        self.app, self.slack, self.clock, self.outbox, self.out = app, slack, clock, outbox, out
+    def __init__(self, app: App, runtime: Runtime, slack: LocalSlack, clock: ManualClock, outbox: Outbox,
+                 out: TextIO) -> None:
+        self.app, self.runtime, self.slack, self.clock, self.outbox, self.out = app, runtime, slack, clock, outbox, out
         self.user = "alice"
+        self.form: dict[str, Any] | None = None  # the modal on screen
         self.messages: list[Shown] = []
         self.buttons: list[Button] = []
         self._responses = 0
@@ -92,8 +97,8 @@ class Console:
         if word in ("quit", "exit"):
             return False
         commands: dict[str, Callable[[str], None]] = {
-            "/learn": self.learn, "as": self.switch, "reply": self.reply, "press": self.press,
-            "clock": self.advance, "help": lambda _: self.say(HELP),
+            "/learn": self.learn, "as": self.switch, "reply": self.reply, "react": self.react,
+            "press": self.press, "submit": self.submit, "clock": self.advance, "help": lambda _: self.say(HELP),
         }
         command = commands.get(word)
         if command is None:
@@ -121,10 +126,36 @@ class Console:
             self.say("Usage: reply m<number> <text>, for a message posted in a channel.")
             return
         ts = self.slack.next_ts()
-        self.say(f"{self.user} (in thread of m{shown.number}): {text}")
+        mine = Shown(len(self.messages) + 1, shown.channel, ts)
+        self.messages.append(mine)
+        self.say(f"\n─ m{mine.number} · {self.user} in #{CHANNELS.get(shown.channel, shown.channel)} "
+                 f"(thread of m{shown.number})\n  {text}")
         event = {"type": "message", "channel": shown.channel, "user": USERS[self.user], "text": text,
                  "ts": ts, "thread_ts": shown.ts, "channel_type": "channel"}
         self._dispatch(event_callback(event))
+
+    def react(self, rest: str) -> None:
+        target, _, emoji = rest.partition(" ")
+        shown = self._message(target)
+        if shown is None or shown.ts is None:
+            self.say("Usage: react m<number> [emoji], for a message in a channel.")
+            return
+        emoji = emoji.strip().strip(":") or "white_check_mark"
+        self.say(f"{self.user} reacted :{emoji}: to m{shown.number}")
+        event = {"type": "reaction_added", "user": USERS[self.user], "reaction": emoji,
+                 "item": {"type": "message", "channel": shown.channel, "ts": shown.ts}}
+        self._dispatch(event_callback(event))
+
+    def submit(self, rest: str) -> None:
+        if self.form is None:
+            self.say("No form is open. Buttons like [n] Add a reflection open one.")
+            return
+        view, self.form = self.form, None
+        inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+        values = dict(zip(inputs, (part.strip() for part in rest.split("|"))))
+        self._dispatch(view_submission(USERS[self.user], view["callback_id"], values,
+                                       private_metadata=view.get("private_metadata", "")))
+        self.say("(form submitted)")
 
     def press(self, rest: str) -> None:
         number = rest.lstrip("[").rstrip("]")
@@ -146,7 +177,7 @@ class Console:
             return
         now = self.clock.advance(delta)
         self.say(f"The time is now {now:%Y-%m-%d %H:%M} UTC.")
-        self.outbox.deliver_due()
+        sweep(self.runtime, self.outbox)
 
     # -- plumbing -----------------------------------------------------------------------------
     def _response_url(self, replaces: Shown | None) -> str:
@@ -181,6 +212,9 @@ class Console:
             self.show(p, channel=p["channel"], ts=answer.get("ts"), thread=thread)
         elif call.method == "chat.update":
             self.show(p, channel=p["channel"], ts=p.get("ts"), note="(updated)")
+        elif call.method == "views.open":
+            self.form = dict(p.get("view") or {})
+            self.show_form(self.form)
         elif call.method == "chat.postEphemeral":
             self.show(p, channel=p["channel"], ts=None, ephemeral=True)
         elif call.method == "response_url" and not p.get("delete_original"):
@@ -194,13 +228,20 @@ class Console:
              response_url: str | None = None, ephemeral: bool = False, note: str = "") -> None:
         shown = Shown(len(self.messages) + 1, channel, ts if not ephemeral else None, response_url)
         self.messages.append(shown)
-        where = f"#{CHANNELS.get(channel, channel)}"
+        where = f"#{CHANNELS.get(channel, channel)}" if channel[0] in "CG" else f"a DM to {_user_name(channel)}"
         if thread:
             where += " (thread)"
         visibility = f" · only visible to {self.user}" if ephemeral else ""
         self.say(f"\n─ m{shown.number} · learnbot in {where}{visibility} {note}".rstrip())
         for line in render_blocks(payload, self._add_button(shown)):
             self.say("  " + line)
+
+    def show_form(self, view: dict[str, Any]) -> None:
+        fields = [b["label"]["text"] for b in view.get("blocks", []) if b.get("type") == "input"]
+        self.say(f"\n─ form: {view.get('title', {}).get('text', '')}")
+        for number, label in enumerate(fields, start=1):
+            self.say(f"  {number}. {label}")
+        self.say("  (answer with: submit " + " | ".join(f"<{f.lower()}>" for f in fields) + ")")
 
     def _add_button(self, shown: Shown) -> Callable[[str, str, str], str]:
         def add(label: str, action_id: str, value: str) -> str:
@@ -275,7 +316,7 @@ def run_console(settings: Settings, *, demo: bool, stdin: TextIO, stdout: TextIO
     runtime = open_runtime(settings, clock)
     client = web_client(settings)
     app = build_app(runtime, client=client, signing_secret=SECRET, listener_executor=ImmediateExecutor())
-    console = Console(app, slack, clock, build_outbox(runtime, client), stdout)
+    console = Console(app, runtime, slack, clock, build_outbox(runtime, client), stdout)
     slack.on_call = console.on_call
     interactive = stdin.isatty()
     if demo:

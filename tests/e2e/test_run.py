@@ -11,7 +11,7 @@ from typing import Iterator
 import pytest
 
 from bot.local_slack import LocalSlack
-from bot.payloads import signed_headers, slash_command
+from bot.payloads import event_callback, signed_headers, slash_command
 from tests.e2e.helpers import LEARNBOT, env_for, free_port, learnbot, wait_healthy
 
 SECRET = "e2e-signing-secret"
@@ -77,3 +77,24 @@ def test_run_without_a_bot_token_points_at_the_console(tmp_path: Path) -> None:
     result = learnbot(tmp_path, "run")
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "learnbot console" in result.stderr
+
+
+def test_thread_reply_event_over_http_notifies_the_asker_once_even_when_slack_retries(
+        running: int, slack: LocalSlack) -> None:
+    body = slash_command("U0ALICE", "who signs off forklift licences?", response_url=slack.response_url("e2e"))
+    post(running, body, signed_headers(body, SECRET))
+    slack.wait_for("response_url")
+    question_post = slack.wait_for("chat.postMessage")[0]
+    root_ts = "1700000000.000001"  # LocalSlack's first ts: the question's post
+    event = event_callback({"type": "message", "channel": "C0HELP", "user": "U0BOB", "text": "Ask the site safety lead.",
+                            "ts": "1800000000.000100", "thread_ts": root_ts}, event_id="Ev0E2E")
+    headers = {**signed_headers(event, SECRET), "Content-Type": "application/json"}
+
+    assert post(running, event, headers) == 200
+    assert post(running, event, {**headers, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}) == 200
+
+    [notice] = slack.wait_for("chat.postMessage", count=2)[1:]
+    assert notice.channel == "U0ALICE" and "<@U0BOB> answered your question" in notice.blocks[0]["text"]["text"]
+    assert question_post.channel == "C0HELP"
+    with pytest.raises(AssertionError):  # and no second notice arrives
+        slack.wait_for("chat.postMessage", count=3, timeout=1.0)
