@@ -14,6 +14,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.andon import leave_card
 from bot.asking import POST_UPDATE, QuestionError
 from bot.config import Settings
 from bot.idempotency import first_time
@@ -71,6 +72,7 @@ def record_reply(session: Session, now: datetime, *, event_id: str, channel: str
         if question.status == "routed":
             question.status = "answered"
         enqueue(session, ANSWER_NOTICE, question.id, now, args={"answer_id": answer.id})
+    leave_card(session, question, now)
     note_change(session, EXPERT, user_id, now)
     session.commit()
     return answer

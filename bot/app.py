@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def build_outbox(runtime: Runtime, client: WebClient) -> Outbox:
     """The outbox, with the renderer of every durable message."""
-    return Outbox(runtime.sessions, client, runtime.clock, build_renderers(Permalinks(client)), ON_SENT)
+    return Outbox(runtime.sessions, client, runtime.clock, build_renderers(runtime, Permalinks(client)), ON_SENT)
 
 
 def build_app(runtime: Runtime, *, client: WebClient | None = None, signing_secret: str | None = None,

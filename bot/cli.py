@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("file", type=Path)
         p.set_defaults(handler=handler)
 
+    sub.add_parser("sweep", help="run one sweep now (nudges, andon escalations, reminders) and exit") \
+        .set_defaults(handler=_sweep)
+
+    andon = sub.add_parser("andon", help="andon cards")
+    andon_sub = andon.add_subparsers(dest="andon_command", required=True, metavar="ACTION")
+    andon_sub.add_parser("list", help="print the open cards").set_defaults(handler=_andon_list)
+
     ask = sub.add_parser("ask", help="route questions as /learn would (from stdin without QUESTION)")
     ask.add_argument("question", nargs="?")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
@@ -111,6 +118,46 @@ def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+# -- sweep and andon -----------------------------------------------------------------------------
+
+def _sweep(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.app import build_outbox
+    from bot.jobs import sweep
+    from bot.runtime import web_client
+    from bot.scheduler import Leadership
+
+    runtime = open_runtime(settings)
+    leadership = Leadership(runtime.engine)
+    if not leadership.is_leader():
+        print("learnbot: another process holds the scheduler lock and sweeps; nothing done", file=sys.stderr)
+        return 1
+    try:
+        deliver = build_outbox(runtime, web_client(settings)).deliver_due if settings.slack_bot_token else lambda: 0
+        report = sweep(runtime, deliver)
+    finally:
+        leadership.release()
+    print(report.summary() + ("" if settings.slack_bot_token else " (no SLACK_BOT_TOKEN: messages stay queued)"))
+    return 0
+
+
+def _andon_list(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.andon import open_cards
+
+    runtime = open_runtime(settings, load_index=False)
+    with runtime.sessions() as session:
+        cards = open_cards(session)
+    if not cards:
+        print("No open andon cards.")
+    now = runtime.clock.now()
+    for card, questions, askers, oldest in cards:
+        age = f"{(now - oldest).days}d" if oldest else "-"
+        flags = " [FORMAL LEARNING NEEDED]" if card.kanban_at else ""
+        who = f", acknowledged by {card.acknowledged_by}" if card.acknowledged_by else ""
+        print(f"#{card.id} {card.label}: {questions} question(s) from {askers} asker(s), oldest {age}, "
+              f"{card.status}{who}{flags}")
+    return 0
 
 
 # -- imports ------------------------------------------------------------------------------------

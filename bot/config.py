@@ -115,6 +115,10 @@ class Settings:
     match_threshold: float | None = None
     max_experts_pinged: int = 3
     max_pings_per_day: int = 5
+    sweep_interval: timedelta = timedelta(seconds=60)
+    course_threshold: int = 3
+    course_window: timedelta = timedelta(days=14)
+    andon_repeat: timedelta = timedelta(hours=24)
 
     def describe(self) -> dict[str, str]:
         """The effective settings as environment names and printable values, secrets masked."""
@@ -171,6 +175,10 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "match_threshold": ("LEARNBOT_MATCH_THRESHOLD", _score),
     "max_experts_pinged": ("LEARNBOT_MAX_EXPERTS", _positive_int),
     "max_pings_per_day": ("LEARNBOT_MAX_PINGS_PER_DAY", _positive_int),
+    "sweep_interval": ("LEARNBOT_SWEEP_INTERVAL", parse_duration),
+    "course_threshold": ("LEARNBOT_COURSE_THRESHOLD", _positive_int),
+    "course_window": ("LEARNBOT_COURSE_WINDOW", parse_duration),
+    "andon_repeat": ("LEARNBOT_ANDON_REPEAT", parse_duration),
 }
 
 

@@ -177,7 +177,7 @@ class Console:
             return
         now = self.clock.advance(delta)
         self.say(f"The time is now {now:%Y-%m-%d %H:%M} UTC.")
-        sweep(self.runtime, self.outbox)
+        sweep(self.runtime, self.outbox.deliver_due)
 
     # -- plumbing -----------------------------------------------------------------------------
     def _response_url(self, replaces: Shown | None) -> str:

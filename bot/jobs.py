@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
-from bot import answers
-from bot.outbox import Outbox
+from bot import andon, answers
 from bot.runtime import Runtime
 
 
 @dataclass(frozen=True)
 class SweepReport:
     nudged: int
+    andon: andon.AndonReport
     delivered: int
 
+    def summary(self) -> str:
+        a = self.andon
+        return (f"sweep: {self.nudged} nudged, {a.escalated} escalated ({a.cards_opened} new card(s)), "
+                f"{a.signals} kanban signal(s), {a.reminders} reminder(s), {self.delivered} message(s) sent")
 
-def sweep(runtime: Runtime, outbox: Outbox) -> SweepReport:
-    """Everything that became due: nudge experts at half the SLA; then deliver what that queued."""
+
+def sweep(runtime: Runtime, deliver: Callable[[], int]) -> SweepReport:
+    """Everything that became due: nudges at half the SLA, andon escalations and reminders; then `deliver`."""
     now = runtime.clock.now()
     with runtime.sessions() as session:
         nudged = answers.nudge_due(session, runtime.index, runtime.settings, now)
-    return SweepReport(nudged=nudged, delivered=outbox.deliver_due())
+    with runtime.sessions() as session:
+        report = andon.sweep_andon(session, runtime.settings, now)
+    return SweepReport(nudged=nudged, andon=report, delivered=deliver())

@@ -298,13 +298,12 @@ TAG_WEIGHT = 1.5
 BODY_WEIGHT = 1.0
 SYNONYM_WEIGHT = 0.8  # query weight of a synonym expansion, shared over its words
 TYPO_WEIGHT = 0.8  # query weight of a typo-corrected term
-COVERAGE_SLOPE = 1.0  # see _saturate
-OVERLAP_SHARE = 0.0
-NGRAM_SHARE = 0.0
+COVERAGE_SLOPE = 2.0  # see _saturate
 BM25_SHARE = 0.5  # calibrated score = 100 * (BM25_SHARE * coverage + (1 - BM25_SHARE) * fuzzy)
 BODY_PASSAGE_FACTOR = 0.95  # body sentences count slightly less than titles/aliases in fuzzy
 ALIAS_BONUS = 10.0  # extra points for a near-verbatim confirmed alias
 REJECTION_PENALTY = 40.0  # points removed for a near-verbatim rejected question
+FUZZY_TOP_PASSAGES = 3  # see _TextIndex._passage_similarity
 RERANK_POOL = 40  # BM25 candidates re-ranked with rapidfuzz
 FREQUENT_DF_SHARE = 0.05  # terms in more documents than this share only re-score candidates
 MAX_QUERY_TERMS = 40  # long queries keep their highest-idf terms
@@ -317,16 +316,6 @@ FUZZY_QUERY_CHARS = 600
 def _saturate(ratio: float) -> float:
     """Map BM25 / ideal BM25 (0..inf) to 0..1, strictly increasing: 0.5 -> 0.68, 1 -> 0.9, 2 -> 0.99."""
     return 1.0 - math.exp(-COVERAGE_SLOPE * ratio)
-
-
-def _ngrams(text: str) -> frozenset[str]:
-    """Character 3- and 4-grams of the words of a normalised string (words padded with spaces)."""
-    grams = set()
-    for word in text.split():
-        padded = f" {word} "
-        for n in (3, 4):
-            grams.update(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return frozenset(grams)
 
 
 def similarity(query: str, passage: str) -> float:
@@ -361,7 +350,6 @@ class _Query:
     concepts: list[_Concept]
     weights: dict[str, float]  # term -> BM25 query weight (before idf)
     synonyms: dict[str, tuple[str, str]] = field(default_factory=dict)  # term -> (query, synonym)
-    idf_cache: dict[str, float] = field(default_factory=dict)
 
 
 class _TextIndex:
@@ -557,14 +545,10 @@ class _TextIndex:
         """Named score components for one candidate; they sum to its 0..100 score."""
         doc = self.docs[number]
         text = query.texts[0]
-        overlap, fuzzy = self._best_passage(query, doc)
         parts = {
             "bm25": 100 * BM25_SHARE * coverage,
-            "overlap": 100 * OVERLAP_SHARE * overlap,
-            "fuzzy": (1 - BM25_SHARE - OVERLAP_SHARE - NGRAM_SHARE) * fuzzy,
+            "fuzzy": (1 - BM25_SHARE) * self._passage_similarity(query, doc),
         }
-        if NGRAM_SHARE:
-            parts["ngram"] = 100 * NGRAM_SHARE * self._best_ngram(query, doc)
         if doc.aliases:
             alias = max(fuzz.token_sort_ratio(text, a) for a in doc.aliases)
             parts["alias"] = ALIAS_BONUS * max(0.0, (alias - 70) / 30)
@@ -573,47 +557,20 @@ class _TextIndex:
             parts["penalty"] = -REJECTION_PENALTY * max(0.0, (rejected - 50) / 50)
         return parts
 
-    def _best_passage(self, query: _Query, doc: _Doc) -> tuple[float, float]:
-        """Best (idf-weighted word overlap 0..1, rapidfuzz similarity 0..100) over the doc's passages.
+    @staticmethod
+    def _passage_similarity(query: _Query, doc: _Doc) -> float:
+        """Rapidfuzz similarity (0..100) of the query to the doc's passages (title, aliases, body lines).
 
-        Overlap is an idf-weighted Dice coefficient between the query's and a passage's words: it
-        rewards sharing the rare words and penalises passages (or queries) with much unmatched text.
-        Body sentences count BODY_PASSAGE_FACTOR as much as the title and aliases.
+        Half the best passage, half the mean of the best FUZZY_TOP_PASSAGES: an item whose several
+        phrasings agree with the query gains a little, without burying a perfect title match under
+        unrelated body sentences. Body sentences count BODY_PASSAGE_FACTOR as much as title/aliases.
         """
-        idf = query.idf_cache
-        best_overlap = best_fuzzy = 0.0
-        for variant in query.texts:
-            q_terms = set(variant.split())
-            q_weight = sum(self._cached_idf(t, idf) for t in q_terms)
-            for i, passage in enumerate(doc.passages):
-                factor = 1.0 if i < doc.n_primary else BODY_PASSAGE_FACTOR
-                p_terms = set(passage.split())
-                shared = sum(idf[t] for t in q_terms & p_terms)
-                if shared:
-                    total = q_weight + sum(self._cached_idf(t, idf) for t in p_terms)
-                    best_overlap = max(best_overlap, factor * 2 * shared / total)
-                best_fuzzy = max(best_fuzzy, factor * similarity(variant, passage))
-        return best_overlap, best_fuzzy
-
-    def _best_ngram(self, query: _Query, doc: _Doc) -> float:
-        """Best character n-gram Dice similarity (0..1) between a query variant and a passage."""
-        best = 0.0
-        for variant in query.texts:
-            q_grams = _ngrams(variant)
-            if not q_grams:
-                continue
-            for i, passage in enumerate(doc.passages):
-                p_grams = _ngrams(passage)
-                if p_grams:
-                    factor = 1.0 if i < doc.n_primary else BODY_PASSAGE_FACTOR
-                    best = max(best, factor * 2 * len(q_grams & p_grams) / (len(q_grams) + len(p_grams)))
-        return best
-
-    def _cached_idf(self, term: str, cache: dict[str, float]) -> float:
-        value = cache.get(term)
-        if value is None:
-            value = cache[term] = self.idf(term)
-        return value
+        sims = []
+        for i, passage in enumerate(doc.passages):
+            factor = 1.0 if i < doc.n_primary else BODY_PASSAGE_FACTOR
+            sims.append(factor * max(similarity(variant, passage) for variant in query.texts))
+        best = heapq.nlargest(FUZZY_TOP_PASSAGES, sims)
+        return 0.5 * best[0] + 0.5 * sum(best) / len(best)
 
     def explain(self, query: _Query, number: int, parts: dict[str, float]) -> Explanation:
         matched = [t for t in query.weights if self.contains(t, number)]

@@ -1,11 +1,18 @@
-"""Background jobs of a running bot, with stable ids so a restart never duplicates one."""
+"""Background jobs of a running bot, with stable ids so a restart never duplicates one.
+
+Every process delivers its outbox and follows the index change log. Only the leader sweeps: on
+PostgreSQL the process holding an advisory lock (taken on a dedicated connection, so it lasts as
+long as the process does), on SQLite the single process there is.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Connection, Engine, func, select, text
 
+from bot.jobs import sweep
 from bot.outbox import Outbox
 from bot.runtime import Runtime
 
@@ -13,15 +20,57 @@ log = logging.getLogger(__name__)
 
 OUTBOX_EVERY_SECONDS = 5
 INDEX_REFRESH_SECONDS = 2
+LEADER_LOCK_KEY = 0x1EA2B07  # any constant shared by every Learnbot process on the database
 
 
-def start_scheduler(runtime: Runtime, outbox: Outbox) -> BackgroundScheduler:
-    """Every process: retry due outbox messages, and follow other processes' index changes."""
+class Leadership:
+    """Whether this process runs the once-per-deployment jobs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._held: Connection | None = None
+
+    def is_leader(self) -> bool:
+        """True if this process holds (or just took) the lock; cheap to call before every job."""
+        if self._engine.dialect.name != "postgresql":
+            return True
+        if self._held is not None:
+            try:
+                self._held.execute(text("SELECT 1"))
+                return True
+            except Exception:  # noqa: BLE001 - the connection died, and the lock with it
+                log.warning("lost the scheduler lock's connection; will try to take it again")
+                self._held = None
+        connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if connection.execute(select(func.pg_try_advisory_lock(LEADER_LOCK_KEY))).scalar():
+            self._held = connection
+            log.info("this process now runs the scheduled jobs")
+            return True
+        connection.close()
+        return False
+
+    def release(self) -> None:
+        if self._held is not None:
+            self._held.execute(select(func.pg_advisory_unlock(LEADER_LOCK_KEY)))
+            self._held.close()
+            self._held = None
+
+
+def run_if_leader(runtime: Runtime, outbox: Outbox, leadership: Leadership) -> None:
+    """The sweep job: a no-op in every process but the leader."""
+    if leadership.is_leader():
+        report = sweep(runtime, outbox.deliver_due)
+        log.debug(report.summary())
+
+
+def start_scheduler(runtime: Runtime, outbox: Outbox, leadership: Leadership) -> BackgroundScheduler:
+    """Start the jobs of this process."""
     scheduler = BackgroundScheduler(timezone=runtime.settings.timezone)
-    scheduler.add_job(outbox.deliver_due, "interval", seconds=OUTBOX_EVERY_SECONDS, id="outbox",
-                      replace_existing=True, max_instances=1, coalesce=True)
+    every = dict(replace_existing=True, max_instances=1, coalesce=True)
+    scheduler.add_job(outbox.deliver_due, "interval", seconds=OUTBOX_EVERY_SECONDS, id="outbox", **every)
     scheduler.add_job(lambda: runtime.index.refresh(runtime.clock.now()), "interval",
-                      seconds=INDEX_REFRESH_SECONDS, id="index-refresh", replace_existing=True,
-                      max_instances=1, coalesce=True)
+                      seconds=INDEX_REFRESH_SECONDS, id="index-refresh", **every)
+    scheduler.add_job(run_if_leader, "interval", args=(runtime, outbox, leadership),
+                      seconds=runtime.settings.sweep_interval.total_seconds(), id="sweep", **every)
     scheduler.start()
     return scheduler

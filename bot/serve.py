@@ -8,7 +8,7 @@ from bot.app import build_app, build_outbox
 from bot.config import Settings
 from bot.http import serve
 from bot.runtime import open_runtime, web_client
-from bot.scheduler import start_scheduler
+from bot.scheduler import Leadership, start_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,8 @@ def serve_slack(settings: Settings, host: str, port: int) -> int:
     runtime = open_runtime(settings)
     client = web_client(settings)
     app = build_app(runtime, client=client, signing_secret=settings.slack_signing_secret or "socket-mode")
-    scheduler = start_scheduler(runtime, build_outbox(runtime, client))
+    leadership = Leadership(runtime.engine)
+    scheduler = start_scheduler(runtime, build_outbox(runtime, client), leadership)
     try:
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -36,4 +37,5 @@ def serve_slack(settings: Settings, host: str, port: int) -> int:
         log.info("stopping")
     finally:
         scheduler.shutdown(wait=False)
+        leadership.release()
     return 0

@@ -144,6 +144,9 @@ def routed(outcome: AskOutcome, offers: Sequence[Offer] = ()) -> dict[str, Any]:
         where = ("I couldn't find an answer, and no help channel is configured. "
                  "Ask your admin to set LEARNBOT_HELP_CHANNEL.")
     blocks = [section(f"{where}\n{quote(outcome.text, 500)}")]
+    if outcome.routed_to:
+        blocks.append(actions(button("I'm blocked", "pull_cord", str(outcome.question_id), "danger")))
+        blocks.append(context("Blocked and can't wait? The button tells the learning managers now."))
     if offers:
         blocks.append(context("Meanwhile, these might be related:"))
         blocks += [_offer_block(outcome.question_id, o) for o in offers]

@@ -9,19 +9,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import answers, asking
+from bot import andon, answers, asking
 from bot.outbox import OnSent, Renderer, SlackCall
-from handlers import blocks
+from bot.runtime import Runtime
+from handlers import andon_blocks, blocks
 from handlers.links import Permalinks
-from store.models import Answer, Question
+from store.models import AndonCard, Answer, LibraryItem, Question
 
 
 class NotYet(Exception):
     """The message depends on one not delivered yet (a thread reply before its post)."""
 
 
-def build_renderers(links: Permalinks) -> dict[str, Renderer]:
+def build_renderers(runtime: Runtime, links: Permalinks) -> dict[str, Renderer]:
     """The renderer of each outbox purpose."""
+    settings, clock = runtime.settings, runtime.clock
 
     def question_post(session: Session, question_id: int, _args: dict[str, Any]) -> SlackCall | None:
         view = asking.post_view(session, question_id)
@@ -64,7 +66,50 @@ def build_renderers(links: Permalinks) -> dict[str, Renderer]:
         return SlackCall("chat.postMessage", {"channel": args["user"],
                                               **blocks.reflect_invite(question.id, question.text, args["role"])})
 
+    def andon_card(session: Session, card_id: int, _args: dict[str, Any]) -> SlackCall | None:
+        view = andon.card_view(session, settings, card_id)
+        if view is None or not settings.andon_channel:
+            return None
+        return SlackCall("chat.postMessage", {"channel": settings.andon_channel, "unfurl_links": False,
+                                              **andon_blocks.card(view, clock.now(), links.message)})
+
+    def andon_update(session: Session, card_id: int, _args: dict[str, Any]) -> SlackCall | None:
+        view = andon.card_view(session, settings, card_id)
+        if view is None or not view.card.channel:
+            return None
+        if not view.card.message_ts:
+            raise NotYet(f"andon card {card_id} is not posted yet")
+        return SlackCall("chat.update", {"channel": view.card.channel, "ts": view.card.message_ts,
+                                         **andon_blocks.card(view, clock.now(), links.message)})
+
+    def andon_thread(session: Session, card_id: int, args: dict[str, Any]) -> SlackCall | None:
+        view = andon.card_view(session, settings, card_id)
+        if view is None or not view.card.channel:
+            return None
+        if not view.card.message_ts:
+            raise NotYet(f"andon card {card_id} is not posted yet")
+        return SlackCall("chat.postMessage", {"channel": view.card.channel, "thread_ts": view.card.message_ts,
+                                              **andon_blocks.thread_note(view, args["kind"])})
+
+    def andon_assigned(session: Session, card_id: int, args: dict[str, Any]) -> SlackCall | None:
+        view = andon.card_view(session, settings, card_id)
+        return None if view is None else SlackCall("chat.postMessage",
+                                                   {"channel": args["user"], **andon_blocks.assigned(view)})
+
+    def andon_resolved(session: Session, card_id: int, args: dict[str, Any]) -> SlackCall | None:
+        card = session.get(AndonCard, card_id)
+        item = session.get(LibraryItem, card.resolved_item_id) if card and card.resolved_item_id else None
+        if card is None or item is None:
+            return None
+        return SlackCall("chat.postMessage", {"channel": args["user"], **andon_blocks.resolved_notice(
+            card.label, item.title, item.url, item.body)})
+
     return {
+        andon.ANDON_CARD: andon_card,
+        andon.ANDON_UPDATE: andon_update,
+        andon.ANDON_THREAD: andon_thread,
+        andon.ANDON_ASSIGNED: andon_assigned,
+        andon.ANDON_RESOLVED: andon_resolved,
         asking.QUESTION_POST: question_post,
         asking.POST_UPDATE: post_update,
         answers.ANSWER_NOTICE: answer_notice,
@@ -73,4 +118,4 @@ def build_renderers(links: Permalinks) -> dict[str, Renderer]:
     }
 
 
-ON_SENT: dict[str, OnSent] = {asking.QUESTION_POST: asking.record_post}
+ON_SENT: dict[str, OnSent] = {asking.QUESTION_POST: asking.record_post, andon.ANDON_CARD: andon.record_post}

@@ -105,6 +105,37 @@ class Question(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    andon_card_id: Mapped[int | None] = mapped_column(ForeignKey("andon_cards.id", name="fk_questions_andon_card_id"),
+                                                      index=True)
+
+
+class AndonCard(Base):
+    """Unanswered questions on one topic, in the managers' channel: open → acknowledged → resolved.
+
+    `version` counts changes: each one queues one `chat.update` of the card.
+    """
+
+    __tablename__ = "andon_cards"
+    __table_args__ = (Index("ix_andon_status", "status", "snoozed_until"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assigned_to: Mapped[str | None] = mapped_column(String(32))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_item_id: Mapped[int | None] = mapped_column(ForeignKey("library_items.id"))
+    kanban_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notified_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    notify_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ExpertPing(Base):

@@ -209,10 +209,10 @@ def test_unclaimed_questions_ping_the_next_experts_at_half_the_sla_once(bot: Har
     question, _ = ask_routed(bot)
 
     bot.runtime.clock.advance(timedelta(hours=1, minutes=59))
-    assert sweep(bot.runtime, bot.outbox).nudged == 0
+    assert sweep(bot.runtime, bot.outbox.deliver_due).nudged == 0
     bot.runtime.clock.advance(timedelta(minutes=2))
-    assert sweep(bot.runtime, bot.outbox).nudged == 1
-    assert sweep(bot.runtime, bot.outbox).nudged == 0
+    assert sweep(bot.runtime, bot.outbox.deliver_due).nudged == 1
+    assert sweep(bot.runtime, bot.outbox.deliver_due).nudged == 0
 
     [nudge] = [c for c in bot.posts("C0HELP") if c.params.get("thread_ts") == question.thread_ts]
     assert "Still looking for an answer" in nudge.text

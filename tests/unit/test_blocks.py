@@ -175,7 +175,7 @@ def test_routed_names_the_channel_and_offers_related_items() -> None:
 
     payload = routed(outcome, outcome.offers)
 
-    assert all_buttons(payload) == [("This answered it", "item_answered", "5:11")]
+    assert all_buttons(payload) == [("I'm blocked", "pull_cord", "5"), ("This answered it", "item_answered", "5:11")]
     assert "<#C0HELP>" in payload["text"]
     assert "paged 2 expert(s)" in payload["text"]
     assert any(kind == "context" and "might be related" in text for kind, text in texts(payload))

@@ -1,0 +1,323 @@
+"""Andon: unanswered questions become one card per topic for learning managers.
+
+A question escalates when nobody answered it within the SLA (the sweep), or at once when its asker
+pulls the cord. Similar questions join the same open card (clustered with the matching engine,
+incrementally: each new question is compared with the open cards, never all pairs). A card that
+collects LEARNBOT_COURSE_THRESHOLD questions within LEARNBOT_COURSE_WINDOW raises the kanban
+signal: a formal course is needed. Managers acknowledge, assign, snooze or resolve it with content.
+Every timer here is derived from stored state, and every message goes through the outbox.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.asking import QuestionError
+from bot.config import Settings
+from bot.importing import ContentRow
+from bot.index import QUESTION, note_change
+from bot.library import upsert_item
+from bot.matching import ItemRecord, MatchIndex, STOP_WORDS, tokenize
+from bot.outbox import enqueue
+from store.models import AndonCard, Question
+
+ANDON_CARD = "andon_card"
+ANDON_UPDATE = "andon_card_update"
+ANDON_THREAD = "andon_thread"
+ANDON_ASSIGNED = "andon_assigned"
+ANDON_RESOLVED = "andon_resolved"
+
+CLUSTER_SCORE = 40.0  # a question joins the best open card scoring at least this (0–100)
+MAX_REPEATS = 3
+SWEEP_BATCH = 2000
+SNOOZES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
+LIVE = ("open", "acknowledged")
+
+
+@dataclass(frozen=True)
+class AndonReport:
+    escalated: int
+    cards_opened: int
+    signals: int
+    reminders: int
+
+
+class _Clusters:
+    """The open cards as a small matching index: where does a new question belong?"""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._index = MatchIndex()
+        self._texts: dict[int, list[str]] = {}
+        rows = session.execute(select(Question.andon_card_id, Question.text)
+                               .join(AndonCard, AndonCard.id == Question.andon_card_id)
+                               .where(AndonCard.status.in_(LIVE)).order_by(Question.id))
+        for card_id, text in rows:
+            self._texts.setdefault(card_id, []).append(text)
+        for card_id in self._texts:
+            self._refresh(card_id)
+
+    def _refresh(self, card_id: int) -> None:
+        texts = self._texts[card_id][-20:]
+        self._index.upsert_item(ItemRecord(id=card_id, title=texts[0], body="\n".join(texts[1:])))
+
+    def place(self, question: Question, now: datetime) -> tuple[AndonCard, bool]:
+        """The card the question joins (a new one if no open card is close enough); True if new."""
+        hits = self._index.search(question.text, limit=1).content
+        card = self._session.get(AndonCard, int(hits[0].id)) if hits and hits[0].score >= CLUSTER_SCORE else None
+        created = card is None
+        if card is None:
+            card = AndonCard(label=label_for([question.text]), status="open", version=0, created_at=now,
+                             notified_at=now, notify_count=0)
+            self._session.add(card)
+            self._session.flush()
+        self._texts.setdefault(card.id, []).append(question.text)
+        self._refresh(card.id)
+        return card, created
+
+
+def label_for(texts: list[str], words: int = 4) -> str:
+    """A topic label: the most frequent content words of the card's questions."""
+    counts: Counter[str] = Counter()
+    surface: dict[str, str] = {}
+    for text in texts:
+        for term, word in dict.fromkeys(tokenize(text)):
+            if word not in STOP_WORDS and len(word) > 1:
+                counts[term] += 1
+                surface.setdefault(term, word)
+    top = [surface[t] for t, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:words]]
+    return " ".join(top) or "Unlabelled questions"
+
+
+def _escalate(session: Session, question: Question, clusters: _Clusters, now: datetime) -> tuple[AndonCard, bool] | None:
+    """Put one question on a card, once (a conditional update guards against a concurrent sweep)."""
+    claimed = session.execute(update(Question).where(Question.id == question.id, Question.escalated_at.is_(None))
+                              .values(escalated_at=now)).rowcount
+    if not claimed:
+        return None
+    card, created = clusters.place(question, now)
+    question.andon_card_id, question.escalated_at = card.id, now
+    return card, created
+
+
+def sweep_andon(session: Session, settings: Settings, now: datetime) -> AndonReport:
+    """Escalate what passed the SLA, raise kanban signals, re-notify; commits."""
+    due = session.scalars(
+        select(Question).where(Question.status == "routed", Question.first_answer_at.is_(None),
+                               Question.escalated_at.is_(None), Question.routed_at <= now - settings.answer_sla)
+        .order_by(Question.routed_at).limit(SWEEP_BATCH)).all()
+    touched: dict[int, AndonCard] = {}
+    escalated = opened = 0
+    clusters = _Clusters(session) if due else None
+    for question in due:
+        placed = _escalate(session, question, clusters, now) if clusters else None
+        if placed:
+            touched[placed[0].id] = placed[0]
+            escalated, opened = escalated + 1, opened + placed[1]
+    signals = 0
+    for card in touched.values():
+        _refresh_card(session, card, now)
+        signals += _maybe_signal(session, settings, card, now)
+    reminders = _remind(session, settings, now)
+    session.commit()
+    return AndonReport(escalated, opened, signals, reminders)
+
+
+def pull_cord(session: Session, settings: Settings, now: datetime, *, question_id: int, user_id: str) -> AndonCard:
+    """"I'm blocked": the asker escalates their question now; returns its card."""
+    question = session.get(Question, question_id)
+    if question is None:
+        raise QuestionError("I can't find that question any more.")
+    if question.asker_id != user_id:
+        raise QuestionError("Only the person who asked can do that.")
+    if question.status in ("resolved", "self_served"):
+        raise QuestionError("This question is already resolved.")
+    if not settings.andon_channel:
+        raise QuestionError("No andon channel is configured; ask your admin to set LEARNBOT_ANDON_CHANNEL.")
+    question.blocked_at = question.blocked_at or now
+    if question.andon_card_id is None:
+        placed = _escalate(session, question, _Clusters(session), now)
+        if placed is None:  # escalated concurrently
+            session.refresh(question)
+    card = session.get_one(AndonCard, question.andon_card_id)
+    _refresh_card(session, card, now)
+    _maybe_signal(session, settings, card, now)
+    session.commit()
+    return card
+
+
+def _refresh_card(session: Session, card: AndonCard, now: datetime) -> None:
+    """Relabel the card (closed when no question is left on it) and queue its post or update."""
+    texts = list(session.scalars(select(Question.text).where(Question.andon_card_id == card.id)
+                                 .order_by(Question.id)))
+    if texts:
+        card.label = label_for(texts)
+    elif card.status in LIVE:
+        card.status = "closed"
+    card.version += 1
+    if card.message_ts is None and card.version == 1:
+        enqueue(session, ANDON_CARD, card.id, now, key="post")
+    else:
+        enqueue(session, ANDON_UPDATE, card.id, now, key=f"v{card.version}")
+
+
+def _maybe_signal(session: Session, settings: Settings, card: AndonCard, now: datetime) -> bool:
+    """Raise the kanban signal once, when the topic keeps coming back; True if raised now."""
+    recent = session.scalar(select(func.count()).select_from(Question).where(
+        Question.andon_card_id == card.id, Question.asked_at >= now - settings.course_window)) or 0
+    if card.kanban_at is None and card.status in LIVE and recent >= settings.course_threshold:
+        card.kanban_at = now
+        enqueue(session, ANDON_THREAD, card.id, now, key="kanban", args={"kind": "kanban"})
+        return True
+    return False
+
+
+def _remind(session: Session, settings: Settings, now: datetime) -> int:
+    """Re-notify the managers about cards nobody acknowledged, every LEARNBOT_ANDON_REPEAT, at most 3 times."""
+    cards = session.scalars(select(AndonCard).where(
+        AndonCard.status == "open", AndonCard.notify_count < MAX_REPEATS,
+        AndonCard.notified_at <= now - settings.andon_repeat,
+        (AndonCard.snoozed_until.is_(None)) | (AndonCard.snoozed_until <= now))).all()
+    for card in cards:
+        card.notify_count += 1
+        card.notified_at = now
+        enqueue(session, ANDON_THREAD, card.id, now, key=f"repeat:{card.notify_count}", args={"kind": "repeat"})
+    return len(cards)
+
+
+def record_post(session: Session, card_id: int, sent: dict[str, object]) -> None:
+    """Outbox hook: where the card was posted, so updates and thread notes find it."""
+    card = session.get(AndonCard, card_id)
+    if card is not None:
+        card.channel, card.message_ts = str(sent.get("channel")), str(sent.get("ts"))
+
+
+def leave_card(session: Session, question: Question, now: datetime) -> None:
+    """An answer arrived after escalation: the question leaves its card (the caller commits)."""
+    if question.andon_card_id is None:
+        return
+    card = session.get_one(AndonCard, question.andon_card_id)
+    question.andon_card_id = None
+    session.flush()
+    if card.status in LIVE:
+        _refresh_card(session, card, now)
+
+
+# -- managers' buttons ---------------------------------------------------------------------------
+
+def _managed_card(session: Session, settings: Settings, card_id: int, user_id: str) -> AndonCard:
+    if user_id not in settings.managers:
+        raise QuestionError("Only learning managers can change andon cards.")
+    card = session.get(AndonCard, card_id)
+    if card is None:
+        raise QuestionError("I can't find that card any more.")
+    if card.status not in LIVE:
+        raise QuestionError(f"This card is already {card.status}.")
+    return card
+
+
+def _changed(session: Session, card: AndonCard, now: datetime) -> None:
+    """A manager changed the card: show it, and commit."""
+    card.version += 1
+    enqueue(session, ANDON_UPDATE, card.id, now, key=f"v{card.version}")
+    session.commit()
+
+
+def acknowledge(session: Session, settings: Settings, now: datetime, *, card_id: int, user_id: str) -> AndonCard:
+    """Record who saw it and when; repeat notifications stop."""
+    card = _managed_card(session, settings, card_id, user_id)
+    if card.status == "open":
+        card.status, card.acknowledged_by, card.acknowledged_at = "acknowledged", user_id, now
+        _changed(session, card, now)
+    return card
+
+
+def assign(session: Session, settings: Settings, now: datetime, *, card_id: int, user_id: str,
+           assignee: str) -> AndonCard:
+    """Hand the card to a person; they get a DM with its questions. Assigning acknowledges."""
+    card = _managed_card(session, settings, card_id, user_id)
+    if card.assigned_to != assignee:
+        card.assigned_to, card.assigned_at = assignee, now
+        if card.status == "open":
+            card.status, card.acknowledged_by, card.acknowledged_at = "acknowledged", user_id, now
+        enqueue(session, ANDON_ASSIGNED, card.id, now, key=f"{assignee}:{card.version}", args={"user": assignee})
+        _changed(session, card, now)
+    return card
+
+
+def snooze(session: Session, settings: Settings, now: datetime, *, card_id: int, user_id: str,
+           period: str) -> AndonCard:
+    """No reminders until the snooze ends (1 day or 1 week)."""
+    if period not in SNOOZES:
+        raise QuestionError("Snooze for 1d or 1w.")
+    card = _managed_card(session, settings, card_id, user_id)
+    card.snoozed_until = now + SNOOZES[period]
+    _changed(session, card, now)
+    return card
+
+
+def resolve(session: Session, settings: Settings, now: datetime, *, card_id: int, user_id: str, title: str,
+            url: str | None, summary: str) -> AndonCard:
+    """Resolve with content: the item joins the library, every asker gets it, their questions resolve."""
+    card = _managed_card(session, settings, card_id, user_id)
+    item, _ = upsert_item(session, ContentRow(0, title, url, summary, (card.label,)), now, source="andon",
+                          created_by=user_id)
+    card.status, card.resolved_by, card.resolved_at, card.resolved_item_id = "resolved", user_id, now, item.id
+    questions = session.scalars(select(Question).where(Question.andon_card_id == card.id)).all()
+    for question in questions:
+        if question.status != "resolved":
+            question.status, question.resolved_at = "resolved", now
+        note_change(session, QUESTION, question.id, now)
+    for asker in sorted({q.asker_id for q in questions}):
+        enqueue(session, ANDON_RESOLVED, card.id, now, key=asker, args={"user": asker})
+    _changed(session, card, now)
+    return card
+
+
+def open_cards(session: Session) -> list[tuple[AndonCard, int, int, datetime | None]]:
+    """Live cards with (questions, distinct askers, oldest question time), oldest card first."""
+    rows = session.execute(
+        select(AndonCard, func.count(Question.id), func.count(func.distinct(Question.asker_id)),
+               func.min(Question.asked_at))
+        .join(Question, Question.andon_card_id == AndonCard.id, isouter=True)
+        .where(AndonCard.status.in_(LIVE)).group_by(AndonCard.id).order_by(AndonCard.created_at, AndonCard.id))
+    return [(card, n, askers, oldest) for card, n, askers, oldest in rows]
+
+
+@dataclass(frozen=True)
+class CardQuestion:
+    text: str
+    asker: str | None  # None when asked anonymously
+    channel: str | None
+    thread_ts: str | None
+    blocked: bool
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class CardView:
+    """What a card shows, read at rendering time."""
+
+    card: AndonCard
+    questions: list[CardQuestion]
+    askers: int
+    managers: tuple[str, ...]
+
+    @property
+    def oldest(self) -> datetime | None:
+        return min((q.asked_at for q in self.questions), default=None)
+
+
+def card_view(session: Session, settings: Settings, card_id: int) -> CardView | None:
+    card = session.get(AndonCard, card_id)
+    if card is None:
+        return None
+    rows = session.scalars(select(Question).where(Question.andon_card_id == card_id).order_by(Question.id)).all()
+    questions = [CardQuestion(q.text, None if q.anonymous else q.asker_id, q.help_channel, q.thread_ts,
+                              q.blocked_at is not None, q.asked_at) for q in rows]
+    return CardView(card, questions, len({q.asker_id for q in rows}), settings.managers)

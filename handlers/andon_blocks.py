@@ -1,0 +1,109 @@
+"""Block Kit for andon cards and their notices (user text escaped through handlers.blocks)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from bot.andon import CardView
+from handlers.blocks import (Block, actions, button, context, escape, link, mention, message, modal, plain_input,
+                             quote, section, truncate)
+
+SAMPLES = 5
+Link = Callable[[str, str, str | None], str | None]
+
+
+def age(since: datetime | None, now: datetime) -> str:
+    """`3d 4h`, `5h`, `12m`: how long ago, for people."""
+    if since is None:
+        return "-"
+    minutes = int((now - since).total_seconds() // 60)
+    days, hours = divmod(minutes // 60, 24)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    return f"{hours}h" if hours else f"{minutes % 60}m"
+
+
+def _sample(q: Any, permalink: Link) -> str:
+    who = mention(q.asker) if q.asker else "someone"
+    thread = permalink(q.channel, q.thread_ts, None) if q.channel and q.thread_ts else None
+    line = f"{quote(q.text, 300)}\n    {who}" + (f" · {link(thread, 'thread')}" if thread else "")
+    return line + (" · :octagonal_sign: *blocked*" if q.blocked else "")
+
+
+def card(view: CardView, now: datetime, permalink: Link) -> dict[str, Any]:
+    """The card in the andon channel: topic, counts, age, samples, state and the managers' buttons."""
+    c = view.card
+    n = len(view.questions)
+    head = f":rotating_light: *Andon: {escape(c.label)}*"
+    blocks: list[Block] = [section(
+        f"{head}\n*{n}* unanswered question(s) from *{view.askers}* people · oldest {age(view.oldest, now)}")]
+    blocked = sum(q.blocked for q in view.questions)
+    if blocked:
+        blocks.append(context(f":octagonal_sign: {blocked} asker(s) pulled the cord: they are blocked."))
+    if c.kanban_at:
+        blocks.append(section(":large_orange_diamond: *Formal learning needed*: this topic keeps coming back. "
+                              "Consider a course or a library article."))
+    blocks += [section(_sample(q, permalink)) for q in view.questions[-SAMPLES:]]
+    if n > SAMPLES:
+        blocks.append(context(f"…and {n - SAMPLES} more."))
+    blocks.append(context(_state(view, now)))
+    if c.status in ("open", "acknowledged"):
+        blocks.append(actions(
+            button("Acknowledge", "andon_ack", str(c.id), "primary"),
+            {"type": "users_select", "action_id": "andon_assign", "placeholder":
+             {"type": "plain_text", "text": "Assign to…"}},
+            button("Snooze 1 day", "andon_snooze", f"{c.id}:1d"),
+            button("Snooze 1 week", "andon_snooze", f"{c.id}:1w"),
+            button("Resolve with content", "andon_resolve", str(c.id)),
+            block_id=f"andon:{c.id}"))
+    text = f"Andon: {escape(c.label)}: {n} unanswered question(s)"
+    return message(text, blocks)
+
+
+def _state(view: CardView, now: datetime) -> str:
+    c = view.card
+    parts = [f"Card #{c.id} · {c.status}"]
+    if c.acknowledged_by:
+        parts.append(f"acknowledged by {mention(c.acknowledged_by)}")
+    if c.assigned_to:
+        parts.append(f"assigned to {mention(c.assigned_to)}")
+    if c.snoozed_until and c.snoozed_until > now and c.status in ("open", "acknowledged"):
+        parts.append(f"snoozed for {age(now, c.snoozed_until)}")
+    if c.resolved_by and c.resolved_at:
+        parts.append(f"resolved by {mention(c.resolved_by)} in {age(c.created_at, c.resolved_at)}")
+    if c.status == "closed":
+        parts.append("every question got an answer in its thread")
+    return " · ".join(parts)
+
+
+def thread_note(view: CardView, kind: str) -> dict[str, Any]:
+    """A reply on the card: the kanban signal, or a reminder nobody acknowledged it."""
+    managers = " ".join(mention(m) for m in view.managers) or "Learning managers"
+    if kind == "kanban":
+        return message(f"{managers}: *formal learning needed* on “{escape(view.card.label)}”: "
+                       f"{len(view.questions)} people asked about it recently and nobody could answer.")
+    return message(f"{managers}: this card is still waiting for someone to acknowledge it.")
+
+
+def assigned(view: CardView) -> dict[str, Any]:
+    """The assignee's DM, with the card's questions."""
+    lines = "\n".join(quote(q.text, 300) for q in view.questions[:20])
+    return message(f"You were assigned the andon card “{escape(view.card.label)}”.",
+                   [section(f"You were assigned the andon card *{escape(view.card.label)}*. Its questions:\n{lines}"),
+                    context("Resolve it with content from the card when there is an answer.")])
+
+
+def resolved_notice(label: str, title: str, url: str | None, summary: str) -> dict[str, Any]:
+    """Each asker's DM when a card is resolved with content."""
+    body = link(url, title) + ("\n" + escape(truncate(summary, 1500)) if summary else "")
+    return message(f"Your question about “{escape(label)}” has an answer: {escape(title)}",
+                   [section(f"Your question about *{escape(label)}* now has an answer in the library:\n{body}")])
+
+
+def resolve_modal(card_id: int, label: str) -> dict[str, Any]:
+    return modal("andon_resolve", "Resolve with content", "Resolve", [
+        plain_input("title", "Title", initial=label, max_length=200),
+        plain_input("url", "Link (optional)", optional=True, max_length=2000),
+        plain_input("summary", "Summary", multiline=True),
+    ], str(card_id))
