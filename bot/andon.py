@@ -24,7 +24,7 @@ from bot.index import QUESTION, note_change
 from bot.library import upsert_item
 from bot.matching import ItemRecord, MatchIndex, STOP_WORDS, tokenize
 from bot.outbox import enqueue
-from store.models import AndonCard, Question
+from store.models import AndonCard, LibraryItem, Question
 
 ANDON_CARD = "andon_card"
 ANDON_UPDATE = "andon_card_update"
@@ -307,6 +307,7 @@ class CardView:
     questions: list[CardQuestion]
     askers: int
     managers: tuple[str, ...]
+    resolution: tuple[str, str | None] | None = None  # (title, url) of the content that resolved it
 
     @property
     def oldest(self) -> datetime | None:
@@ -320,4 +321,6 @@ def card_view(session: Session, settings: Settings, card_id: int) -> CardView | 
     rows = session.scalars(select(Question).where(Question.andon_card_id == card_id).order_by(Question.id)).all()
     questions = [CardQuestion(q.text, None if q.anonymous else q.asker_id, q.help_channel, q.thread_ts,
                               q.blocked_at is not None, q.asked_at) for q in rows]
-    return CardView(card, questions, len({q.asker_id for q in rows}), settings.managers)
+    item = session.get(LibraryItem, card.resolved_item_id) if card.resolved_item_id else None
+    resolution = (item.title, item.url) if item else None
+    return CardView(card, questions, len({q.asker_id for q in rows}), settings.managers, resolution)

@@ -51,8 +51,8 @@ __all__ = [
     "stem",
 ]
 
-DEFAULT_THRESHOLD: float = 60.0
-DEFAULT_MARGIN: float = 4.0
+DEFAULT_THRESHOLD: float = 75.0
+DEFAULT_MARGIN: float = 3.0
 
 
 # --------------------------------------------------------------------------------------------

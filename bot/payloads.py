@@ -37,8 +37,8 @@ def slash_command(user_id: str, text: str, *, channel_id: str = "C0GENERAL", res
 
 def block_action(user_id: str, action_id: str, value: str, *, channel_id: str = "C0GENERAL",
                  message_ts: str | None = None, response_url: str = "", ephemeral: bool = False,
-                 block_id: str = "b") -> str:
-    """The form body of a button press (`block_actions`)."""
+                 block_id: str = "b", selected_user: str | None = None) -> str:
+    """The form body of a button press (`block_actions`), or of a user picked in a users_select."""
     container: dict[str, Any] = {"type": "message", "channel_id": channel_id, "is_ephemeral": ephemeral}
     if message_ts:
         container["message_ts"] = message_ts
@@ -53,6 +53,9 @@ def block_action(user_id: str, action_id: str, value: str, *, channel_id: str = 
         "response_url": response_url,
         "actions": [{
             "type": "button", "action_id": action_id, "block_id": block_id, "value": value,
+            "action_ts": f"{time.time():.6f}",
+        } if selected_user is None else {
+            "type": "users_select", "action_id": action_id, "block_id": block_id, "selected_user": selected_user,
             "action_ts": f"{time.time():.6f}",
         }],
     }

@@ -35,9 +35,14 @@ def card(view: CardView, now: datetime, permalink: Link) -> dict[str, Any]:
     """The card in the andon channel: topic, counts, age, samples, state and the managers' buttons."""
     c = view.card
     n = len(view.questions)
-    head = f":rotating_light: *Andon: {escape(c.label)}*"
-    blocks: list[Block] = [section(
-        f"{head}\n*{n}* unanswered question(s) from *{view.askers}* people · oldest {age(view.oldest, now)}")]
+    if view.resolution:
+        title, url = view.resolution
+        summary = (f":white_check_mark: *Andon: {escape(c.label)}*\n*{n}* question(s) from *{view.askers}* people, "
+                   f"answered with {link(url, title)}")
+    else:
+        summary = (f":rotating_light: *Andon: {escape(c.label)}*\n*{n}* unanswered question(s) from "
+                   f"*{view.askers}* people · oldest {age(view.oldest, now)}")
+    blocks: list[Block] = [section(summary)]
     blocked = sum(q.blocked for q in view.questions)
     if blocked:
         blocks.append(context(f":octagonal_sign: {blocked} asker(s) pulled the cord: they are blocked."))
@@ -57,7 +62,7 @@ def card(view: CardView, now: datetime, permalink: Link) -> dict[str, Any]:
             button("Snooze 1 week", "andon_snooze", f"{c.id}:1w"),
             button("Resolve with content", "andon_resolve", str(c.id)),
             block_id=f"andon:{c.id}"))
-    text = f"Andon: {escape(c.label)}: {n} unanswered question(s)"
+    text = f"Andon: {escape(c.label)}: {n} {'resolved' if view.resolution else 'unanswered'} question(s)"
     return message(text, blocks)
 
 
@@ -71,7 +76,8 @@ def _state(view: CardView, now: datetime) -> str:
     if c.snoozed_until and c.snoozed_until > now and c.status in ("open", "acknowledged"):
         parts.append(f"snoozed for {age(now, c.snoozed_until)}")
     if c.resolved_by and c.resolved_at:
-        parts.append(f"resolved by {mention(c.resolved_by)} in {age(c.created_at, c.resolved_at)}")
+        since = view.oldest or c.created_at
+        parts.append(f"resolved by {mention(c.resolved_by)} in {age(since, c.resolved_at)} from the first question")
     if c.status == "closed":
         parts.append("every question got an answer in its thread")
     return " · ".join(parts)

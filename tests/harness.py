@@ -44,6 +44,12 @@ class Harness:
         return self.dispatch(block_action(user, button["action_id"], button["value"], channel_id=channel,
                                           message_ts=message_ts, response_url=url))
 
+    def pick_user(self, user: str, action_id: str, block_id: str, picked: str, channel: str) -> BoltResponse:
+        """Choose `picked` in a users_select menu of a message."""
+        url = self.slack.response_url(f"pick{next(self._responses)}")
+        return self.dispatch(block_action(user, action_id, "", channel_id=channel, block_id=block_id,
+                                          selected_user=picked, response_url=url))
+
     def event(self, event: dict[str, Any], event_id: str | None = None) -> BoltResponse:
         return self.dispatch(event_callback(event, event_id=event_id))
 

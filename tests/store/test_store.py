@@ -79,10 +79,10 @@ def test_sqlite_connections_use_wal(sqlite_url: str) -> None:
     eng = make_engine(sqlite_url)
     try:
         upgrade(eng)
-        with eng.connect() as first, eng.connect() as second:
-            assert first.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert second.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert first.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        for _ in range(2):  # every pooled connection, not just the first
+            with eng.connect() as connection:
+                assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         eng.dispose()
 

@@ -1,0 +1,216 @@
+"""Speed and memory of bot.matching on synthetic libraries, against a naive rapidfuzz full scan.
+
+Usage:  python bench/speed.py [--sizes 10000,100000,1000000] [--queries 300] [--seed 7]
+
+Each size runs in its own subprocess (so resident memory of one size does not leak into the next),
+on one core. A synthetic library has realistic word statistics: a vocabulary of 50 English function
+words followed by 60,000 generated pronounceable words, drawn with a Zipf(1.0) distribution; titles
+of 4-10 words, bodies of 30-80 words in sentences, 1-4 tags from 400. Queries: 80% are 2-6 words of a
+random item (shuffled, 30% with a typo), 20% are random words (usually no good match).
+
+Measured per size: index build time (upserting every item), query latency p50/p99 (limit=5), time to
+add one more item (p50/p99 over 200 adds), resident memory after building (VmRSS, includes the
+interpreter, rapidfuzz and the item records), and the naive scan `process.extract(query, texts,
+limit=5)` (default scorer WRatio, pre-processed texts) on fewer queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+FUNCTION_WORDS = """the of and to a in is for on that with how what do i my can you it this be are
+from at or as by not we your if an have does when where which who why will should our""".split()
+ONSETS = ["b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "br", "cl",
+          "cr", "dr", "fl", "gr", "pl", "pr", "sh", "sl", "st", "str", "th", "tr", "ch", "sp"]
+VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "ee", "io", "ou", "y"]
+CODAS = ["", "", "n", "r", "s", "t", "l", "m", "nd", "nt", "rd", "st", "ck", "ng", "x"]
+SUFFIXES = ["", "", "", "s", "ing", "ed", "er", "ion", "ly", "ment", "ness", "able"]
+
+
+def make_vocabulary(rng: random.Random, size: int) -> list[str]:
+    """Function words first, then distinct generated pronounceable words."""
+    words = dict.fromkeys(FUNCTION_WORDS)
+    while len(words) < size:
+        syllables = rng.choice((1, 2, 2, 2, 3, 3, 4))
+        stem = "".join(rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(syllables))
+        words.setdefault(stem + rng.choice(SUFFIXES))
+    return list(words)
+
+
+class Library:
+    """Generates items and queries with Zipf-distributed words."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.words = make_vocabulary(self.rng, 60_050)
+        weights = [1.0 / (rank + 2.7) for rank in range(len(self.words))]  # Zipf-Mandelbrot, s = 1
+        self.cum = list(_accumulate(weights))
+        self.tags = self.rng.sample(self.words[500:20_000], 400)
+
+    def sample(self, n: int) -> list[str]:
+        return self.rng.choices(self.words, cum_weights=self.cum, k=n)
+
+    def item(self, item_id: int):
+        from bot.matching import ItemRecord
+
+        rng = self.rng
+        title = " ".join(self.sample(rng.randint(4, 10))).capitalize()
+        words = self.sample(rng.randint(30, 80))
+        sentences, start = [], 0
+        while start < len(words):
+            end = start + rng.randint(8, 15)
+            sentences.append(" ".join(words[start:end]).capitalize() + ".")
+            start = end
+        tags = tuple(rng.sample(self.tags, rng.randint(1, 4)))
+        return ItemRecord(id=item_id, title=title, body=" ".join(sentences), tags=tags)
+
+    def query(self, items: list) -> str:
+        rng = self.rng
+        if rng.random() < 0.2:
+            return " ".join(self.sample(rng.randint(2, 6)))
+        item = rng.choice(items)
+        content = [w for w in f"{item.title} {item.body}".lower().replace(".", "").split() if w not in FUNCTION_WORDS]
+        picked = rng.sample(content, min(len(content), rng.randint(2, 6)))
+        if rng.random() < 0.3:
+            i = rng.randrange(len(picked))
+            word = picked[i]
+            if len(word) > 4:
+                j = rng.randrange(1, len(word) - 1)
+                picked[i] = word[:j] + word[j + 1 :]  # drop a letter
+        return " ".join(picked)
+
+
+def _accumulate(values: list[float]):
+    total = 0.0
+    for v in values:
+        total += v
+        yield total
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def worker(size: int, n_queries: int, n_naive: int, seed: int) -> dict:
+    """Build one library of ``size`` items and measure it (runs in a fresh process)."""
+    from rapidfuzz import process, utils
+
+    from bot.matching import MatchIndex
+
+    library = Library(seed)
+    items = [library.item(i) for i in range(size)]
+    queries = [library.query(items) for _ in range(n_queries)]
+
+    index = MatchIndex()
+    started = time.perf_counter()
+    for item in items:
+        index.upsert_item(item)
+    build = time.perf_counter() - started
+    rss = rss_mb()
+
+    for q in queries[:20]:  # warm-up (first-use caches)
+        index.search(q)
+    latencies = []
+    for q in queries:
+        t = time.perf_counter()
+        index.search(q, limit=5)
+        latencies.append(1000 * (time.perf_counter() - t))
+
+    adds = []
+    for i in range(200):
+        new = library.item(size + i)
+        t = time.perf_counter()
+        index.upsert_item(new)
+        adds.append(1000 * (time.perf_counter() - t))
+
+    texts = [utils.default_process(f"{it.title} {it.body} {' '.join(it.tags)}") for it in items]
+    naive = []
+    for q in queries[:n_naive]:
+        t = time.perf_counter()
+        process.extract(utils.default_process(q), texts, limit=5, processor=None)
+        naive.append(1000 * (time.perf_counter() - t))
+    return {
+        "size": size,
+        "build_s": build,
+        "rss_mb": rss,
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        "mean_ms": statistics.fmean(latencies),
+        "add_p50_ms": percentile(adds, 50),
+        "add_p99_ms": percentile(adds, 99),
+        "naive_mean_ms": statistics.fmean(naive),
+        "naive_n": len(naive),
+        "queries": n_queries,
+    }
+
+
+def report(results: list[dict]) -> None:
+    print(f"\n{'items':>9} | {'build s':>7} | {'RSS MB':>6} | {'p50 ms':>6} | {'p99 ms':>6} | {'add p99 ms':>10} | "
+          f"{'naive ms':>8} | {'speed-up':>8}")
+    print("-" * 86)
+    for r in results:
+        speedup = r["naive_mean_ms"] / r["mean_ms"]
+        print(f"{r['size']:9,d} | {r['build_s']:7.1f} | {r['rss_mb']:6.0f} | {r['p50_ms']:6.1f} | {r['p99_ms']:6.1f} | "
+              f"{r['add_p99_ms']:10.2f} | {r['naive_mean_ms']:8.0f} | {speedup:7.0f}x")
+    print("(latency over", results[0]["queries"], "queries per size; naive scan mean over",
+          ", ".join(f"{r['naive_n']} at {r['size']:,}" for r in results) + " queries; speed-up = naive mean / ours mean)")
+    print("\nTargets:")
+    for r in results:
+        checks = []
+        if r["size"] == 100_000:
+            checks = [
+                ("p99 <= 20 ms", r["p99_ms"] <= 20),
+                (">= 10x faster than naive scan", r["naive_mean_ms"] / r["mean_ms"] >= 10),
+                ("build <= 10 s", r["build_s"] <= 10),
+                ("add one item <= 5 ms (p99)", r["add_p99_ms"] <= 5),
+                ("resident memory <= 300 MB", r["rss_mb"] <= 300),
+            ]
+        elif r["size"] == 1_000_000:
+            checks = [("p99 <= 150 ms", r["p99_ms"] <= 150)]
+        for name, ok in checks:
+            print(f"  {r['size']:>9,d} items: {name:32} {'met' if ok else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        n_naive = 50 if args.worker <= 100_000 else 5
+        print(json.dumps(worker(args.worker, args.queries, n_naive, args.seed)))
+        return
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        print(f"measuring {size:,} items ...", flush=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", str(size), "--queries", str(args.queries), "--seed", str(args.seed)],
+            check=True, capture_output=True, text=True,
+        )
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
