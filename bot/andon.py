@@ -10,7 +10,6 @@ Every timer here is derived from stored state, and every message goes through th
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,8 +21,9 @@ from bot.config import Settings
 from bot.importing import ContentRow
 from bot.index import QUESTION, note_change
 from bot.library import upsert_item
-from bot.matching import ItemRecord, MatchIndex, STOP_WORDS, tokenize
+from bot.matching import ItemRecord, MatchIndex
 from bot.outbox import enqueue
+from bot.topics import label_for
 from store.models import AndonCard, LibraryItem, Question
 
 ANDON_CARD = "andon_card"
@@ -79,19 +79,6 @@ class _Clusters:
         self._texts.setdefault(card.id, []).append(question.text)
         self._refresh(card.id)
         return card, created
-
-
-def label_for(texts: list[str], words: int = 4) -> str:
-    """A topic label: the most frequent content words of the card's questions."""
-    counts: Counter[str] = Counter()
-    surface: dict[str, str] = {}
-    for text in texts:
-        for term, word in dict.fromkeys(tokenize(text)):
-            if word not in STOP_WORDS and len(word) > 1:
-                counts[term] += 1
-                surface.setdefault(term, word)
-    top = [surface[t] for t, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:words]]
-    return " ".join(top) or "Unlabelled questions"
 
 
 def _escalate(session: Session, question: Question, clusters: _Clusters, now: datetime) -> tuple[AndonCard, bool] | None:

@@ -35,7 +35,7 @@ def build_app(runtime: Runtime, *, client: WebClient | None = None, signing_secr
         raise ValueError("SLACK_SIGNING_SECRET is required to verify requests from Slack")
     app = App(client=client, signing_secret=secret, process_before_response=False,
               listener_executor=listener_executor, logger=logging.getLogger("learnbot.bolt"))
-    register_all(app, Deps(runtime, build_outbox(runtime, client), Permalinks(client)))
+    register_all(app, Deps(runtime, build_outbox(runtime, client), Permalinks(client), client))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:

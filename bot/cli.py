@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("sweep", help="run one sweep now (nudges, andon escalations, reminders) and exit") \
         .set_defaults(handler=_sweep)
 
+    dig = sub.add_parser("digest", help="build the weekly digest now (post it, or --dry-run to print it)")
+    dig.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
+    dig.add_argument("--week", help="the ISO week, e.g. 2026-W47 (default: the last complete week)")
+    dig.add_argument("--out", type=Path, help="with --dry-run: write the chart PNG into this folder")
+    dig.set_defaults(handler=_digest)
+
     andon = sub.add_parser("andon", help="andon cards")
     andon_sub = andon.add_subparsers(dest="andon_command", required=True, metavar="ACTION")
     andon_sub.add_parser("list", help="print the open cards").set_defaults(handler=_andon_list)
@@ -139,6 +145,49 @@ def _sweep(settings: Settings, _args: argparse.Namespace) -> int:
     finally:
         leadership.release()
     print(report.summary() + ("" if settings.slack_bot_token else " (no SLACK_BOT_TOKEN: messages stay queued)"))
+    return 0
+
+
+def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import digest
+    from bot.app import build_outbox
+    from bot.runtime import web_client
+    from handlers.digest_blocks import digest as digest_payload
+    from handlers.messages import digest_png
+    from handlers.plaintext import Names, render_blocks
+
+    runtime = open_runtime(settings, load_index=False)
+    now = runtime.clock.now()
+    try:
+        week = digest.parse_week(args.week, settings.timezone) if args.week else \
+            digest.week_of(now, settings.timezone).before(settings.timezone)
+    except ValueError as exc:
+        print(f"learnbot: --week: {exc}", file=sys.stderr)
+        return 2
+    if not args.dry_run:
+        if not settings.slack_bot_token:
+            print("learnbot: SLACK_BOT_TOKEN is not set; use --dry-run to see the digest", file=sys.stderr)
+            return 2
+        with runtime.sessions() as session:
+            run = digest.start_run(session, settings, week, now)
+        if run is None:
+            print(f"The digest of {week.label} was sent before; nothing to do.")
+            return 0
+        sent = build_outbox(runtime, web_client(settings)).deliver_due()
+        print(f"digest of {week.label}: {sent} message(s) sent")
+        return 0
+    with runtime.sessions() as session:
+        team = digest.build_digest(session, week, settings.timezone)
+        managers = digest.build_digest(session, week, settings.timezone, for_managers=True)
+    for title, built in (("TEAM DIGEST", team), ("MANAGERS' DIGEST", managers)):
+        print(f"===== {title} =====")
+        print("\n".join(render_blocks(digest_payload(built, lambda c, t, _: None, now), Names())))
+        print()
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        path = args.out / f"learnbot-{week.label}.png"
+        path.write_bytes(digest_png(team))
+        print(f"chart: {path}")
     return 0
 
 

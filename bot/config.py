@@ -35,6 +35,26 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)])
 
 
+DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+def parse_cron(text: str) -> tuple[int, int, int]:
+    """`mon 09:00` -> (weekday 0-6, hour, minute)."""
+    try:
+        day, clock = text.lower().split()
+        hour, minute = (int(part) for part in clock.split(":"))
+        if day[:3] not in DAYS or not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError
+    except ValueError:
+        raise BadValue(f"a day and a time such as 'mon 09:00', got {text!r}") from None
+    return DAYS[day[:3]], hour, minute
+
+
+def _cron(text: str) -> str:
+    parse_cron(text)
+    return " ".join(text.lower().split())
+
+
 def format_duration(delta: timedelta) -> str:
     """The inverse of parse_duration, choosing the largest exact unit."""
     seconds = int(delta.total_seconds())
@@ -119,6 +139,7 @@ class Settings:
     course_threshold: int = 3
     course_window: timedelta = timedelta(days=14)
     andon_repeat: timedelta = timedelta(hours=24)
+    digest_cron: str = "mon 09:00"
 
     def describe(self) -> dict[str, str]:
         """The effective settings as environment names and printable values, secrets masked."""
@@ -179,6 +200,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "course_threshold": ("LEARNBOT_COURSE_THRESHOLD", _positive_int),
     "course_window": ("LEARNBOT_COURSE_WINDOW", parse_duration),
     "andon_repeat": ("LEARNBOT_ANDON_REPEAT", parse_duration),
+    "digest_cron": ("LEARNBOT_DIGEST_CRON", _cron),
 }
 
 

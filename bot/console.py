@@ -26,11 +26,13 @@ from bot.outbox import Outbox
 from bot.jobs import sweep
 from bot.payloads import block_action, event_callback, signed_headers, slash_command, view_submission
 from bot.runtime import Runtime, open_runtime, web_client
+from handlers.plaintext import Names, render_blocks
 
 SECRET = "console-signing-secret"
 USERS = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL", "dave": "U0DAVE", "erin": "U0ERIN"}
 CHANNELS = {"C0GENERAL": "general", "C0HELP": "help"}
 DEMO = Path(__file__).with_name("demo")
+NAMES = Names({uid: name for name, uid in USERS.items()} | {BOT_USER_ID: "learnbot"}, CHANNELS)
 
 HELP = """Commands:
   /learn <text>           run the slash command as the current user (in #general)
@@ -228,12 +230,12 @@ class Console:
              response_url: str | None = None, ephemeral: bool = False, note: str = "") -> None:
         shown = Shown(len(self.messages) + 1, channel, ts if not ephemeral else None, response_url)
         self.messages.append(shown)
-        where = f"#{CHANNELS.get(channel, channel)}" if channel[0] in "CG" else f"a DM to {_user_name(channel)}"
+        where = f"#{CHANNELS.get(channel, channel)}" if channel[0] in "CG" else f"a DM to {NAMES.user(channel)}"
         if thread:
             where += " (thread)"
         visibility = f" · only visible to {self.user}" if ephemeral else ""
         self.say(f"\n─ m{shown.number} · learnbot in {where}{visibility} {note}".rstrip())
-        for line in render_blocks(payload, self._add_button(shown)):
+        for line in render_blocks(payload, NAMES, self._add_button(shown)):
             self.say("  " + line)
 
     def show_form(self, view: dict[str, Any]) -> None:
@@ -250,47 +252,6 @@ class Console:
             return f"[{button.number}] {label}"
 
         return add
-
-
-def readable(mrkdwn: str) -> str:
-    """mrkdwn as terminal text: links, mentions and channel links spelled out, escapes undone."""
-    text = re.sub(r"<@(\w+)>", lambda m: "@" + _user_name(m.group(1)), mrkdwn)
-    text = re.sub(r"<#(\w+)(\|[^>]*)?>", lambda m: "#" + CHANNELS.get(m.group(1), m.group(1)), text)
-    text = re.sub(r"<([^|>]+)\|([^>]+)>", r"\2 (\1)", text)
-    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _user_name(user_id: str) -> str:
-    if user_id == BOT_USER_ID:
-        return "learnbot"
-    return next((name for name, uid in USERS.items() if uid == user_id), user_id)
-
-
-def render_blocks(payload: dict[str, Any], add_button: Callable[[str, str, str], str]) -> list[str]:
-    """Block Kit as lines of text; buttons are numbered through `add_button`."""
-    blocks = payload.get("blocks") or []
-    if not blocks:
-        return readable(str(payload.get("text", ""))).splitlines()
-    lines: list[str] = []
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "section":
-            lines += readable(block.get("text", {}).get("text", "")).splitlines()
-            accessory = block.get("accessory")
-            if accessory and accessory.get("type") == "button":
-                lines.append("    " + add_button(accessory["text"]["text"], accessory["action_id"],
-                                                 accessory.get("value", "")))
-        elif kind == "context":
-            lines.append("· " + " ".join(readable(e.get("text", "")) for e in block.get("elements", [])))
-        elif kind == "actions":
-            lines.append("  ".join(add_button(e["text"]["text"], e["action_id"], e.get("value", ""))
-                                   for e in block.get("elements", []) if e.get("type") == "button"))
-        elif kind == "header":
-            lines.append(block["text"]["text"].upper())
-        elif kind == "divider":
-            lines.append("─" * 20)
-    return lines
 
 
 def load_demo(runtime: Runtime) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from bot import andon, answers
+from bot import andon, answers, digest
 from bot.runtime import Runtime
 
 
@@ -13,19 +13,25 @@ from bot.runtime import Runtime
 class SweepReport:
     nudged: int
     andon: andon.AndonReport
+    digest_week: str | None
     delivered: int
 
     def summary(self) -> str:
         a = self.andon
         return (f"sweep: {self.nudged} nudged, {a.escalated} escalated ({a.cards_opened} new card(s)), "
-                f"{a.signals} kanban signal(s), {a.reminders} reminder(s), {self.delivered} message(s) sent")
+                f"{a.signals} kanban signal(s), {a.reminders} reminder(s), "
+                + (f"digest of {self.digest_week} started, " if self.digest_week else "")
+                + f"{self.delivered} message(s) sent")
 
 
 def sweep(runtime: Runtime, deliver: Callable[[], int]) -> SweepReport:
-    """Everything that became due: nudges at half the SLA, andon escalations and reminders; then `deliver`."""
+    """Everything that became due: nudges at half the SLA, andon escalations and reminders, the weekly
+    digest (at its time, or within a day after if the bot was down); then `deliver`."""
     now = runtime.clock.now()
     with runtime.sessions() as session:
         nudged = answers.nudge_due(session, runtime.index, runtime.settings, now)
     with runtime.sessions() as session:
         report = andon.sweep_andon(session, runtime.settings, now)
-    return SweepReport(nudged=nudged, andon=report, delivered=deliver())
+    with runtime.sessions() as session:
+        run = digest.run_if_due(session, runtime.settings, now)
+    return SweepReport(nudged=nudged, andon=report, digest_week=run.week if run else None, delivered=deliver())

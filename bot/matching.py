@@ -2,8 +2,9 @@
 
 Pure Python over plain records (no Slack, no SQL). How a question is ranked:
 
-1. Normalise text: Unicode accents folded, lower-cased, split into words, stop words dropped,
-   words reduced by a small suffix-stripping stemmer (``stem``). CJK text becomes character bigrams.
+1. Normalise text: Unicode accents folded, lower-cased, split into words, words reduced by a small
+   suffix-stripping stemmer (``stem``); CJK text becomes character bigrams. Stop words are indexed
+   (in short questions "not", "what", "my" carry meaning) but weigh little in a query (STOP_WEIGHT).
 2. Expand the query: unknown words are corrected against the index vocabulary (one edit, two for
    long words; ``_TextIndex.correct``) and synonym/acronym groups add their other terms.
 3. Candidate generation: BM25 over an inverted index (compact ``array`` postings). Very frequent
@@ -30,7 +31,9 @@ import re
 import threading
 import unicodedata
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Collection, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
@@ -133,10 +136,10 @@ STOP_WORDS = frozenset(
 
 _WORD_RE = re.compile(r"\w+")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-_SENTENCE_RE = re.compile(r"[\n\r]+|(?<=[.!?;])\s+")
+_SENTENCE_RE = re.compile(r"[\n\r]+|[.!?;]\s+")
 _VOWELS = frozenset("aeiouy")
-INDEX_STOP_WORDS = True  # stop words are indexed (they matter in short questions) but weigh little
 _stem_cache: dict[str, str] = {}
+_SURFACE: dict[str, str] = {}  # stemmed term -> first word seen, for explanations
 MAX_QUERY_CHARS = 4000
 
 
@@ -184,15 +187,13 @@ def _fold(text: str) -> str:
 
 
 def _term(token: str) -> str:
-    """Stem one lower-cased token, '' for a stop word (cached)."""
+    """Stem one lower-cased word (stop words are kept as they are); cached, remembers a surface form."""
     cached = _stem_cache.get(token)
     if cached is None:
-        if token in STOP_WORDS:
-            cached = token if INDEX_STOP_WORDS else ""
-        else:
-            cached = stem(token)
+        cached = token if token in STOP_WORDS else stem(token)
         if len(_stem_cache) < 500_000:
             _stem_cache[token] = cached
+            _SURFACE.setdefault(cached, token)
     return cached
 
 
@@ -203,27 +204,42 @@ def _cjk_bigrams(token: str) -> list[str]:
     return [token[i : i + 2] for i in range(len(token) - 1)]
 
 
-def tokenize(text: str) -> list[tuple[str, str]]:
-    """Return (term, surface word) pairs for the non-stop words of ``text``."""
-    out: list[tuple[str, str]] = []
-    for token in _WORD_RE.findall(_fold(text)):
-        if not token.isascii() and _CJK_RE.search(token):
-            out.extend((bigram, bigram) for bigram in _cjk_bigrams(token))
-            continue
-        term = _term(token)
-        if term:
-            out.append((term, token))
+def normalize(text: str) -> list[str]:
+    """Text -> list of terms: accents folded, lower-cased, stemmed; CJK runs become bigrams."""
+    tokens = _WORD_RE.findall(_fold(text))
+    terms = list(map(_stem_cache.get, tokens))  # fast path: every word seen before
+    if None not in terms:
+        return terms
+    out: list[str] = []
+    for token, term in zip(tokens, terms):
+        if term is not None:
+            out.append(term)
+        elif not token.isascii() and _CJK_RE.search(token):
+            out.extend(_cjk_bigrams(token))
+        else:
+            out.append(_term(token))
     return out
 
 
-def normalize(text: str) -> list[str]:
-    """Text -> list of normalised terms (folded, stop words removed, stemmed)."""
-    return [term for term, _ in tokenize(text)]
+def surface(term: str) -> str:
+    """A readable word for a stemmed term (the first word seen that produced it)."""
+    return _SURFACE.get(term, term)
 
 
-def _sentences(text: str, limit: int = 200) -> list[str]:
-    """Split a body into lines/sentences (at most ``limit``)."""
-    return [s for s in _SENTENCE_RE.split(text) if s.strip()][:limit]
+def _sentences(text: str) -> list[str]:
+    """Split a body into lines/sentences."""
+    return [s for s in _SENTENCE_RE.split(text) if s and not s.isspace()] if text else []
+
+
+@lru_cache(maxsize=8192)
+def _passages(primary: tuple[str, ...], body: str) -> tuple[str, ...]:
+    """Normalised passages for fuzzy re-ranking: title/aliases (or question), then body sentences.
+
+    Computed when a document is re-ranked, not stored: this keeps indexing fast and memory small;
+    the cache holds the passages of recently re-ranked documents.
+    """
+    sentences = [" ".join(normalize(s)) for s in _sentences(body)[:MAX_PASSAGES]]
+    return tuple(" ".join(normalize(p)) for p in primary) + tuple(s for s in sentences if s)
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,7 +263,7 @@ def parse_synonyms(lines: Iterable[str]) -> tuple[list[tuple[str, ...]], list[tu
             errors.append((number, f"a synonym group needs at least 2 terms, got {len(terms)}"))
             continue
         if any(not normalize(t) for t in terms):
-            errors.append((number, "a term has only stop words or punctuation and cannot match"))
+            errors.append((number, "a term has no words (only punctuation or symbols)"))
             continue
         groups.append(terms)
     return groups, errors
@@ -292,10 +308,9 @@ class _Synonyms:
 
 K1 = 1.2
 B = 0.75
-TITLE_WEIGHT = 2.0  # BM25F-style field weights (term frequency multipliers)
+TITLE_WEIGHT = 2.0  # BM25F-style field weights (term frequency multipliers; body words count 1)
 ALIAS_WEIGHT = 1.5
 TAG_WEIGHT = 1.5
-BODY_WEIGHT = 1.0
 SYNONYM_WEIGHT = 0.8  # query weight of a synonym expansion, shared over its words
 TYPO_WEIGHT = 0.8  # query weight of a typo-corrected term
 COVERAGE_SLOPE = 2.0  # see _saturate
@@ -308,13 +323,14 @@ RERANK_POOL = 40  # BM25 candidates re-ranked with rapidfuzz
 FREQUENT_DF_SHARE = 0.05  # terms in more documents than this share only re-score candidates
 MAX_QUERY_TERMS = 40  # long queries keep their highest-idf terms
 MAX_TYPO_LOOKUPS = 12
+MAX_PASSAGES = 200  # body sentences kept for fuzzy re-ranking (all are indexed)
 STOP_WEIGHT = 0.3  # query weight of a stop word
 MAX_VARIANTS = 3  # fuzzy scoring tries the typed query plus up to 2 synonym substitutions
 FUZZY_QUERY_CHARS = 600
 
 
 def _saturate(ratio: float) -> float:
-    """Map BM25 / ideal BM25 (0..inf) to 0..1, strictly increasing: 0.5 -> 0.68, 1 -> 0.9, 2 -> 0.99."""
+    """Map BM25 / ideal BM25 (0..inf) to 0..1, strictly increasing: 0.5 -> 0.63, 1 -> 0.86, 2 -> 0.98."""
     return 1.0 - math.exp(-COVERAGE_SLOPE * ratio)
 
 
@@ -323,11 +339,11 @@ def similarity(query: str, passage: str) -> float:
     return 0.5 * (fuzz.token_sort_ratio(query, passage) + fuzz.token_set_ratio(query, passage))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Doc:
     key: object
-    passages: tuple[str, ...]  # normalised title, aliases, body sentences (fuzzy re-ranking)
-    n_primary: int = 1  # passages[:n_primary] are title + aliases, the rest body sentences
+    primary: tuple[str, ...]  # raw title and aliases (or the question text)
+    body: str = ""  # raw body
     aliases: tuple[str, ...] = ()
     rejections: tuple[str, ...] = ()
     weight: float = 1.0  # evidence weight (experts)
@@ -361,7 +377,6 @@ class _TextIndex:
         self.lengths = array("f")
         self.norms = array("f")  # K1 * (1 - B + B * length / avgdl) at indexing time
         self.by_key: dict[object, int] = {}
-        self.surface: dict[str, str] = {}
         self.by_length: dict[int, list[str]] = {}  # vocabulary bucketed by length, for typos
         self.total_length = 0.0
         self.norm_avgdl = 1.0
@@ -372,15 +387,17 @@ class _TextIndex:
 
     # ---- updates ----------------------------------------------------------------------------
 
-    def add(self, key: object, fields: list[tuple[str, float]], doc: _Doc) -> None:
-        """Index ``doc`` under ``key`` from weighted text fields, replacing any previous version."""
+    def add(self, key: object, body: Iterable[str], fields: list[tuple[list[str], float]], doc: _Doc) -> None:
+        """Index ``doc`` under ``key``, replacing any previous version.
+
+        ``body`` terms count once each; ``fields`` are (terms, weight) pairs such as a boosted title.
+        """
         self.remove(key)
-        tf: dict[str, float] = {}
-        for text, weight in fields:
-            for term, surface in tokenize(text):
-                tf[term] = tf.get(term, 0.0) + weight
-                if term not in self.surface:
-                    self._new_term(term, surface)
+        tf: dict[str, float] = Counter(body)
+        get = tf.get
+        for terms, weight in fields:
+            for term in terms:
+                tf[term] = get(term, 0) + weight
         number = len(self.docs)
         self.docs.append(doc)
         self.by_key[key] = number
@@ -388,10 +405,14 @@ class _TextIndex:
         self.lengths.append(length)
         self.total_length += length
         self.norms.append(self._norm(length))
+        postings = self.postings
         for term, freq in tf.items():
-            ids, freqs = self.postings.get(term) or self.postings.setdefault(term, (array("I"), array("f")))
-            ids.append(number)
-            freqs.append(freq)
+            entry = postings.get(term)
+            if entry is None:
+                entry = postings[term] = (array("I"), array("f"))
+                self.by_length.setdefault(len(term), []).append(term)
+            entry[0].append(number)
+            entry[1].append(freq)
         self._maybe_renormalise()
 
     def remove(self, key: object) -> None:
@@ -407,10 +428,6 @@ class _TextIndex:
     def doc(self, key: object) -> _Doc | None:
         number = self.by_key.get(key)
         return None if number is None else self.docs[number]
-
-    def _new_term(self, term: str, surface: str) -> None:
-        self.surface[term] = surface
-        self.by_length.setdefault(len(term), []).append(term)
 
     def _norm(self, length: float) -> float:
         return K1 * (1 - B + B * length / self.norm_avgdl)
@@ -566,17 +583,17 @@ class _TextIndex:
         unrelated body sentences. Body sentences count BODY_PASSAGE_FACTOR as much as title/aliases.
         """
         sims = []
-        for i, passage in enumerate(doc.passages):
-            factor = 1.0 if i < doc.n_primary else BODY_PASSAGE_FACTOR
+        for i, passage in enumerate(_passages(doc.primary, doc.body)):
+            factor = 1.0 if i < len(doc.primary) else BODY_PASSAGE_FACTOR
             sims.append(factor * max(similarity(variant, passage) for variant in query.texts))
         best = heapq.nlargest(FUZZY_TOP_PASSAGES, sims)
         return 0.5 * best[0] + 0.5 * sum(best) / len(best)
 
     def explain(self, query: _Query, number: int, parts: dict[str, float]) -> Explanation:
-        matched = [t for t in query.weights if self.contains(t, number)]
+        matched = [t for t in query.weights if t not in STOP_WORDS and self.contains(t, number)]
         return Explanation(
-            matched_terms=tuple(self.surface.get(t, t) for t in matched),
-            synonyms_used=tuple(query.synonyms[t] for t in matched if t in query.synonyms),
+            matched_terms=tuple(surface(t) for t in matched),
+            synonyms_used=tuple(dict.fromkeys(query.synonyms[t] for t in matched if t in query.synonyms)),
             parts={k: round(v, 2) for k, v in parts.items()},
         )
 
@@ -625,20 +642,18 @@ class MatchIndex:
 
     def upsert_item(self, item: ItemRecord) -> None:
         """Add or replace a library item; searchable immediately."""
-        fields = [(item.title, TITLE_WEIGHT), (item.body, BODY_WEIGHT), (" ".join(item.tags), TAG_WEIGHT)]
-        fields += [(alias, ALIAS_WEIGHT) for alias in item.aliases]
-        primary = [item.title, *item.aliases]
-        passages = [" ".join(normalize(p)) for p in primary]
-        passages += [" ".join(normalize(s)) for s in _sentences(item.body)]
+        aliases = [normalize(a) for a in item.aliases]
+        fields = [(normalize(item.title), TITLE_WEIGHT), (normalize(" ".join(item.tags)), TAG_WEIGHT)]
+        fields += [(terms, ALIAS_WEIGHT) for terms in aliases]
         doc = _Doc(
             key=item.id,
-            passages=tuple(p for p in passages if p) or ("",),
-            n_primary=len(primary),
-            aliases=tuple(" ".join(normalize(a)) for a in item.aliases),
+            primary=(item.title, *item.aliases),
+            body=item.body,
+            aliases=tuple(" ".join(a) for a in aliases),
             rejections=tuple(" ".join(normalize(r)) for r in item.rejections),
         )
         with self._lock:
-            self._items.add(item.id, fields, doc)
+            self._items.add(item.id, normalize(item.body), fields, doc)
             self._records[item.id] = item
 
     def remove_item(self, item_id: int) -> None:
@@ -671,9 +686,9 @@ class MatchIndex:
     # ---- past questions ---------------------------------------------------------------------
 
     def upsert_question(self, q: QuestionRecord) -> None:
-        doc = _Doc(key=q.id, passages=(" ".join(normalize(q.text)),))
+        doc = _Doc(key=q.id, primary=(q.text,))
         with self._lock:
-            self._questions.add(q.id, [(q.text, TITLE_WEIGHT)], doc)
+            self._questions.add(q.id, (), [(normalize(q.text), TITLE_WEIGHT)], doc)
 
     def remove_question(self, question_id: int) -> None:
         with self._lock:
@@ -687,8 +702,8 @@ class MatchIndex:
         with self._lock:
             self.remove_expert(e.user_id)
             for n, (text, weight) in enumerate(evidence):
-                doc = _Doc(key=e.user_id, passages=(" ".join(normalize(text)),), weight=weight)
-                self._evidence.add((e.user_id, n), [(text, TITLE_WEIGHT)], doc)
+                doc = _Doc(key=e.user_id, primary=(text,), weight=weight)
+                self._evidence.add((e.user_id, n), (), [(normalize(text), TITLE_WEIGHT)], doc)
             self._evidence_count[e.user_id] = len(evidence)
 
     def remove_expert(self, user_id: str) -> None:

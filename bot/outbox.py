@@ -39,6 +39,8 @@ class SlackCall:
     params: dict[str, Any]
 
 
+UPLOAD = "files.upload_v2"  # not a Web API method: slack_sdk's three-step file upload, for a rendered file
+
 Renderer = Callable[[Session, int, dict[str, Any]], "SlackCall | None"]
 OnSent = Callable[[Session, int, dict[str, Any]], None]
 
@@ -111,7 +113,10 @@ class Outbox:
         if call is None:  # nothing left to say (e.g. the question is gone)
             return self._mark_sent(message, {}, now)
         try:
-            response = self._client.api_call(call.method, json=call.params)
+            if call.method == UPLOAD:
+                response = self._client.files_upload_v2(**call.params)
+            else:
+                response = self._client.api_call(call.method, json=call.params)
             data: dict[str, Any] = dict(response.data) if isinstance(response.data, dict) else {}
         except SlackApiError as exc:
             self._record_failure(message, exc, now)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, andon, commands, events, views
+from handlers import actions, andon, commands, events, home, views
 from handlers.deps import Deps
 
 
 def register_all(app: App, deps: Deps) -> None:
     """Attach every listener module to the app (the one place that lists them)."""
-    for module in (commands, actions, andon, events, views):
+    for module in (commands, actions, andon, events, home, views):
         module.register(app, deps)

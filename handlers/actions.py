@@ -43,7 +43,7 @@ def register(app: App, deps: Deps) -> None:
             except asking.QuestionError as refusal:
                 respond(response_type="ephemeral", replace_original=False, **blocks.notice(str(refusal)))
                 return
-            deps.settle()
+            deps.settle(body["user"]["id"])
             if reply is not None:
                 respond(replace_original=replace_original, **reply)
 

@@ -29,7 +29,7 @@ def register(app: App, deps: Deps) -> None:
         except asking.QuestionError as refusal:
             refuse(respond, refusal)
             return
-        deps.settle()
+        deps.settle(body["user"]["id"])
 
     @app.action("andon_ack")
     def acknowledge(ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond) -> None:
@@ -82,7 +82,7 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={"title": str(refusal)})
             return
         ack()
-        deps.settle()
+        deps.settle(body["user"]["id"])
 
     @app.action("pull_cord")
     def pull_cord(ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond) -> None:
@@ -94,6 +94,6 @@ def register(app: App, deps: Deps) -> None:
         except asking.QuestionError as refusal:
             refuse(respond, refusal)
             return
-        deps.settle()
+        deps.settle(body["user"]["id"])
         respond(response_type="ephemeral", replace_original=False, **blocks.notice(
             "You pulled the cord: the learning managers can see your question now and will help unblock you."))

@@ -21,6 +21,7 @@ USAGE = (
     "• `/learn expert add <topics>` · `/learn expert remove <topics>` · `/learn expert list`: "
     "the topics colleagues may ask you about\n"
     "• `/learn away [until]`: pause questions to you (e.g. `/learn away 2026-12-01`); `/learn back` resumes\n"
+    "• `/learn digest off` / `on`: your weekly expert note\n"
     "• `/learn help`: this message"
 )
 

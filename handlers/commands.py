@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from slack_bolt import Ack, App, Respond
 
-from bot import asking, experts
+from bot import asking, digest, experts
 from handlers import blocks
 from handlers.deps import Deps
 from handlers.errors import reply_on_failure
@@ -29,6 +29,8 @@ def parse(text: str) -> Parsed:
     word = word.lower()
     if not text or word in ("help", "-h", "--help", "?"):
         return Parsed("usage")
+    if word == "digest" and rest.lower() in ("on", "off"):
+        return Parsed("digest", action=rest.lower())
     if word in ("away", "back"):
         return Parsed("away", rest if word == "away" else "", word)
     if word == "expert":
@@ -70,7 +72,7 @@ def register(app: App, deps: Deps) -> None:
             outcome = asking.ask(session, runtime.index, settings, clock.now(), asker_id=command["user_id"],
                                  text=parsed.text, asked_in=command.get("channel_id"),
                                  anonymous=parsed.kind == "anon")
-        deps.settle()
+        deps.settle(command["user_id"])
         offers = blocks.linked_offers(outcome.offers, deps.links.message)
         if outcome.confident:
             respond(response_type="ephemeral", **blocks.offered(outcome, offers))
@@ -93,7 +95,7 @@ def register(app: App, deps: Deps) -> None:
                 text = ("Your topics: " + blocks.escape(", ".join(t for t, _ in mine)) if mine else
                         "You have no topics yet. Add some with `/learn expert add vpn, printers`.")
             session.commit()
-        deps.settle()
+        deps.settle(command["user_id"])
         respond(response_type="ephemeral", **blocks.notice(text))
 
     def away(parsed: Parsed, command: dict[str, Any], respond: Respond) -> None:
@@ -109,8 +111,15 @@ def register(app: App, deps: Deps) -> None:
                 f"Enjoy your time away. I won't page you until {until:%A %d %B %Y}; `/learn back` ends it early.")
         respond(response_type="ephemeral", **blocks.notice(text))
 
+    def digest_note(parsed: Parsed, command: dict[str, Any], respond: Respond) -> None:
+        with runtime.sessions() as session:
+            digest.set_opt_out(session, command["user_id"], deps.now(), parsed.action == "off")
+        respond(response_type="ephemeral", **blocks.notice(
+            "Your weekly note is off. `/learn digest on` brings it back." if parsed.action == "off"
+            else "Your weekly note is on: every week, what was asked of you and the thanks you received."))
+
     _LAZY: dict[str, Callable[[Parsed, dict[str, Any], Respond], None]] = {
-        "ask": ask, "anon": ask, "expert": expert, "away": away,
+        "ask": ask, "anon": ask, "expert": expert, "away": away, "digest": digest_note,
     }
     app.command("/learn")(ack=ack_learn, lazy=[answer_learn])
 

@@ -35,7 +35,7 @@ def register(app: App, deps: Deps) -> None:
                     session, deps.now(), event_id=event_id, channel=channel, thread_ts=event["thread_ts"],
                     message_ts=event["ts"], user_id=event.get("user", ""), text=event.get("text", "")) is not None
         if changed:
-            deps.settle()
+            deps.settle(*filter(None, [event.get("user")]))
 
     @app.event("reaction_added")
     def on_reaction(event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -48,7 +48,7 @@ def register(app: App, deps: Deps) -> None:
                 channel=item.get("channel", ""), message_ts=item.get("ts", ""), user_id=event.get("user", ""),
                 reaction=event.get("reaction", ""))
         if accepted and not accepted.already:
-            deps.settle()
+            deps.settle(event.get("user", ""), accepted.answerer)
 
     @app.event("reaction_removed")
     def ignore_reaction_removed() -> None:

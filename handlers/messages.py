@@ -9,12 +9,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import andon, answers, asking
-from bot.outbox import OnSent, Renderer, SlackCall
+from bot import andon, answers, asking, digest
+from bot.chart import WeekCounts, render_weekly_chart
+from bot.outbox import UPLOAD, OnSent, Renderer, SlackCall
 from bot.runtime import Runtime
-from handlers import andon_blocks, blocks
+from handlers import andon_blocks, blocks, digest_blocks
 from handlers.links import Permalinks
-from store.models import AndonCard, Answer, LibraryItem, Question
+from store.models import AndonCard, Answer, DigestRun, LibraryItem, Question
+
+
+def digest_png(built: digest.Digest) -> bytes:
+    """The 8-week chart of a digest."""
+    return render_weekly_chart([WeekCounts(n.week.label.split("-")[1], n.asked, n.by_library, n.by_colleagues,
+                                           n.escalated) for n in built.history])
 
 
 class NotYet(Exception):
@@ -104,7 +111,39 @@ def build_renderers(runtime: Runtime, links: Permalinks) -> dict[str, Renderer]:
         return SlackCall("chat.postMessage", {"channel": args["user"], **andon_blocks.resolved_notice(
             card.label, item.title, item.url, item.body)})
 
+    def digest_message(session: Session, run_id: int, args: dict[str, Any]) -> SlackCall | None:
+        run = session.get(DigestRun, run_id)
+        if run is None:
+            return None
+        channel = args.get("user") or settings.digest_channel
+        week = digest.parse_week(run.week, settings.timezone)
+        built = digest.build_digest(session, week, settings.timezone, for_managers="user" in args)
+        return SlackCall("chat.postMessage", {"channel": channel, "unfurl_links": False,
+                                              **digest_blocks.digest(built, links.message, clock.now())})
+
+    def digest_chart(session: Session, run_id: int, _args: dict[str, Any]) -> SlackCall | None:
+        run = session.get(DigestRun, run_id)
+        if run is None or not settings.digest_channel:
+            return None
+        built = digest.build_digest(session, digest.parse_week(run.week, settings.timezone), settings.timezone)
+        return SlackCall(UPLOAD, {"channel": settings.digest_channel, "content": digest_png(built),
+                                  "filename": f"learnbot-{run.week}.png", "title": f"Learnbot: 8 weeks to {run.week}",
+                                  "initial_comment": "Questions asked, answered by the library, answered by "
+                                                     "colleagues and escalated, week by week."})
+
+    def expert_note(session: Session, run_id: int, args: dict[str, Any]) -> SlackCall | None:
+        run = session.get(DigestRun, run_id)
+        if run is None:
+            return None
+        week = digest.parse_week(run.week, settings.timezone)
+        return SlackCall("chat.postMessage", {"channel": args["user"], **digest_blocks.expert_note(
+            run.week, digest.expert_week(session, args["user"], week))})
+
     return {
+        digest.DIGEST_CHANNEL: digest_message,
+        digest.DIGEST_MANAGER: digest_message,
+        digest.DIGEST_CHART: digest_chart,
+        digest.EXPERT_NOTE: expert_note,
         andon.ANDON_CARD: andon_card,
         andon.ANDON_UPDATE: andon_update,
         andon.ANDON_THREAD: andon_thread,

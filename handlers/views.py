@@ -62,6 +62,6 @@ def register(app: App, deps: Deps) -> None:
         with runtime.sessions() as session:
             item, outcome = library.upsert_item(session, row, deps.now(), source="shortcut", created_by=user_id)
             session.commit()
-        deps.settle()
+        deps.settle(user_id)
         client.chat_postMessage(channel=user_id, **blocks.notice(
             f"{'Saved' if outcome == 'added' else 'Updated'} {blocks.link(url, title)} in the learning library."))

@@ -50,6 +50,7 @@ class Person(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     away_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     digest_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -65,7 +66,7 @@ class LibraryItem(Base):
     tags: Mapped[str] = mapped_column(String(1000), default="")
     source: Mapped[str] = mapped_column(String(20), default="import")
     created_by: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -172,7 +173,7 @@ class Answer(Base):
     user_id: Mapped[str] = mapped_column(String(32), index=True)
     message_ts: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -201,7 +202,7 @@ class Feedback(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("library_items.id"), index=True)
     user_id: Mapped[str] = mapped_column(String(32))
     helpful: Mapped[bool] = mapped_column(Boolean)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class SynonymGroup(Base):
@@ -220,6 +221,15 @@ class IndexChange(Base):
     kind: Mapped[str] = mapped_column(String(20))
     ref: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DigestRun(Base):
+    """A weekly digest that was started: one row per week, so no week is ever sent twice."""
+
+    __tablename__ = "digest_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ProcessedEvent(Base):

@@ -1,0 +1,80 @@
+"""App Home: each person's own questions, answers and expertise; managers also see the andon board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import andon, digest
+from bot.config import Settings
+from bot.experts import list_topics
+from bot.people import ensure_person
+from bot.topics import group_by_topic
+from store.models import Answer, Person, Question
+
+SHOWN = 10
+
+
+@dataclass(frozen=True)
+class MyQuestion:
+    text: str
+    status: str
+    asked_at: datetime
+    channel: str | None
+    thread_ts: str | None
+
+
+@dataclass(frozen=True)
+class MyAnswer:
+    question: str
+    answered_at: datetime
+    accepted: bool
+    channel: str | None
+    thread_ts: str | None
+
+
+@dataclass
+class HomeView:
+    user_id: str
+    questions: list[MyQuestion]
+    answers: list[MyAnswer]
+    topics: list[tuple[str, str]]  # (topic, declared|imported)
+    learned: list[tuple[str, int]]  # topics learned from answers: (label, answers)
+    manager: bool = False
+    cards: list[tuple[int, str, int, datetime | None, bool]] = field(default_factory=list)
+    week: digest.WeekNumbers | None = None
+
+
+def opened(session: Session, user_id: str, now: datetime) -> None:
+    """Remember that this person looks at their Home tab (only they get refreshed pushes)."""
+    ensure_person(session, user_id, now).home_opened_at = now
+    session.commit()
+
+
+def watching(session: Session, user_ids: set[str]) -> list[str]:
+    """Who of `user_ids` has opened their Home tab before."""
+    return sorted(session.scalars(select(Person.user_id).where(Person.user_id.in_(user_ids),
+                                                               Person.home_opened_at.is_not(None))))
+
+
+def home_view(session: Session, settings: Settings, user_id: str, now: datetime) -> HomeView:
+    questions = [MyQuestion(q.text, q.status, q.asked_at, q.help_channel, q.thread_ts) for q in session.scalars(
+        select(Question).where(Question.asker_id == user_id, Question.status.in_(("asked", "routed", "answered")))
+        .order_by(Question.asked_at.desc()).limit(SHOWN))]
+    rows = session.execute(
+        select(Question.text, Answer.created_at, Answer.accepted_at, Question.help_channel, Question.thread_ts)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.user_id == user_id, Answer.deleted_at.is_(None)).order_by(Answer.created_at.desc()).limit(200)
+    ).all()
+    answers = [MyAnswer(text, at, accepted is not None, channel, ts) for text, at, accepted, channel, ts in rows[:SHOWN]]
+    learned = [(t.label, t.count) for t in group_by_topic([r[0] for r in rows], limit=5)]
+    view = HomeView(user_id, questions, answers, list_topics(session, user_id), learned)
+    if user_id in settings.managers:
+        view.manager = True
+        view.cards = [(card.id, card.label, n, oldest, card.kanban_at is not None)
+                      for card, n, _, oldest in andon.open_cards(session)][:15]
+        view.week = digest.week_numbers(session, digest.week_of(now, settings.timezone))
+    return view

@@ -1,0 +1,67 @@
+"""Block Kit for the App Home tab."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from bot.home import HomeView
+from handlers.andon_blocks import age
+from handlers.blocks import Block, button, context, escape, link, modal, plain_input, quote, section, truncate
+from handlers.digest_blocks import duration
+
+Link = Callable[[str, str, str | None], str | None]
+STATUS = {"asked": "waiting for your verdict on the library's answer", "routed": "asked colleagues, no answer yet",
+          "answered": "answered: accept it, or say you're still stuck"}
+MAX_HOME_BLOCKS = 100
+
+
+def _thread(channel: str | None, ts: str | None, permalink: Link) -> str:
+    url = permalink(channel, ts, None) if channel and ts else None
+    return f" · {link(url, 'thread')}" if url else ""
+
+
+def home(view: HomeView, now: datetime, permalink: Link) -> dict[str, Any]:
+    """The Home tab view for `views.publish`."""
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "Learnbot"}},
+                           context("Ask anything with `/learn <question>`. Here: your questions, your answers "
+                                   "and what colleagues can ask you about.")]
+    blocks.append(section("*My open questions*"))
+    blocks += [section(f"{quote(q.text, 300)}\n{STATUS.get(q.status, q.status)} · asked {age(q.asked_at, now)} ago"
+                       + _thread(q.channel, q.thread_ts, permalink)) for q in view.questions] or \
+        [context("No open questions.")]
+    blocks.append(section("*Answers I gave*"))
+    blocks += [section(f"{quote(a.question, 200)}\n{'accepted :white_check_mark:' if a.accepted else 'answered'} · "
+                       f"{age(a.answered_at, now)} ago" + _thread(a.channel, a.thread_ts, permalink))
+               for a in view.answers] or [context("No answers yet. When colleagues ask in your topics, you'll "
+                                                  "be pinged in the help channel.")]
+    blocks.append(section("*My expertise*", button("Add topics", "home_add_topics", "add", "primary")))
+    blocks += [section(f"{escape(topic)} _({source})_", button("Remove", "home_remove_topic", truncate(topic, 200)))
+               for topic, source in view.topics[:20]] or [context("No declared topics yet.")]
+    if view.learned:
+        blocks.append(context("Learned from your answers: " + ", ".join(f"{escape(label)} ({n})"
+                                                                        for label, n in view.learned)))
+    if view.manager:
+        blocks += _manager(view, now)
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+def _manager(view: HomeView, now: datetime) -> list[Block]:
+    blocks: list[Block] = [{"type": "divider"}, section("*Andon board*")]
+    blocks += [section(f"{':large_orange_diamond: ' if signal else ''}*{escape(label)}*: {n} question(s), "
+                       f"oldest {age(oldest, now)} · card #{card_id}") for card_id, label, n, oldest, signal
+               in view.cards] or [context("No open andon cards.")]
+    if view.week:
+        w = view.week
+        share = (lambda part: f"{part / w.asked:.0%}" if w.asked else "–")
+        blocks.append(section(f"*This week so far ({w.week.label})*\n• {w.asked} questions asked · "
+                              f"{share(w.by_library)} by the library · {share(w.by_colleagues)} by colleagues\n"
+                              f"• median time to first answer {duration(w.median_first_answer)} · "
+                              f"{w.still_open} still open · {w.escalated} escalated"))
+    return blocks
+
+
+def add_topics_modal() -> dict[str, Any]:
+    return modal("home_add_topics", "Add expertise", "Add", [
+        plain_input("topics", "Topics, separated by commas", max_length=1000)], "")
+
