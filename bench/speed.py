@@ -198,7 +198,7 @@ def main() -> None:
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        n_naive = 50 if args.worker <= 100_000 else 5
+        n_naive = 20 if args.worker <= 100_000 else 3
         print(json.dumps(worker(args.worker, args.queries, n_naive, args.seed)))
         return
     results = []

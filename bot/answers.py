@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.andon import leave_card
-from bot.asking import POST_UPDATE, QuestionError
+from bot.asking import POST_UPDATE, QuestionError, own_question
 from bot.config import Settings
 from bot.idempotency import first_time
 from bot.index import EXPERT, ITEM, QUESTION, LiveIndex, note_change
@@ -115,7 +115,7 @@ def accept(session: Session, now: datetime, link: Link, *, question_id: int, use
 
     Accepting again (a double click, a ✅ after the button) changes nothing and returns `already`.
     """
-    question = _asked_by(session, question_id, user_id)
+    question = own_question(session, question_id, user_id)
     accepted = session.scalar(select(Answer).where(Answer.question_id == question.id,
                                                    Answer.accepted_at.is_not(None)))
     if accepted is not None:
@@ -150,15 +150,6 @@ def accept_by_reaction(session: Session, now: datetime, link: Link, *, event_id:
     return accept(session, now, link, question_id=question.id, user_id=user_id, answer_id=answer.id)
 
 
-def _asked_by(session: Session, question_id: int, user_id: str) -> Question:
-    question = session.get(Question, question_id)
-    if question is None:
-        raise QuestionError("I can't find that question any more.")
-    if question.asker_id != user_id:
-        raise QuestionError("Only the person who asked can do that.")
-    return question
-
-
 def _choose_answer(session: Session, question: Question, answer_id: int | None) -> Answer:
     live = select(Answer).where(Answer.question_id == question.id, Answer.deleted_at.is_(None))
     if answer_id is not None:
@@ -190,7 +181,7 @@ def still_stuck(session: Session, index: LiveIndex, settings: Settings, now: dat
 
     Only an answered question can be reopened, so a second click does nothing.
     """
-    question = _asked_by(session, question_id, user_id)
+    question = own_question(session, question_id, user_id)
     if question.status == "resolved":
         raise QuestionError("This question is already resolved.")
     if question.status != "answered":

@@ -75,7 +75,7 @@ def ask(session: Session, index: LiveIndex, settings: Settings, now: datetime, *
 def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: datetime, *, question_id: int,
                   user_id: str, rejected_item: int | None) -> AskOutcome:
     """The asker saw the offered items and wants a person: route (once) and learn the miss."""
-    question = _own_question(session, question_id, user_id)
+    question = own_question(session, question_id, user_id)
     if question.routed_at is not None:  # a double click, or a second look: routed once only
         return _already_routed(question)
     if rejected_item is not None:
@@ -99,7 +99,7 @@ def accept_item(session: Session, now: datetime, *, question_id: int, user_id: s
 
     `item_id` None means a past thread answered it. Returns what answered it, for the reply.
     """
-    question = _own_question(session, question_id, user_id)
+    question = own_question(session, question_id, user_id)
     title = "that thread"
     if item_id is not None:
         item = session.get(LibraryItem, item_id)
@@ -113,7 +113,8 @@ def accept_item(session: Session, now: datetime, *, question_id: int, user_id: s
     return title
 
 
-def _own_question(session: Session, question_id: int, user_id: str) -> Question:
+def own_question(session: Session, question_id: int, user_id: str) -> Question:
+    """The question, if `user_id` asked it; a QuestionError for anyone else."""
     question = session.get(Question, question_id)
     if question is None:
         raise QuestionError("I can't find that question any more.")

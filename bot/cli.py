@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
         ("content", "library items from CSV or JSON Lines (title, url, body, tags)", _import_content),
         ("experts", "expert topics from CSV (user_id, topics)", _import_experts),
         ("synonyms", "synonym groups, one comma-separated group per line", _import_synonyms),
+        ("slack-export", "past questions, thread answers and who answered what, from a Slack export (zip or "
+                         "folder)", _import_slack_export),
     ):
         p = imp_sub.add_parser(what, help=helptext)
         p.add_argument("file", type=Path)
@@ -297,6 +299,23 @@ def _import_synonyms(settings: Settings, args: argparse.Namespace) -> int:
     print(f"synonyms: {added} group(s) added, {len(groups) - added} already known, "
           f"{len(errors)} bad line(s) skipped")
     return 1 if errors and not groups else 0
+
+
+def _import_slack_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import slack_export
+
+    try:
+        export = slack_export.read_export(args.file)
+    except slack_export.BadExport as exc:
+        print(f"learnbot: {exc}", file=sys.stderr)
+        return 2
+    runtime = open_runtime(settings, load_index=False)
+    with runtime.sessions() as session:
+        report = slack_export.import_export(session, export, runtime.clock.now())
+    for error in report.errors:
+        print(error, file=sys.stderr)
+    print(report.summary())
+    return 1 if report.errors and not report.threads else 0
 
 
 # -- ask ----------------------------------------------------------------------------------------

@@ -143,7 +143,7 @@ def _percentile(session: Session, cohort: ColumnElement[bool], fraction: float) 
                            .offset(math.floor(position)).limit(2)).all()
     low = float(pair[0])
     high = float(pair[-1]) if len(pair) > 1 else low
-    return timedelta(seconds=low + (high - low) * (position - math.floor(position)))
+    return timedelta(seconds=round(low + (high - low) * (position - math.floor(position))))  # whole seconds
 
 
 def week_numbers(session: Session, week: Week) -> WeekNumbers:
@@ -199,7 +199,9 @@ def build_digest(session: Session, week: Week, zone: tzinfo, *, for_managers: bo
 def _helpers(session: Session, week: Week) -> list[tuple[str, int, int]]:
     rows = session.execute(
         select(Answer.user_id, func.count(), func.count(Answer.accepted_at))
-        .where(Answer.created_at >= week.start, Answer.created_at < week.end, Answer.deleted_at.is_(None))
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.created_at >= week.start, Answer.created_at < week.end, Answer.deleted_at.is_(None),
+               Question.source == "slack")
         .group_by(Answer.user_id).order_by(func.count().desc(), Answer.user_id).limit(5))
     return [(user, n, accepted) for user, n, accepted in rows]
 
@@ -219,9 +221,9 @@ def _open_cards(session: Session) -> list[tuple[str, int, datetime | None]]:
 
 
 def _oldest_open(session: Session) -> list[tuple[str, str | None, datetime, str | None, str | None]]:
-    rows = session.scalars(select(Question).where(Question.status.in_(("routed", "answered")),
+    rows = session.scalars(select(Question).where(Question.status == "routed", Question.first_answer_at.is_(None),
                                                   Question.source == "slack")
-                           .order_by(Question.asked_at).limit(5))
+                           .order_by(Question.asked_at, Question.id).limit(5))
     return [(q.text, None if q.anonymous else q.asker_id, q.asked_at, q.help_channel, q.thread_ts) for q in rows]
 
 
@@ -237,16 +239,18 @@ class ExpertWeek:
 def expert_week(session: Session, user_id: str, week: Week) -> ExpertWeek:
     pings = session.scalar(select(func.count()).select_from(ExpertPing).where(
         ExpertPing.user_id == user_id, ExpertPing.pinged_at >= week.start, ExpertPing.pinged_at < week.end)) or 0
-    answers, thanks = session.execute(select(func.count(), func.count(Answer.accepted_at)).where(
-        Answer.user_id == user_id, Answer.created_at >= week.start, Answer.created_at < week.end,
-        Answer.deleted_at.is_(None))).one()
+    answers, thanks = session.execute(
+        select(func.count(), func.count(Answer.accepted_at)).join(Question, Question.id == Answer.question_id)
+        .where(Answer.user_id == user_id, Answer.created_at >= week.start, Answer.created_at < week.end,
+               Answer.deleted_at.is_(None), Question.source == "slack")).one()
     return ExpertWeek(pings, answers, thanks)
 
 
 def _active_experts(session: Session, week: Week) -> list[str]:
     """People pinged or answering this week who did not opt out of the weekly note."""
     pinged = select(ExpertPing.user_id).where(ExpertPing.pinged_at >= week.start, ExpertPing.pinged_at < week.end)
-    answered = select(Answer.user_id).where(Answer.created_at >= week.start, Answer.created_at < week.end)
+    answered = (select(Answer.user_id).join(Question, Question.id == Answer.question_id)
+                .where(Answer.created_at >= week.start, Answer.created_at < week.end, Question.source == "slack"))
     opted_out = select(Person.user_id).where(Person.digest_opt_out.is_(True))
     users = session.scalars(pinged.union(answered)).all()
     out = set(session.scalars(opted_out))

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matching import ExpertRecord, ItemRecord, MatchIndex, MatchResult, QuestionRecord
@@ -20,6 +20,7 @@ from store.models import Answer, Expertise, Feedback, IndexChange, LibraryItem, 
 
 ITEM, EXPERT, QUESTION, SYNONYMS = "item", "expert", "question", "synonyms"
 LEARNED_HALF_LIFE = timedelta(days=180)
+RELOAD_AFTER = 2000
 
 
 def note_change(session: Session, kind: str, ref: object, now: datetime) -> None:
@@ -74,11 +75,8 @@ def _faded(weight: float, created: datetime, now: datetime) -> float:
 
 def _answered_questions(session: Session, only_id: int | None = None) -> list[QuestionRecord]:
     """Past questions worth offering again: resolved, with an answer still standing."""
-    stmt = (
-        select(Question.id, Question.text)
-        .where(Question.status == "resolved",
-               Question.id.in_(select(Answer.question_id).where(Answer.deleted_at.is_(None))))
-    )
+    standing = exists().where(Answer.question_id == Question.id, Answer.deleted_at.is_(None))
+    stmt = select(Question.id, Question.text).where(Question.status == "resolved", standing)
     if only_id is not None:
         stmt = stmt.where(Question.id == only_id)
     return [QuestionRecord(id=qid, text=text) for qid, text in session.execute(stmt)]
@@ -131,15 +129,24 @@ class LiveIndex:
             self._index = index
 
     def refresh(self, now: datetime) -> int:
-        """Apply the changes logged since the last refresh; returns how many were applied."""
+        """Apply the changes logged since the last refresh; returns how many were applied.
+
+        Each changed thing is re-read once however often it changed; after a bulk import (more
+        than RELOAD_AFTER changes) a full rebuild is quicker than replaying.
+        """
         with self._lock, self._sessions() as session:
             changes = session.execute(
                 select(IndexChange.id, IndexChange.kind, IndexChange.ref)
                 .where(IndexChange.id > self._seen).order_by(IndexChange.id)
             ).all()
-            for change_id, kind, ref in changes:
+        if len(changes) > RELOAD_AFTER:
+            self.load(now)
+            return len(changes)
+        with self._lock, self._sessions() as session:
+            for kind, ref in dict.fromkeys((kind, ref) for _, kind, ref in changes):
                 self._apply(session, kind, ref, now)
-                self._seen = change_id
+            if changes:
+                self._seen = max(self._seen, changes[-1][0])
             return len(changes)
 
     def _apply(self, session: Session, kind: str, ref: str, now: datetime) -> None:

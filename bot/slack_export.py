@@ -4,7 +4,9 @@ A standard workspace export (a .zip or its unpacked folder) holds `users.json`, 
 (and `groups.json` for private channels) and one folder per channel, named after the channel, with
 one `YYYY-MM-DD.json` array of messages per day. A thread root by a human with at least one reply
 by another human becomes a resolved Question (`source="export"`); those replies become Answers, so
-the index learns who helps with what. No Slack API is called.
+the index learns who helps with what. Bots, system messages (joins, topics ...) and the asker's own
+replies are not answers, nor are replies by people deleted from the workspace (routing would ping
+someone who has left). No Slack API is called.
 
 Reading streams one channel at a time (only that channel's thread messages are held in memory); a
 malformed file is reported with its path and the rest continues. Importing commits every
@@ -347,18 +349,34 @@ def import_export(session: Session, export: Export, now: datetime, batch_size: i
     """Store the export's answered threads as resolved questions with their answers; commits per batch."""
     report = ExportReport(channels=len(export.channels))
     known_people: set[str] = set()
+    answerers: set[str] = set()
     batch: list[Thread] = []
     for thread in export.threads():
         if not thread.root.text.strip():
             export.skipped += 1
             continue
         batch.append(thread)
+        answerers.update(m.user for m in answers_of(thread, export.users))
         if len(batch) >= batch_size:
             _import_batch(session, batch, export.users, known_people, now, report)
             batch = []
     _import_batch(session, batch, export.users, known_people, now, report)
+    if report.answers:
+        _note_experts(session, answerers, now)
     report.skipped, report.errors = export.skipped, list(export.errors)
     return report
+
+
+def _note_experts(session: Session, answerers: set[str], now: datetime) -> None:
+    """One index change per answerer for the whole import, once every batch is in.
+
+    Per batch it would be one per answerer per batch, and a running bot re-reads all of a person's
+    answers for each. All the export's answerers are noted (not only those of this run), so a
+    re-run after an interrupted import also tells running bots about the batches it committed.
+    """
+    for user_id in sorted(answerers):
+        note_change(session, EXPERT, user_id, now)
+    session.commit()
 
 
 def answers_of(thread: Thread, users: dict[str, User]) -> list[Message]:
@@ -393,8 +411,6 @@ def _import_batch(session: Session, threads: list[Thread], users: dict[str, User
     report.answers += len(added)
     for question_id in sorted({qid for qid, _ in added}):
         note_change(session, QUESTION, question_id, now)
-    for user_id in sorted({m.user for _, m in added}):
-        note_change(session, EXPERT, user_id, now)
     involved = {thread.root.user for thread, _ in answered} | {m.user for _, m in added}
     report.people += _ensure_people(session, involved - known_people, users, now)
     known_people.update(involved)

@@ -80,23 +80,24 @@ def build_renderers(runtime: Runtime, links: Permalinks) -> dict[str, Renderer]:
         return SlackCall("chat.postMessage", {"channel": settings.andon_channel, "unfurl_links": False,
                                               **andon_blocks.card(view, clock.now(), links.message)})
 
-    def andon_update(session: Session, card_id: int, _args: dict[str, Any]) -> SlackCall | None:
+    def posted_card(session: Session, card_id: int) -> andon.CardView | None:
+        """The card's view, once its post exists (NotYet before: updates wait for the post)."""
         view = andon.card_view(session, settings, card_id)
-        if view is None or not view.card.channel:
-            return None
-        if not view.card.message_ts:
+        if view is not None and view.card.channel and not view.card.message_ts:
             raise NotYet(f"andon card {card_id} is not posted yet")
-        return SlackCall("chat.update", {"channel": view.card.channel, "ts": view.card.message_ts,
-                                         **andon_blocks.card(view, clock.now(), links.message)})
+        return view if view is not None and view.card.channel else None
+
+    def andon_update(session: Session, card_id: int, _args: dict[str, Any]) -> SlackCall | None:
+        view = posted_card(session, card_id)
+        return None if view is None else SlackCall("chat.update", {
+            "channel": view.card.channel, "ts": view.card.message_ts,
+            **andon_blocks.card(view, clock.now(), links.message)})
 
     def andon_thread(session: Session, card_id: int, args: dict[str, Any]) -> SlackCall | None:
-        view = andon.card_view(session, settings, card_id)
-        if view is None or not view.card.channel:
-            return None
-        if not view.card.message_ts:
-            raise NotYet(f"andon card {card_id} is not posted yet")
-        return SlackCall("chat.postMessage", {"channel": view.card.channel, "thread_ts": view.card.message_ts,
-                                              **andon_blocks.thread_note(view, args["kind"])})
+        view = posted_card(session, card_id)
+        return None if view is None else SlackCall("chat.postMessage", {
+            "channel": view.card.channel, "thread_ts": view.card.message_ts,
+            **andon_blocks.thread_note(view, args["kind"])})
 
     def andon_assigned(session: Session, card_id: int, args: dict[str, Any]) -> SlackCall | None:
         view = andon.card_view(session, settings, card_id)

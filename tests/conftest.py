@@ -68,7 +68,7 @@ def slack() -> Iterator[LocalSlack]:
 def make_settings(database_url: str, slack: LocalSlack, **overrides: object) -> Settings:
     values: dict[str, object] = dict(
         slack_bot_token="xoxb-test", slack_signing_secret=Harness.SECRET, slack_api_url=slack.api_url,
-        database_url=database_url, help_channel="C0HELP", andon_channel="C0ANDON",
+        database_url=database_url, help_channel="C0HELP", andon_channel="C0ANDON", digest_channel="C0DIGEST",
         managers=("U0MANAGER",),
     )
     values.update(overrides)

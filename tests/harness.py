@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.app import build_app, build_outbox
 from bot.console import ImmediateExecutor
+from bot.experts import add_topics
 from bot.importing import ContentRow
 from bot.library import import_items
 from bot.local_slack import Call, LocalSlack
@@ -79,6 +80,15 @@ class Harness:
             return list(session.scalars(select(Question).order_by(Question.id)))
 
     # -- arranging --------------------------------------------------------------------------
+    def add_experts(self, **topics: str) -> None:
+        """Declared expertise: `U0BOB="torque wrench, calibration"`."""
+        now = self.runtime.clock.now()
+        with self.runtime.sessions() as session:
+            for user, text in topics.items():
+                add_topics(session, user, [t.strip() for t in text.split(",")], now)
+            session.commit()
+        self.runtime.index.refresh(now)
+
     def add_items(self, *rows: tuple[str, str, str]) -> None:
         """Library items as (title, url, body)."""
         now = self.runtime.clock.now()

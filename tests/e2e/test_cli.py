@@ -109,3 +109,26 @@ def test_console_script_asks_presses_a_button_and_routes(tmp_path: Path) -> None
     assert "I've asked your colleagues in #help" in out
     assert "/learn <your question>" in out
     assert "Unknown command 'frobnicate'" in out
+
+
+def test_import_slack_export_then_ask_routes_to_who_answered(tmp_path: Path) -> None:
+    export = Path(__file__).resolve().parents[1] / "fixtures" / "slack_export"
+    result = learnbot(tmp_path, "import", "slack-export", str(export))
+    assert result.returncode == 0
+    assert "4 question(s) and 4 answer(s) added" in result.stdout
+    assert "2024-03-07.json: not valid JSON" in result.stderr
+    again = learnbot(tmp_path, "import", "slack-export", str(export))
+    assert "0 question(s) and 0 answer(s) added" in again.stdout and "4 already imported" in again.stdout
+    routed = json.loads(learnbot(tmp_path, "ask", "--json", "how do I charge the forklift battery?").stdout)
+    assert routed["experts"][0]["user_id"] == "U01FRANK"
+    assert "forklift battery" in routed["similar_questions"][0]["text"]
+
+
+def test_digest_dry_run_prints_both_versions_and_writes_the_chart(tmp_path: Path) -> None:
+    result = learnbot(tmp_path, "digest", "--dry-run", "--week", "2026-W47", "--out", "charts")
+    assert result.returncode == 0, result.stderr
+    assert "===== TEAM DIGEST =====" in result.stdout and "===== MANAGERS' DIGEST =====" in result.stdout
+    assert "LEARNBOT WEEKLY DIGEST · 2026-W47" in result.stdout
+    assert (tmp_path / "charts" / "learnbot-2026-W47.png").read_bytes().startswith(b"\x89PNG")
+    bad = learnbot(tmp_path, "digest", "--dry-run", "--week", "last tuesday")
+    assert bad.returncode == 2 and "expected a week such as 2026-W47" in bad.stderr

@@ -7,22 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.experts import add_topics
 from bot.jobs import sweep
 from bot.local_slack import Call
 from store.models import Answer, ExpertDecline, ExpertPing, LibraryItem, Question, Reflection
 from tests.harness import Harness, all_text, button
 
 QUESTION = "How often must the torque wrench be calibrated?"
-
-
-def experts(bot: Harness, **topics: str) -> None:
-    now = bot.runtime.clock.now()
-    with bot.runtime.sessions() as session:
-        for user, text in topics.items():
-            add_topics(session, user, [t.strip() for t in text.split(",")], now)
-        session.commit()
-    bot.runtime.index.refresh(now)
 
 
 def ask_routed(bot: Harness, text: str = QUESTION, user: str = "U0ALICE") -> tuple[Question, Call]:
@@ -44,7 +34,7 @@ def dms_to(bot: Harness, user: str) -> list[Call]:
 
 
 def test_question_goes_to_the_best_expert_with_claim_and_decline_buttons(bot: Harness) -> None:
-    experts(bot, U0BOB="torque wrench, calibration", U0CAROL="forklift, warehouse", U0DAN="payroll")
+    bot.add_experts(U0BOB="torque wrench, calibration", U0CAROL="forklift, warehouse", U0DAN="payroll")
     _, post = ask_routed(bot)
     text = all_text(post)
     assert "<@U0BOB>" in text and "<@U0CAROL>" not in text and "<@U0DAN>" not in text
@@ -53,7 +43,7 @@ def test_question_goes_to_the_best_expert_with_claim_and_decline_buttons(bot: Ha
 
 
 def test_a_thread_reply_is_an_answer_and_the_asker_is_notified_once_even_if_delivered_twice(bot: Harness) -> None:
-    experts(bot, U0BOB="torque wrench")
+    bot.add_experts(U0BOB="torque wrench")
     question, _ = ask_routed(bot)
 
     reply(bot, question, "U0BOB", "Every 5,000 cycles or yearly, whichever is first.", "1800000000.000001", "EvA")
@@ -83,7 +73,7 @@ def test_replies_by_the_asker_or_in_other_threads_are_not_answers(bot: Harness) 
 
 
 def test_accept_by_button_resolves_captures_the_answer_and_the_next_asker_finds_it(bot: Harness) -> None:
-    experts(bot, U0BOB="torque wrench")
+    bot.add_experts(U0BOB="torque wrench")
     question, _ = ask_routed(bot)
     reply(bot, question, "U0BOB", "Every 5,000 cycles or yearly; book it in the calibration log.", "1800000000.000005")
     accept = button(dms_to(bot, "U0ALICE")[0], "Accept answer")
@@ -148,7 +138,7 @@ def test_edits_and_deletions_of_answers_are_followed(bot: Harness) -> None:
 
 
 def test_claim_shows_who_is_on_it_and_not_my_area_reroutes(bot: Harness) -> None:
-    experts(bot, U0BOB="torque wrench, calibration", U0CAROL="torque wrench", U0ERIN="calibration")
+    bot.add_experts(U0BOB="torque wrench, calibration", U0CAROL="torque wrench", U0ERIN="calibration")
     question, post = ask_routed(bot)
     with bot.runtime.sessions() as session:
         first = session.scalars(select(ExpertPing.user_id).where(ExpertPing.question_id == question.id)).all()
@@ -173,7 +163,7 @@ def test_claim_shows_who_is_on_it_and_not_my_area_reroutes(bot: Harness) -> None
 
 
 def test_not_my_area_lowers_the_expert_for_similar_questions(bot: Harness) -> None:
-    experts(bot, U0BOB="torque wrench", U0CAROL="torque wrench")
+    bot.add_experts(U0BOB="torque wrench", U0CAROL="torque wrench")
     question, post = ask_routed(bot)
     decliner = "U0BOB" if "<@U0BOB>" in all_text(post) else "U0CAROL"
     other = {"U0BOB", "U0CAROL"} - {decliner}
@@ -188,7 +178,7 @@ def test_not_my_area_lowers_the_expert_for_similar_questions(bot: Harness) -> No
 
 @pytest.mark.settings(max_experts_pinged=1)
 def test_still_stuck_asks_the_next_experts_in_the_thread_once(bot: Harness) -> None:
-    experts(bot, U0BOB="torque wrench", U0CAROL="torque wrench calibration")
+    bot.add_experts(U0BOB="torque wrench", U0CAROL="torque wrench calibration")
     question, _ = ask_routed(bot)
     reply(bot, question, "U0BOB", "no idea, sorry", "1800000000.000030")
     stuck = button(dms_to(bot, "U0ALICE")[0], "Still stuck")
@@ -205,7 +195,7 @@ def test_still_stuck_asks_the_next_experts_in_the_thread_once(bot: Harness) -> N
 
 @pytest.mark.settings(max_experts_pinged=1)
 def test_unclaimed_questions_ping_the_next_experts_at_half_the_sla_once(bot: Harness) -> None:
-    experts(bot, U0BOB="torque wrench", U0CAROL="torque wrench calibration", U0ERIN="calibration torque")
+    bot.add_experts(U0BOB="torque wrench", U0CAROL="torque wrench calibration", U0ERIN="calibration torque")
     question, _ = ask_routed(bot)
 
     bot.runtime.clock.advance(timedelta(hours=1, minutes=59))
@@ -222,7 +212,7 @@ def test_unclaimed_questions_ping_the_next_experts_at_half_the_sla_once(bot: Har
 
 @pytest.mark.settings(max_pings_per_day=2)
 def test_daily_ping_cap_and_away_people_are_respected(bot: Harness) -> None:
-    experts(bot, U0BOB="torque wrench", U0CAROL="torque wrench")
+    bot.add_experts(U0BOB="torque wrench", U0CAROL="torque wrench")
     bot.command("U0CAROL", "away 2d")
     assert "won't page you" in bot.last_reply().text
     for n in range(3):

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.experts import add_topics
 from bot.payloads import signed_headers, slash_command
 from store.models import ExpertPing, Feedback, OutboxMessage, Question
 from tests.harness import Harness, all_text, button, buttons
@@ -19,15 +18,6 @@ WIFI = ("Connecting to the office Wi-Fi", "https://intranet.example.com/wifi",
         "Pick the network CORP-SECURE and sign in with your laptop account.")
 EXPENSES = ("Submitting an expense claim", "https://intranet.example.com/expenses",
             "Photograph the receipt in the Expenses app and submit before the 25th.")
-
-
-def with_experts(bot: Harness, **topics: str) -> None:
-    now = bot.runtime.clock.now()
-    with bot.runtime.sessions() as session:
-        for user, text in topics.items():
-            add_topics(session, user, [t.strip() for t in text.split(",")], now)
-        session.commit()
-    bot.runtime.index.refresh(now)
 
 
 def test_confident_match_answers_the_asker_privately_with_the_item_and_buttons(bot: Harness) -> None:
@@ -50,7 +40,7 @@ def test_confident_match_answers_the_asker_privately_with_the_item_and_buttons(b
 
 def test_no_confident_match_posts_in_help_channel_mentioning_experts_and_tells_asker(bot: Harness) -> None:
     bot.add_items(VPN, WIFI)
-    with_experts(bot, U0BOB="torque wrench, calibration", U0CAROL="forklift", U0ALICE="torque")
+    bot.add_experts(U0BOB="torque wrench, calibration", U0CAROL="forklift", U0ALICE="torque")
 
     bot.command("U0ALICE", "How often must the torque wrench be calibrated?")
 
