@@ -405,15 +405,20 @@ class _TextIndex:
         self.lengths.append(length)
         self.total_length += length
         self.norms.append(self._norm(length))
-        postings = self.postings
+        postings_get = self.postings.get
         for term, freq in tf.items():
-            entry = postings.get(term)
+            entry = postings_get(term)
             if entry is None:
-                entry = postings[term] = (array("I"), array("f"))
-                self.by_length.setdefault(len(term), []).append(term)
-            entry[0].append(number)
-            entry[1].append(freq)
+                entry = self._new_term(term)
+            ids, freqs = entry
+            ids.append(number)
+            freqs.append(freq)
         self._maybe_renormalise()
+
+    def _new_term(self, term: str) -> tuple[array, array]:
+        self.by_length.setdefault(len(term), []).append(term)
+        entry = self.postings[term] = (array("I"), array("f"))
+        return entry
 
     def remove(self, key: object) -> None:
         number = self.by_key.pop(key, None)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import ManualClock
 from bot.importing import ContentRow
 from bot.index import ITEM, LiveIndex, note_change
-from bot.library import import_items, upsert_item
+from bot.library import import_items, item_key, upsert_item
 from bot.local_slack import LocalSlack
 from bot.outbox import Outbox, SlackCall, enqueue
 from bot.runtime import web_client
@@ -73,6 +73,25 @@ def test_upgrade_is_idempotent(engine: Engine, sessions: sessionmaker[Session], 
     assert set(inspect(engine).get_table_names()) == tables
     with sessions() as session:
         assert session.scalars(select(LibraryItem.title)).all() == ["Kept across upgrades"]
+
+
+def test_upgrading_from_0001_keeps_items_and_rehashes_their_keys(database_url: str) -> None:
+    """Data written by the first release survives the migrations: keys become the hashed form."""
+    eng = make_engine(database_url)
+    try:
+        upgrade(eng, "0001")
+        with eng.begin() as conn:
+            conn.execute(text("INSERT INTO library_items (key, title, url, body, tags, source, created_at, updated_at) "
+                              "VALUES ('url:https://x.example/vpn', 'VPN', 'https://x.example/vpn', '', '', "
+                              "'import', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+        upgrade(eng)
+        with session_factory(eng)() as session:
+            [item] = session.scalars(select(LibraryItem)).all()
+            assert item.key == item_key("VPN", "https://x.example/vpn")
+            _, outcome = upsert_item(session, row("VPN", "https://x.example/vpn"), ManualClock().now())
+            assert outcome == "unchanged"  # re-importing finds it: no duplicate
+    finally:
+        eng.dispose()
 
 
 def test_sqlite_connections_use_wal(sqlite_url: str) -> None:
