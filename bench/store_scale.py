@@ -399,8 +399,9 @@ QUESTION_BLANKS: dict[str, Any] = dict.fromkeys(
 
 def question_row(rng: random.Random, shape: Shape, qid: int, history: History) -> dict[str, Any]:
     """One question of the year and, in `history`, its answers, feedback and reflections."""
-    span = (NOW - shape.start).total_seconds()
-    asked = shape.start + timedelta(seconds=rng.uniform(0, span - 3600))
+    span = (NOW - shape.start).total_seconds() - 3600
+    # ids follow time, as when the bot inserts questions as they are asked (a few minutes of jitter)
+    asked = shape.start + timedelta(seconds=min(span, span * (qid - 1) / shape.questions + rng.uniform(0, 600)))
     asker = user_id(rng.randrange(shape.people))
     row: dict[str, Any] = dict(QUESTION_BLANKS, id=qid, asker_id=asker, text=question_text(rng), anonymous=rng.random() < 0.05,
                                asked_in="CASK0001", asked_at=asked, source="slack" if rng.random() < 0.97 else "export")

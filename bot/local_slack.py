@@ -32,7 +32,8 @@ class Call:
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
-        return list(self.params.get("blocks") or [])
+        """A message's blocks, or those of the view it publishes or opens."""
+        return list(self.params.get("blocks") or (self.params.get("view") or {}).get("blocks") or [])
 
     @property
     def channel(self) -> str | None:

@@ -430,10 +430,6 @@ class _TextIndex:
         if self.dead > 1000 and self.dead > len(self.by_key):
             self._compact()
 
-    def doc(self, key: object) -> _Doc | None:
-        number = self.by_key.get(key)
-        return None if number is None else self.docs[number]
-
     def _norm(self, length: float) -> float:
         return K1 * (1 - B + B * length / self.norm_avgdl)
 

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from bot.matching import (  # noqa: E402
+from bot.matching import (
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
     ExpertRecord,
