@@ -20,6 +20,7 @@ from bot.routing import choose_experts, record_pings
 from store.models import Answer, ExpertPing, LibraryItem, Question
 
 MAX_QUESTION_CHARS = 4000
+RELATED_FLOOR = 35.0  # below this score a match is noise: not worth the asker's attention
 EXPERT_CANDIDATES = 10  # ranked experts considered, so caps and absences still leave enough
 QUESTION_POST = "question_post"
 POST_UPDATE = "question_post_update"
@@ -128,12 +129,12 @@ def _offers(session: Session, result: MatchResult) -> list[Offer]:
     offers = []
     captured = set()
     for hit in result.content:
-        item = session.get(LibraryItem, int(hit.id))
+        item = session.get(LibraryItem, int(hit.id)) if hit.score >= RELATED_FLOOR else None
         if item is not None:
             offers.append(Offer(item.id, item.title, item.url, item.body, hit.score))
             captured.add(item.key)
     for hit in result.similar_questions:
-        past = session.get(Question, int(hit.id))
+        past = session.get(Question, int(hit.id)) if hit.score >= RELATED_FLOOR else None
         if past is None or past.thread_ts is None or past.help_channel is None or answer_key(past.id) in captured:
             continue
         answer = session.scalar(select(Answer.text).where(Answer.question_id == past.id, Answer.deleted_at.is_(None))
