@@ -10,6 +10,7 @@ Every timer here is derived from stored state, and every message goes through th
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +34,10 @@ ANDON_ASSIGNED = "andon_assigned"
 ANDON_RESOLVED = "andon_resolved"
 
 CLUSTER_SCORE = 40.0  # a question joins the best open card scoring at least this (0–100)
+REPRESENTATIVES = 8  # questions that stand for a card when matching new ones
+LABEL_SAMPLE = 50  # questions a label is made from
+CLAIM_CHUNK = 100
+SWEEP_BUDGET = timedelta(seconds=1.5)
 MAX_REPEATS = 3
 SWEEP_BATCH = 2000
 SNOOZES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
@@ -48,26 +53,33 @@ class AndonReport:
 
 
 class _Clusters:
-    """The open cards as a small matching index: where does a new question belong?"""
+    """The live cards as a small matching index: where does a new question belong?
+
+    A card is represented by its first REPRESENTATIVES questions: enough to match on, and it keeps
+    loading and searching cheap however many questions a card collects.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self._index = MatchIndex()
         self._texts: dict[int, list[str]] = {}
-        rows = session.execute(select(Question.andon_card_id, Question.text)
-                               .join(AndonCard, AndonCard.id == Question.andon_card_id)
-                               .where(AndonCard.status.in_(LIVE)).order_by(Question.id))
-        for card_id, text in rows:
+        ranked = (select(Question.andon_card_id.label("card"), Question.text.label("text"),
+                         func.row_number().over(partition_by=Question.andon_card_id, order_by=Question.id)
+                         .label("rank"))
+                  .join(AndonCard, AndonCard.id == Question.andon_card_id)
+                  .where(AndonCard.status.in_(LIVE)).subquery())
+        for card_id, text in session.execute(select(ranked.c.card, ranked.c.text)
+                                             .where(ranked.c.rank <= REPRESENTATIVES)):
             self._texts.setdefault(card_id, []).append(text)
         for card_id in self._texts:
-            self._refresh(card_id)
+            self._index_card(card_id)
 
-    def _refresh(self, card_id: int) -> None:
-        texts = self._texts[card_id][-20:]
+    def _index_card(self, card_id: int) -> None:
+        texts = self._texts[card_id]
         self._index.upsert_item(ItemRecord(id=card_id, title=texts[0], body="\n".join(texts[1:])))
 
     def place(self, question: Question, now: datetime) -> tuple[AndonCard, bool]:
-        """The card the question joins (a new one if no open card is close enough); True if new."""
+        """The card the question joins (a new one if no live card is close enough); True if new."""
         hits = self._index.search(question.text, limit=1).content
         card = self._session.get(AndonCard, int(hits[0].id)) if hits and hits[0].score >= CLUSTER_SCORE else None
         created = card is None
@@ -76,36 +88,47 @@ class _Clusters:
                              notified_at=now, notify_count=0)
             self._session.add(card)
             self._session.flush()
-        self._texts.setdefault(card.id, []).append(question.text)
-        self._refresh(card.id)
+        texts = self._texts.setdefault(card.id, [])
+        if len(texts) < REPRESENTATIVES:
+            texts.append(question.text)
+            self._index_card(card.id)
         return card, created
 
 
-def _escalate(session: Session, question: Question, clusters: _Clusters, now: datetime) -> tuple[AndonCard, bool] | None:
-    """Put one question on a card, once (a conditional update guards against a concurrent sweep)."""
-    claimed = session.execute(update(Question).where(Question.id == question.id, Question.escalated_at.is_(None))
-                              .values(escalated_at=now)).rowcount
-    if not claimed:
-        return None
-    card, created = clusters.place(question, now)
-    question.andon_card_id, question.escalated_at = card.id, now
-    return card, created
+def _claim(session: Session, ids: list[int], now: datetime) -> list[Question]:
+    """Mark these questions escalated, unless a concurrent sweep did; returns the ones this sweep got."""
+    claimed = session.scalars(
+        update(Question).where(Question.id.in_(ids), Question.escalated_at.is_(None))
+        .values(escalated_at=now).returning(Question.id).execution_options(synchronize_session=False)).all()
+    return list(session.scalars(select(Question).where(Question.id.in_(claimed))
+                                .order_by(Question.routed_at, Question.id).execution_options(populate_existing=True)))
 
 
-def sweep_andon(session: Session, settings: Settings, now: datetime) -> AndonReport:
-    """Escalate what passed the SLA, raise kanban signals, re-notify; commits."""
+def sweep_andon(session: Session, settings: Settings, now: datetime,
+                budget: timedelta = SWEEP_BUDGET) -> AndonReport:
+    """Escalate what passed the SLA, raise kanban signals, re-notify; commits.
+
+    Work is claimed in chunks and stops after `budget` of wall time, so one sweep stays short
+    however large a backlog is: the next sweep carries on where this one stopped.
+    """
+    started = time.monotonic()
     due = session.scalars(
-        select(Question).where(Question.status == "routed", Question.first_answer_at.is_(None),
-                               Question.escalated_at.is_(None), Question.routed_at <= now - settings.answer_sla)
-        .order_by(Question.routed_at).limit(SWEEP_BATCH)).all()
+        select(Question.id).where(Question.status == "routed", Question.first_answer_at.is_(None),
+                                  Question.escalated_at.is_(None), Question.routed_at <= now - settings.answer_sla)
+        .order_by(Question.routed_at, Question.id).limit(SWEEP_BATCH)).all()
     touched: dict[int, AndonCard] = {}
     escalated = opened = 0
     clusters = _Clusters(session) if due else None
-    for question in due:
-        placed = _escalate(session, question, clusters, now) if clusters else None
-        if placed:
-            touched[placed[0].id] = placed[0]
-            escalated, opened = escalated + 1, opened + placed[1]
+    with session.no_autoflush:
+        for start in range(0, len(due), CLAIM_CHUNK):
+            if clusters is None or time.monotonic() - started > budget.total_seconds():
+                break
+            for question in _claim(session, list(due[start:start + CLAIM_CHUNK]), now):
+                card, created = clusters.place(question, now)
+                question.andon_card_id = card.id
+                touched[card.id] = card
+                escalated, opened = escalated + 1, opened + created
+    session.flush()
     signals = 0
     for card in touched.values():
         _refresh_card(session, card, now)
@@ -127,10 +150,13 @@ def pull_cord(session: Session, settings: Settings, now: datetime, *, question_i
     if not settings.andon_channel:
         raise QuestionError("No andon channel is configured; ask your admin to set LEARNBOT_ANDON_CHANNEL.")
     question.blocked_at = question.blocked_at or now
+    if question.andon_card_id is None:  # not on a card (never, or it left one when answered)
+        question.escalated_at = None
+        session.flush()
+        for claimed in _claim(session, [question.id], now):
+            claimed.andon_card_id = _Clusters(session).place(claimed, now)[0].id
     if question.andon_card_id is None:
-        placed = _escalate(session, question, _Clusters(session), now)
-        if placed is None:  # escalated concurrently
-            session.refresh(question)
+        raise QuestionError("Your question is being escalated right now; try again in a moment.")
     card = session.get_one(AndonCard, question.andon_card_id)
     _refresh_card(session, card, now)
     _maybe_signal(session, settings, card, now)
@@ -141,7 +167,7 @@ def pull_cord(session: Session, settings: Settings, now: datetime, *, question_i
 def _refresh_card(session: Session, card: AndonCard, now: datetime) -> None:
     """Relabel the card (closed when no question is left on it) and queue its post or update."""
     texts = list(session.scalars(select(Question.text).where(Question.andon_card_id == card.id)
-                                 .order_by(Question.id)))
+                                 .order_by(Question.id).limit(LABEL_SAMPLE)))
     if texts:
         card.label = label_for(texts)
     elif card.status in LIVE:

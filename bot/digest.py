@@ -131,10 +131,9 @@ def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[float]
     return cast((func.julianday(later) - func.julianday(earlier)) * 86400.0, Float)
 
 
-def _percentile(session: Session, cohort: ColumnElement[bool], fraction: float) -> timedelta | None:
-    """Linear-interpolated percentile of time to first answer (as percentile_cont), in SQL."""
+def _percentile(session: Session, cohort: ColumnElement[bool], fraction: float, n: int) -> timedelta | None:
+    """Linear-interpolated percentile of time to first answer (as percentile_cont) over the `n` answered."""
     answered = and_(cohort, Question.first_answer_at.is_not(None))
-    n = session.scalar(select(func.count()).select_from(Question).where(answered)) or 0
     if n == 0:
         return None
     position = fraction * (n - 1)
@@ -157,7 +156,7 @@ def week_numbers(session: Session, week: Week) -> WeekNumbers:
         func.sum(case((Question.status.in_(("asked", "routed", "answered")), 1), else_=0)),
     ).where(cohort)).one()
     return WeekNumbers(week, counts[0], counts[1], counts[2], counts[3], int(counts[4] or 0),
-                       _percentile(session, cohort, 0.5), _percentile(session, cohort, 0.9))
+                       _percentile(session, cohort, 0.5, counts[2]), _percentile(session, cohort, 0.9, counts[2]))
 
 
 def _andon_numbers(session: Session, week: Week) -> AndonNumbers:

@@ -30,10 +30,14 @@ def _terms(text: str) -> dict[str, str]:
 
 def label_for(texts: Sequence[str], words: int = 4) -> str:
     """A topic label: the content words most of the texts share."""
+    return _label([_terms(text) for text in texts], words)
+
+
+def _label(term_sets: Sequence[dict[str, str]], words: int) -> str:
     counts: Counter[str] = Counter()
     surface: dict[str, str] = {}
-    for text in texts:
-        for term, word in _terms(text).items():
+    for terms in term_sets:
+        for term, word in terms.items():
             counts[term] += 1
             surface.setdefault(term, word)
     top = [surface[t] for t, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:words]]
@@ -54,5 +58,5 @@ def group_by_topic(texts: Sequence[str], limit: int = 5, min_count: int = 1) -> 
             key = max(terms, key=lambda t: (spread[t], t))
             groups.setdefault(key, []).append(index)
     ranked = sorted(groups.values(), key=lambda members: (-len(members), members[0]))
-    return [Topic(label_for([texts[i] for i in members], words=3), len(members), tuple(members))
+    return [Topic(_label([per_text[i] for i in members], words=3), len(members), tuple(members))
             for members in ranked if len(members) >= min_count][:limit]
