@@ -153,7 +153,7 @@ def week_numbers(session: Session, week: Week) -> WeekNumbers:
         func.count(Question.self_served_at),
         func.count(Question.first_answer_at),
         func.count(Question.escalated_at),
-        func.sum(case((Question.status.in_(("asked", "routed", "answered")), 1), else_=0)),
+        func.sum(case((Question.status.in_(("routed", "answered")), 1), else_=0)),
     ).where(cohort)).one()
     return WeekNumbers(week, counts[0], counts[1], counts[2], counts[3], int(counts[4] or 0),
                        _percentile(session, cohort, 0.5, counts[2]), _percentile(session, cohort, 0.9, counts[2]))

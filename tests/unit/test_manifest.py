@@ -30,7 +30,9 @@ def test_manifest_declares_the_command_scopes_and_transport_the_app_uses() -> No
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["settings"]["socket_mode_enabled"] is True
     assert {"channels:history", "groups:history", "reactions:read"} <= scopes  # thread answers, ✅ reactions
-    assert {"message.channels", "message.groups", "reaction_added"} <= set(m["settings"]["event_subscriptions"]["bot_events"])
+    assert {"message.channels", "message.groups", "reaction_added", "app_home_opened"} <= \
+        set(m["settings"]["event_subscriptions"]["bot_events"])
+    assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert [s["callback_id"] for s in m["features"]["shortcuts"]] == ["save_to_library"]
     urls = {c["url"] for c in m["features"]["slash_commands"]} | {m["settings"]["interactivity"]["request_url"],
                                                                   m["settings"]["event_subscriptions"]["request_url"]}
