@@ -1,6 +1,12 @@
 """Routing quality of bot.matching against two baselines on public intent datasets.
 
-Usage:  python bench/quality.py DATA_DIR [--max-test 1000] [--seed 13] [--sweep]
+Usage:  python bench/quality.py DATA_DIR [--max-test 1000] [--seed 13] [--sweep] [--semantic] [--tune]
+
+With --semantic (needs the `semantic` extra), three more systems are measured on the same items:
+"hybrid" (word/fuzzy fused with embeddings: the bot with the extra installed), "embedding" (the same
+index ranking by the semantic score alone) and, as before, "ours" (word/fuzzy only). --sweep then
+sweeps the hybrid's threshold; --tune prints a grid of fusion weights and cosine floors measured on
+CLINC150 validation (val + oos_val) only.
 
 DATA_DIR holds clinc150/, banking77/ and hwu64/ (see its README.md). What is measured:
 
@@ -37,9 +43,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rapidfuzz import process, utils  # noqa: E402
 
+import bot.matching as matching  # noqa: E402
 from bot.matching import ExpertRecord, ItemRecord, MatchIndex  # noqa: E402
 
 Example = tuple[str, str]  # (text, label)
+ENCODER = None  # set by --semantic: a CachedEncoder over the configured model
+
+
+class CachedEncoder:
+    """The bot's encoder with query vectors memoised: the same test questions are asked many times."""
+
+    def __init__(self, encoder) -> None:
+        self.inner, self.name, self.dimension, self.model_id = encoder, encoder.name, encoder.dimension, encoder.model_id
+        self.cache: dict[str, object] = {}
+
+    def encode(self, texts, progress=None):
+        return self.inner.encode(texts, progress)
+
+    def encode_query(self, text: str):
+        if text not in self.cache:
+            self.cache[text] = self.inner.encode_query(text)
+        return self.cache[text]
+
+
+def new_index(system: str = "ours") -> MatchIndex:
+    """word/fuzzy ("ours"), "hybrid", or "embedding" (semantic score only)."""
+    if system == "ours":
+        return MatchIndex()
+    return MatchIndex(encoder=ENCODER, semantic_weight=1.0 if system == "embedding" else matching.SEMANTIC_WEIGHT)
+
+
+def systems() -> tuple[str, ...]:
+    return ("ours", "hybrid", "embedding") if ENCODER else ("ours",)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,18 +178,25 @@ def accuracy(rankings: list[list[str]], gold: list[str], k: int) -> float:
     return 100.0 * sum(g in r[:k] for r, g in zip(rankings, gold)) / max(len(gold), 1)
 
 
+def item_index(items: list[ItemRecord], system: str = "ours") -> MatchIndex:
+    index = new_index(system)
+    vectors = ENCODER.encode([matching.embedding_text(i) for i in items]) if system != "ours" else [None] * len(items)
+    for item, vector in zip(items, vectors):
+        index.upsert_item(item, vector)
+    return index
+
+
 def route_all(items: list[ItemRecord], labels: list[str], queries: list[str]) -> dict[str, list[list[str]]]:
-    """Top-5 label rankings for ours and both baselines."""
-    ours = MatchIndex()
-    for item in items:
-        ours.upsert_item(item)
+    """Top-5 label rankings for ours (and hybrid, embedding) and both baselines."""
     texts = [f"{i.title}\n{i.body}" for i in items]
     bm25, fuzzy = BM25Baseline(texts), FuzzBaseline(texts)
-    return {
-        "ours": [[labels[h.id] for h in ours.search(q, limit=5).content] for q in queries],
-        "bm25": [[labels[i] for i in bm25.top(q, 5)] for q in queries],
-        "rapidfuzz": [[labels[i] for i in fuzzy.top(q, 5)] for q in queries],
-    }
+    ranks = {}
+    for system in systems():
+        index = item_index(items, system)
+        ranks[system] = [[labels[h.id] for h in index.search(q, limit=5).content] for q in queries]
+    ranks["bm25"] = [[labels[i] for i in bm25.top(q, 5)] for q in queries]
+    ranks["rapidfuzz"] = [[labels[i] for i in fuzzy.top(q, 5)] for q in queries]
+    return ranks
 
 
 def content_rows(name: str, data: dict, test: list[Example], seed: int) -> list[dict]:
@@ -176,36 +218,38 @@ def expert_row(name: str, data: dict, test: list[Example]) -> dict:
     for text, label in data["train"]:
         answered[group(label)].append(text)
     names = sorted(answered)
-    ours = MatchIndex()
-    for g in names:
-        ours.upsert_expert(ExpertRecord(g, topics=(g.replace("_", " "),), answered=tuple((q, 1.0) for q in answered[g])))
+    records = [ExpertRecord(g, topics=(g.replace("_", " "),), answered=tuple((q, 1.0) for q in answered[g])) for g in names]
+    evidence = sorted({t for r in records for t in (*r.topics, *(q for q, _ in r.answered))})
+    vectors = dict(zip(evidence, ENCODER.encode(evidence))) if ENCODER else None
     texts = [g.replace("_", " ") + "\n" + "\n".join(answered[g]) for g in names]
     bm25, fuzzy = BM25Baseline(texts), FuzzBaseline(texts)
     queries, gold = [t for t, _ in test], [group(label) for _, label in test]
-    ranks = {
-        "ours": [[h.id for h in ours.search(q, limit=3).experts] for q in queries],
-        "bm25": [[names[i] for i in bm25.top(q, 3)] for q in queries],
-        "rapidfuzz": [[names[i] for i in fuzzy.top(q, 3)] for q in queries],
-    }
+    ranks = {}
+    for system in systems():
+        index = new_index(system)
+        for record in records:
+            index.upsert_expert(record, vectors)
+        ranks[system] = [[h.id for h in index.search(q, limit=3).experts] for q in queries]
+    ranks["bm25"] = [[names[i] for i in bm25.top(q, 3)] for q in queries]
+    ranks["rapidfuzz"] = [[names[i] for i in fuzzy.top(q, 3)] for q in queries]
     row = {"dataset": name, "task": "colleague", "setting": "all answered", "n": len(test)}
     for system, r in ranks.items():
         row[system] = (accuracy(r, gold, 1), accuracy(r, gold, 3))
     return row
 
 
-def confidence_rows(data: dict, test: list[Example], seed: int) -> list[dict]:
+def confidence_rows(data: dict, test: list[Example], seed: int, system: str = "ours") -> list[dict]:
     """Confident-answer rates on CLINC150 oos test queries and in-scope test queries, per k."""
     rows = []
     for k in (1, 5, None):
         items, labels = build_items(data["train"], k, random.Random(seed))
-        index = MatchIndex()
-        for item in items:
-            index.upsert_item(item)
+        index = item_index(items, system)
         oos = [index.search(q).confident for q in data["oos_test"]]
         inscope = [(index.search(q), label) for q, label in test]
         answered = [(r, label) for r, label in inscope if r.confident]
         right = sum(labels[r.content[0].id] == label for r, label in answered)
         rows.append({
+            "system": system,
             "setting": f"k={k or 'all'}",
             "oos": 100.0 * sum(oos) / len(oos),
             "n_oos": len(oos),
@@ -218,9 +262,7 @@ def confidence_rows(data: dict, test: list[Example], seed: int) -> list[dict]:
 def sweep(data: dict, seed: int) -> None:
     """Print confident rates on CLINC150 *validation* (val + oos_val) for several thresholds."""
     items, labels = build_items(data["train"], None, random.Random(seed))
-    index = MatchIndex()
-    for item in items:
-        index.upsert_item(item)
+    index = item_index(items, "hybrid" if ENCODER else "ours")
     val = random.Random(seed).sample(data["val"], 1000)
     oos = [index.search(q).content for q in data["oos_val"]]
     ins = [(index.search(q).content, label) for q, label in val]
@@ -269,6 +311,63 @@ def print_report(rows: list[dict], conf: list[dict]) -> bool:
     return all_met and avg_met and oos_met
 
 
+def print_semantic_report(rows: list[dict], conf: list[dict]) -> bool:
+    """Hybrid beside embedding-only and word-only; target: hybrid >= embedding on every row, > on average."""
+    print("\nSemantic (--semantic): top-1 / top-k accuracy (%)")
+    header = (f"{'dataset':10} {'task':9} {'setting':13} | {'hybrid':>13} | {'embedding':>13} | {'word (ours)':>13} | "
+              f"{'hyb-emb':>7} | {'emb-word':>8} | hybrid ≥ embedding")
+    print(header)
+    print("-" * len(header))
+    leads = []
+    every = True
+    for r in rows:
+        lead = r["hybrid"][0] - r["embedding"][0]
+        leads.append(lead)
+        every &= lead >= 0
+        cells = " | ".join(f"{r[s][0]:5.1f} / {r[s][1]:5.1f}" for s in ("hybrid", "embedding", "ours"))
+        print(f"{r['dataset']:10} {r['task']:9} {r['setting']:13} | {cells} | {lead:+7.1f} | "
+              f"{r['embedding'][0] - r['ours'][0]:+8.1f} | {'met' if lead >= 0 else 'NOT met'}")
+    avg = sum(leads) / len(leads)
+    print(f"\nAverage top-1 lead of hybrid over embedding-only: {avg:+.1f} points (target > 0): "
+          f"{'met' if avg > 0 else 'NOT met'}")
+    print(f"Confident answers, CLINC150, hybrid (threshold {matching.HYBRID_THRESHOLD:g}, margin {matching.DEFAULT_MARGIN:g})")
+    oos_met = True
+    for c in conf:
+        oos_met &= c["oos"] < 10
+        print(f"  {c['setting']:6} oos test confident {c['oos']:5.1f}% (target < 10%: {'met' if c['oos'] < 10 else 'NOT met'})"
+              f"   in-scope confident {c['inscope']:5.1f}%, of which correct {c['precision']:5.1f}%")
+    return every and avg > 0 and oos_met
+
+
+def tune(data: dict, seed: int) -> None:
+    """Fusion weight x cosine floor on CLINC150 validation: mean top-1 over k, then oos_val confident rates."""
+    val = random.Random(seed).sample(data["val"], 1000)
+    settings = [build_items(data["train"], k, random.Random(seed)) for k in (1, 5, None)]
+    vectors = [ENCODER.encode([matching.embedding_text(i) for i in items]) for items, _ in settings]
+    for floor in (0.1, 0.2, 0.3):
+        matching.SEMANTIC_FLOOR = floor
+        for weight in (0.3, 0.4, 0.5, 0.6, 0.7, 1.0):
+            top1 = []
+            for (items, labels), vecs in zip(settings, vectors):
+                index = MatchIndex(encoder=ENCODER, semantic_weight=weight)
+                for item, vector in zip(items, vecs):
+                    index.upsert_item(item, vector)
+                top1.append(accuracy([[labels[h.id] for h in index.search(q).content] for q, _ in val],
+                                     [label for _, label in val], 1))
+            best = [index.search(q).content for q in data["oos_val"]]
+            ins = [(index.search(q).content, label) for q, label in val]
+            rates = []
+            for threshold in (60, 65, 70, 75, 80):
+                def ok(hits):  # noqa: E306
+                    return bool(hits) and hits[0].score >= threshold and (len(hits) < 2 or hits[0].score - hits[1].score >= 3)
+                conf = [(h, label) for h, label in ins if ok(h)]
+                prec = 100 * sum(labels[h[0].id] == label for h, label in conf) / max(len(conf), 1)
+                rates.append(f"t{threshold}: oos {100 * sum(map(ok, best)) / len(best):4.1f}% in "
+                             f"{100 * len(conf) / len(ins):4.1f}% p {prec:4.1f}")
+            print(f"floor {floor} weight {weight}: top-1 k=1/5/all " + " / ".join(f"{t:5.1f}" for t in top1)
+                  + f" mean {sum(top1) / 3:5.1f} | k=all " + "; ".join(rates), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data_dir", type=Path)
@@ -276,7 +375,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--sweep", action="store_true", help="only print a threshold sweep on CLINC150 validation")
     parser.add_argument("--datasets", default="clinc150,banking77,hwu64")
+    parser.add_argument("--semantic", action="store_true", help="also measure hybrid and embedding-only")
+    parser.add_argument("--tune", action="store_true", help="with --semantic: only the fusion grid on CLINC150 validation")
     args = parser.parse_args()
+    if args.semantic:
+        global ENCODER
+        from bot.config import load_settings
+        from bot.semantic import load_encoder
+
+        encoder = load_encoder(load_settings())
+        if encoder is None:
+            sys.exit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
+        ENCODER = CachedEncoder(encoder)
+    if args.tune:
+        tune(load_clinc(args.data_dir), args.seed)
+        return
 
     started = time.time()
     loaders = {"clinc150": load_clinc, "banking77": load_banking, "hwu64": load_hwu}
@@ -297,7 +410,11 @@ def main() -> None:
             rows.append(expert_row(name, data, test))
         if "oos_test" in data:
             conf = confidence_rows(data, test, args.seed)
+            if ENCODER:
+                hybrid_conf = confidence_rows(data, test, args.seed, "hybrid")
     ok = print_report(rows, conf)
+    if ENCODER:
+        ok &= print_semantic_report(rows, hybrid_conf)
     print(f"\nAll quality targets: {'met' if ok else 'NOT met'}   ({time.time() - started:.0f} s)")
 
 

