@@ -214,6 +214,10 @@ class Console:
             self.show(p, channel=p["channel"], ts=answer.get("ts"), thread=thread)
         elif call.method == "chat.update":
             self.show(p, channel=p["channel"], ts=p.get("ts"), note="(updated)")
+        elif call.method == "files.completeUploadExternal":
+            for upload in (u for u in self.slack.uploads.values() if u.channel == p.get("channel_id")):
+                self.say(f"\n─ learnbot uploaded {upload.filename} ({len(upload.content):,} bytes) to "
+                         f"#{CHANNELS.get(upload.channel or '', upload.channel)}")
         elif call.method == "views.open":
             self.form = dict(p.get("view") or {})
             self.show_form(self.form)

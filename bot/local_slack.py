@@ -41,6 +41,17 @@ class Call:
 
 
 @dataclass
+class Upload:
+    """A file the bot uploaded (files_upload_v2): its bytes, and where it was shared."""
+
+    filename: str
+    content: bytes = b""
+    title: str | None = None
+    channel: str | None = None
+    initial_comment: str | None = None
+
+
+@dataclass
 class Fault:
     """A failure to return for the next calls of a method."""
 
@@ -58,6 +69,7 @@ class LocalSlack:
     socket_mode_url: str | None = None  # what apps.connections.open hands out
     on_call: Callable[[Call, dict[str, Any]], None] | None = None  # sees each call and its answer
     calls: list[Call] = field(default_factory=list)
+    uploads: dict[str, Upload] = field(default_factory=dict)  # by file id
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -136,6 +148,16 @@ class LocalSlack:
             self.on_call(call, answer)
         return 200, answer, {}
 
+    def receive_upload(self, file_id: str, content: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """The bytes of a file, POSTed to the upload_url that files.getUploadURLExternal gave."""
+        with self._lock:
+            upload = self.uploads.get(file_id)
+            if upload is not None:
+                upload.content = content
+            self.calls.append(Call("upload", {"file_id": file_id, "length": len(content)}, f"/upload/{file_id}"))
+            self._lock.notify_all()
+        return (200, {"ok": True}, {}) if upload else (404, {"ok": False, "error": "file_not_found"}, {})
+
     def _take_fault(self, method: str) -> Fault | None:
         queue = self._faults.get(method)
         if not queue:
@@ -174,6 +196,19 @@ class LocalSlack:
                                          "profile": {"display_name": name, "real_name": name}}}
         if method in ("views.publish", "views.open", "views.update", "views.push"):
             return {"ok": True, "view": {"id": "V" + self.next_ts().replace(".", ""), **(p.get("view") or {})}}
+        if method == "files.getUploadURLExternal":
+            file_id = "F" + self.next_ts().replace(".", "")
+            self.uploads[file_id] = Upload(filename=str(p.get("filename", "")))
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(p.get("files") or "[]")
+            for f in files:
+                upload = self.uploads.get(f.get("id", ""))
+                if upload is None:
+                    return {"ok": False, "error": "file_not_found"}
+                upload.title, upload.channel = f.get("title"), p.get("channel_id")
+                upload.initial_comment = p.get("initial_comment")
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "apps.connections.open":
             if not self.socket_mode_url:
                 return {"ok": False, "error": "invalid_auth"}
@@ -187,17 +222,24 @@ def _handler_for(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode("utf-8") if length else ""
+            body = self.rfile.read(length) if length else b""
             path = urlparse(self.path).path
+            if path.startswith("/upload/"):
+                self._reply(*slack.receive_upload(path[len("/upload/"):], body))
+                return
+            raw = body.decode("utf-8")
             params = _decode_body(raw, self.headers.get("Content-Type", ""))
             params.update(dict(parse_qsl(urlparse(self.path).query)))
             if path.startswith("/response/"):
-                status, body, headers = slack.handle("response_url", params, path)
+                status, answer, headers = slack.handle("response_url", params, path)
             elif path.startswith("/api/"):
-                status, body, headers = slack.handle(path[len("/api/"):], params)
+                status, answer, headers = slack.handle(path[len("/api/"):], params)
             else:
-                status, body, headers = 404, {"ok": False, "error": "not_found"}, {}
-            payload = json.dumps(body).encode()
+                status, answer, headers = 404, {"ok": False, "error": "not_found"}, {}
+            self._reply(status, answer, headers)
+
+        def _reply(self, status: int, answer: dict[str, Any], headers: dict[str, str]) -> None:
+            payload = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
