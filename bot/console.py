@@ -215,7 +215,7 @@ class Console:
         elif call.method == "chat.update":
             self.show(p, channel=p["channel"], ts=p.get("ts"), note="(updated)")
         elif call.method == "files.completeUploadExternal":
-            for upload in (u for u in self.slack.uploads.values() if u.channel == p.get("channel_id")):
+            for upload in (self.slack.uploads[f["id"]] for f in json.loads(p.get("files") or "[]")):
                 self.say(f"\n─ learnbot uploaded {upload.filename} ({len(upload.content):,} bytes) to "
                          f"#{CHANNELS.get(upload.channel or '', upload.channel)}")
         elif call.method == "views.open":
