@@ -33,7 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"learnbot: {exc}", file=sys.stderr)
         return 2
-    result: int = args.handler(settings, args)
+    try:
+        result: int = args.handler(settings, args)
+    except BrokenPipeError:  # `learnbot ask ... | head`: the reader has had enough
+        sys.stderr.close()
+        return 0
     return result
 
 

@@ -30,13 +30,13 @@ from handlers.plaintext import Names, render_blocks
 
 SECRET = "console-signing-secret"
 USERS = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL", "dave": "U0DAVE", "erin": "U0ERIN"}
-CHANNELS = {"C0GENERAL": "general", "C0HELP": "help"}
+CHANNELS = {"C0GENERAL": "general", "C0HELP": "help", "C0ANDON": "andon", "C0DIGEST": "digest"}
 DEMO = Path(__file__).with_name("demo")
 NAMES = Names({uid: name for name, uid in USERS.items()} | {BOT_USER_ID: "learnbot"}, CHANNELS)
 
 HELP = """Commands:
   /learn <text>           run the slash command as the current user (in #general)
-  as <name>               become another user: alice, bob, carol, dave, erin
+  as <name>               become another user: alice, bob, carol, erin, or dave (a learning manager)
   reply <m#> <text>       reply in the thread of message m#
   react <m#> [emoji]      react to a message (default white_check_mark: accepts an answer)
   press <n>               press button [n]
@@ -276,7 +276,10 @@ def run_console(settings: Settings, *, demo: bool, stdin: TextIO, stdout: TextIO
     """The interactive loop (or a script, when stdin is not a terminal)."""
     slack = LocalSlack(users={uid: name for name, uid in USERS.items()}).start()
     settings = replace(settings, slack_bot_token="xoxb-console", slack_api_url=slack.api_url,
-                       help_channel=settings.help_channel or "C0HELP")
+                       help_channel=settings.help_channel or "C0HELP",
+                       andon_channel=settings.andon_channel or "C0ANDON",
+                       digest_channel=settings.digest_channel or "C0DIGEST",
+                       managers=settings.managers or (USERS["dave"],))
     clock = ManualClock(SystemClock().now())
     runtime = open_runtime(settings, clock)
     client = web_client(settings)

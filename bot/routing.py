@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.matching import Hit
 from bot.people import ensure_person
-from store.models import ExpertDecline, ExpertPing, Person, Question
+from store.models import Answer, ExpertDecline, ExpertPing, Person, Question
 
 TIE_POINTS = 5.0  # experts this close to each other are "equally good": spread pings among them
 DECLINE_WEIGHT = 0.6  # "Not my area" on a near-identical question removes up to 60% of the score
@@ -29,7 +29,7 @@ def choose_experts(session: Session, settings: Settings, question: Question, hit
                    count: int) -> list[Candidate]:
     """The best `count` experts for `question` who may be asked now.
 
-    Never the asker, nobody already asked or who declined this question, nobody away, nobody past
+    Never the asker, nobody already asked, who answered or who declined this question, nobody away, nobody past
     the daily ping cap. Past declines of similar questions lower a score; among experts within
     TIE_POINTS of each other the one asked least in the last week goes first.
     """
@@ -37,6 +37,7 @@ def choose_experts(session: Session, settings: Settings, question: Question, hit
     if not ids or count < 1:
         return []
     excluded = set(session.scalars(select(ExpertPing.user_id).where(ExpertPing.question_id == question.id)))
+    excluded |= set(session.scalars(select(Answer.user_id).where(Answer.question_id == question.id)))
     excluded |= set(session.scalars(select(ExpertDecline.user_id).where(ExpertDecline.question_id == question.id)))
     excluded |= set(session.scalars(select(Person.user_id).where(Person.user_id.in_(ids), Person.away_until > now)))
     today = _ping_counts(session, ids, now - timedelta(days=1))

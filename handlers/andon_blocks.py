@@ -54,8 +54,9 @@ def card(view: CardView, now: datetime, permalink: Link) -> dict[str, Any]:
         blocks.append(context(f"…and {n - SAMPLES} more."))
     blocks.append(context(_state(view, now)))
     if c.status in ("open", "acknowledged"):
+        acknowledge = [button("Acknowledge", "andon_ack", str(c.id), "primary")] if c.status == "open" else []
         blocks.append(actions(
-            button("Acknowledge", "andon_ack", str(c.id), "primary"),
+            *acknowledge,
             {"type": "users_select", "action_id": "andon_assign", "placeholder":
              {"type": "plain_text", "text": "Assign to…"}},
             button("Snooze 1 day", "andon_snooze", f"{c.id}:1d"),

@@ -18,12 +18,17 @@ class Names:
         return self.users.get(user_id, user_id)
 
 
+EMOJI = {"rotating_light": "🚨", "white_check_mark": "✅", "octagonal_sign": "🛑", "large_orange_diamond": "🔶",
+         "raising_hand": "🙋"}
+
+
 def readable(mrkdwn: str, names: Names) -> str:
     """mrkdwn as terminal text: links, mentions and channel links spelled out, escapes undone."""
     text = re.sub(r"<@(\w+)>", lambda m: "@" + names.user(m.group(1)), mrkdwn)
     text = re.sub(r"<#(\w+)(\|[^>]*)?>", lambda m: "#" + names.channels.get(m.group(1), m.group(1)), text)
     text = re.sub(r"<([^|>]+)\|([^>]+)>", r"\2 (\1)", text)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    text = re.sub(r":([a-z_]+):", lambda m: EMOJI.get(m.group(1), m.group(0)), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
