@@ -6,7 +6,8 @@ With --semantic (needs the `semantic` extra), three more systems are measured on
 "hybrid" (word/fuzzy fused with embeddings: the bot with the extra installed), "embedding" (the same
 index ranking by the semantic score alone) and, as before, "ours" (word/fuzzy only). --sweep then
 sweeps the hybrid's threshold; --tune prints a grid of fusion weights and cosine floors measured on
-CLINC150 validation (val + oos_val) only.
+validation splits only (CLINC150 val + oos_val, 10 held-out training examples per BANKING77 intent,
+HWU64 valid), with --max-test validation questions per dataset.
 
 DATA_DIR holds clinc150/, banking77/ and hwu64/ (see its README.md). What is measured:
 
@@ -56,9 +57,21 @@ class CachedEncoder:
     def __init__(self, encoder) -> None:
         self.inner, self.name, self.dimension, self.model_id = encoder, encoder.name, encoder.dimension, encoder.model_id
         self.cache: dict[str, object] = {}
+        self.lines: dict[str, object] = {}
 
     def encode(self, texts, progress=None):
-        return self.inner.encode(texts, progress)
+        """Documents, embedded line by line as the bot does (semantic.passages/combine); lines are
+        memoised too: the same training sentences are item lines and expert evidence many times."""
+        from bot.semantic import combine, passages
+
+        lines = [passages(t) for t in texts]
+        missing = list(dict.fromkeys(p for ps in lines for p in ps if p not in self.lines))
+        if missing:
+            self.lines.update(zip(missing, self.inner.encode(missing, progress)))
+        flat = [self.lines[p] for ps in lines for p in ps]
+        import numpy as np
+
+        return combine(np.stack(flat), [len(ps) for ps in lines])
 
     def encode_query(self, text: str):
         if text not in self.cache:
@@ -339,33 +352,68 @@ def print_semantic_report(rows: list[dict], conf: list[dict]) -> bool:
     return every and avg > 0 and oos_met
 
 
-def tune(data: dict, seed: int) -> None:
-    """Fusion weight x cosine floor on CLINC150 validation: mean top-1 over k, then oos_val confident rates."""
-    val = random.Random(seed).sample(data["val"], 1000)
-    settings = [build_items(data["train"], k, random.Random(seed)) for k in (1, 5, None)]
-    vectors = [ENCODER.encode([matching.embedding_text(i) for i in items]) for items, _ in settings]
-    for floor in (0.1, 0.2, 0.3):
-        matching.SEMANTIC_FLOOR = floor
-        for weight in (0.3, 0.4, 0.5, 0.6, 0.7, 1.0):
-            top1 = []
-            for (items, labels), vecs in zip(settings, vectors):
-                index = MatchIndex(encoder=ENCODER, semantic_weight=weight)
-                for item, vector in zip(items, vecs):
+def validation_splits(root: Path, seed: int, max_test: int) -> list[tuple[str, list[Example], list[Example]]]:
+    """(name, training examples, validation questions): never a test split.
+
+    CLINC150: train / val; BANKING77: train minus 10 examples per intent / those held-out examples;
+    HWU64: train / valid. Validation questions are subsampled to ``max_test``."""
+    rng = random.Random(seed)
+    clinc = load_clinc(root)
+    banking: dict[str, list[Example]] = defaultdict(list)
+    for example in load_banking(root)["train"]:
+        banking[example[1]].append(example)
+    held, rest = [], []
+    for label in sorted(banking):
+        examples = banking[label][:]
+        rng.shuffle(examples)
+        held += examples[:10]
+        rest += examples[10:]
+    folder = root / "hwu64" / "valid"
+    hwu_valid = list(zip((folder / "seq.in").read_text(encoding="utf-8").splitlines(),
+                         (folder / "label").read_text(encoding="utf-8").splitlines()))
+    splits = [("clinc150", clinc["train"], clinc["val"]), ("banking77", rest, held),
+              ("hwu64", load_hwu(root)["train"], hwu_valid)]
+    return [(n, train, random.Random(seed).sample(val, min(max_test, len(val)))) for n, train, val in splits]
+
+
+def tune(root: Path, seed: int, max_test: int) -> None:
+    """Fusion weight x cosine floor on the validation splits: top-1 per dataset and k, and the
+    worst margin of the hybrid over max(word-only, embedding-only); then CLINC150 oos_val rates."""
+    grid = [(floor, weight) for floor in (0.1, 0.2) for weight in (0.5, 0.6, 0.7, 0.8)]
+    results: dict[tuple, list[float]] = defaultdict(list)
+    last: dict[tuple, MatchIndex] = {}
+    for name, train, val in validation_splits(root, seed, max_test):
+        gold = [label for _, label in val]
+        for k in (1, 5, None):
+            items, labels = build_items(train, k, random.Random(seed))
+            vectors = ENCODER.encode([matching.embedding_text(i) for i in items])
+            for setting in [("word", 0.0, 0.0), ("embedding", 0.1, 1.0)] + [("hybrid", f, w) for f, w in grid]:
+                system, floor, weight = setting
+                matching.SEMANTIC_FLOOR = floor
+                index = MatchIndex() if system == "word" else MatchIndex(encoder=ENCODER, semantic_weight=weight)
+                for item, vector in zip(items, vectors if system != "word" else [None] * len(items)):
                     index.upsert_item(item, vector)
-                top1.append(accuracy([[labels[h.id] for h in index.search(q).content] for q, _ in val],
-                                     [label for _, label in val], 1))
-            best = [index.search(q).content for q in data["oos_val"]]
-            ins = [(index.search(q).content, label) for q, label in val]
-            rates = []
-            for threshold in (60, 65, 70, 75, 80):
-                def ok(hits):  # noqa: E306
-                    return bool(hits) and hits[0].score >= threshold and (len(hits) < 2 or hits[0].score - hits[1].score >= 3)
-                conf = [(h, label) for h, label in ins if ok(h)]
-                prec = 100 * sum(labels[h[0].id] == label for h, label in conf) / max(len(conf), 1)
-                rates.append(f"t{threshold}: oos {100 * sum(map(ok, best)) / len(best):4.1f}% in "
-                             f"{100 * len(conf) / len(ins):4.1f}% p {prec:4.1f}")
-            print(f"floor {floor} weight {weight}: top-1 k=1/5/all " + " / ".join(f"{t:5.1f}" for t in top1)
-                  + f" mean {sum(top1) / 3:5.1f} | k=all " + "; ".join(rates), flush=True)
+                ranks = [[labels[h.id] for h in index.search(q).content] for q, _ in val]
+                results[setting].append(accuracy(ranks, gold, 1))
+                if name == "clinc150" and k is None:
+                    last[setting] = index
+            print(f"{name} k={k or 'all'}: word {results[('word', 0.0, 0.0)][-1]:5.1f}  embedding "
+                  f"{results[('embedding', 0.1, 1.0)][-1]:5.1f}", flush=True)
+    floor_row = [max(a, b) for a, b in zip(results[("word", 0.0, 0.0)], results[("embedding", 0.1, 1.0)])]
+    oos = load_clinc(root)["oos_val"]
+    for setting in [("hybrid", f, w) for f, w in grid]:
+        accs = results[setting]
+        worst = min(a - b for a, b in zip(accs, floor_row))
+        matching.SEMANTIC_FLOOR = setting[1]
+        index = last[setting]
+        rates = []
+        for threshold in (50, 55, 60, 65):
+            index.threshold = threshold
+            rates.append(f"t{threshold} oos_val {100 * sum(index.search(q).confident for q in oos) / len(oos):4.1f}%")
+        print(f"floor {setting[1]} weight {setting[2]}: top-1 " + " ".join(f"{a:5.1f}" for a in accs)
+              + f" | mean {sum(accs) / len(accs):5.1f} | worst vs max(word, embedding) {worst:+5.1f} | " + "; ".join(rates),
+              flush=True)
+    matching.SEMANTIC_FLOOR = 0.1
 
 
 def main() -> None:
@@ -376,7 +424,7 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="only print a threshold sweep on CLINC150 validation")
     parser.add_argument("--datasets", default="clinc150,banking77,hwu64")
     parser.add_argument("--semantic", action="store_true", help="also measure hybrid and embedding-only")
-    parser.add_argument("--tune", action="store_true", help="with --semantic: only the fusion grid on CLINC150 validation")
+    parser.add_argument("--tune", action="store_true", help="with --semantic: only the fusion grid on the validation splits (--max-test per split)")
     args = parser.parse_args()
     if args.semantic:
         global ENCODER
@@ -388,7 +436,7 @@ def main() -> None:
             sys.exit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
         ENCODER = CachedEncoder(encoder)
     if args.tune:
-        tune(load_clinc(args.data_dir), args.seed)
+        tune(args.data_dir, args.seed, args.max_test)
         return
 
     started = time.time()

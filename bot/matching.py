@@ -19,8 +19,9 @@ Pure Python over plain records (no Slack, no SQL). How a question is ranked:
    item, past question and piece of expert evidence also carries a sentence embedding; the query is
    embedded once; the candidates are the BM25 pool plus the nearest vectors, and each candidate's
    score is ``(1 - SEMANTIC_WEIGHT) * word score + SEMANTIC_WEIGHT * semantic score`` where the
-   semantic score maps the cosine linearly from SEMANTIC_FLOOR..SEMANTIC_CEIL to 0..100. Weights
-   and the hybrid threshold were tuned on validation splits (bench/README.md).
+   semantic score maps the cosine linearly from SEMANTIC_FLOOR..SEMANTIC_CEIL to 0..100. An item's
+   vector is the centroid of its phrasings (title+tags line and body sentences, ``embedding_text``).
+   Weights, recipe and the hybrid threshold were tuned on validation splits (bench/README.md).
 6. Decision: ``confident`` iff the best content item (or best similar past question) scores at
    least ``threshold`` and leads the runner-up by at least ``margin``.
 
@@ -67,11 +68,12 @@ __all__ = [
 DEFAULT_THRESHOLD: float = 75.0
 DEFAULT_MARGIN: float = 3.0
 HYBRID_THRESHOLD: float = 55.0  # the default threshold with an encoder (CLINC150 validation sweep)
-SEMANTIC_WEIGHT = 0.5
-SEMANTIC_FLOOR = 0.2  # cosine at or below this scores 0
+SEMANTIC_WEIGHT = 0.7  # fused = 0.3 word + 0.7 semantic (grid on validation splits, bench/README.md)
+SEMANTIC_FLOOR = 0.1  # cosine at or below this scores 0
 SEMANTIC_CEIL = 0.9  # cosine at or above this scores 100
 SEMANTIC_POOL = 40  # nearest vectors added to the candidates (items, past questions)
 SEMANTIC_EVIDENCE_POOL = 100  # nearest pieces of expert evidence added to the candidates
+MAX_EMBED_LINES = 64  # body sentences embedded per item (each costs one more line to embed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,9 +261,12 @@ def _passages(primary: tuple[str, ...], body: str) -> tuple[str, ...]:
 
 
 def embedding_text(item: ItemRecord) -> str:
-    """What is embedded for an item: title, tags and the first sentence of the body."""
-    first = _sentences(item.body)[:1]
-    return ". ".join(part.strip() for part in (item.title, ", ".join(item.tags), *first) if part.strip())
+    """What is embedded for an item, one phrasing per line: title and tags, then up to
+    MAX_EMBED_LINES body sentences. The encoder embeds each line (at most 32 word pieces) and keeps
+    the normalised sum: a centroid of the item's phrasings (bot/semantic.py, docs/semantic.md)."""
+    head = ". ".join(part.strip() for part in (item.title, ", ".join(item.tags)) if part.strip())
+    body = [s.strip() for s in _sentences(item.body)[:MAX_EMBED_LINES]]
+    return "\n".join(line for line in (head, *body) if line)
 
 
 def semantic_score(cosine: float) -> float:

@@ -15,6 +15,7 @@ from bot.matching import Hit
 from bot.people import ensure_person
 from store.models import Answer, ExpertDecline, ExpertPing, Person, Question
 
+MIN_EXPERT_SCORE = 20.0  # below this an "expert" matched only by chance: better to ask the channel
 TIE_POINTS = 5.0  # experts this close to each other are "equally good": spread pings among them
 DECLINE_WEIGHT = 0.6  # "Not my area" on a near-identical question removes up to 60% of the score
 
@@ -30,7 +31,7 @@ def choose_experts(session: Session, settings: Settings, question: Question, hit
     """The best `count` experts for `question` who may be asked now.
 
     Never the asker, nobody already asked, who answered or who declined this question, nobody away, nobody past
-    the daily ping cap. Past declines of similar questions lower a score; among experts within
+    the daily ping cap, nobody matched below MIN_EXPERT_SCORE. Past declines of similar questions lower a score; among experts within
     TIE_POINTS of each other the one asked least in the last week goes first.
     """
     ids = [str(h.id) for h in hits if str(h.id) != question.asker_id]
@@ -46,7 +47,8 @@ def choose_experts(session: Session, settings: Settings, question: Question, hit
     candidates = []
     for hit in hits:
         user_id = str(hit.id)
-        if user_id == question.asker_id or user_id in excluded or today[user_id] >= settings.max_pings_per_day:
+        if (user_id == question.asker_id or user_id in excluded or hit.score < MIN_EXPERT_SCORE
+                or today[user_id] >= settings.max_pings_per_day):
             continue
         similarity = max((fuzz.token_set_ratio(question.text, t) for t in declined.get(user_id, ())), default=0)
         candidates.append(Candidate(user_id, hit.score * (1 - DECLINE_WEIGHT * similarity / 100)))

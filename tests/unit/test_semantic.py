@@ -96,6 +96,26 @@ def test_hybrid_finds_a_paraphrase_that_word_matching_misses(encoder: Any) -> No
     assert hybrid.threshold == HYBRID_THRESHOLD
 
 
+def test_an_item_vector_is_the_centroid_of_its_title_and_body_sentences(encoder: Any) -> None:
+    import numpy as np
+
+    from bot.matching import MAX_EMBED_LINES, embedding_text
+
+    item = ItemRecord(9, "Travel expenses", "Claim a taxi receipt in the portal. Hotel bills need a manager's approval.",
+                      tags=("finance",))
+    assert embedding_text(item).split("\n") == [
+        "Travel expenses. finance", "Claim a taxi receipt in the portal", "Hotel bills need a manager's approval."]
+    long = ItemRecord(10, "t", "\n".join(f"line {n}" for n in range(MAX_EMBED_LINES + 5)))
+    assert len(embedding_text(long).split("\n")) == 1 + MAX_EMBED_LINES
+    lines = encoder.encode(embedding_text(item).split("\n"))
+    centroid = lines.sum(axis=0) / np.linalg.norm(lines.sum(axis=0))
+    assert np.allclose(encoder.encode([embedding_text(item)])[0], centroid, atol=1e-5)
+    index = MatchIndex(encoder=encoder)
+    for record in (*LIBRARY, item):
+        index.upsert_item(record)
+    assert index.search("how do I get my cab fare reimbursed?").content[0].id == 9  # a body sentence's meaning
+
+
 def test_hybrid_routes_experts_and_past_questions_by_meaning(encoder: Any) -> None:
     from bot.matching import ExpertRecord, QuestionRecord
 
