@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence, TextIO
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from bot import experts, library
 from bot.config import ConfigError, Settings, load_settings
 from bot.importing import Parsed, parse_content, parse_experts, read_text
 from bot.matching import Hit, MatchResult, parse_synonyms
+from bot.progress import progress_bar
 from bot.runtime import Runtime, open_runtime
 from bot.semantic import describe_matcher
 from store.db import make_engine, upgrade
@@ -223,21 +224,6 @@ def _report_errors(parsed: Parsed, path: Path) -> None:
         print(f"{path}:{line}: {message}", file=sys.stderr)
 
 
-def _progress(total: int, stream: TextIO = sys.stderr) -> Callable[[int], None]:
-    """A progress bar on a terminal for imports of more than one batch; silent otherwise."""
-    if not stream.isatty() or total <= BATCH:
-        return lambda done: None
-
-    def show(done: int) -> None:
-        filled = int(30 * done / total)
-        stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}")
-        if done >= total:
-            stream.write("\n")
-        stream.flush()
-
-    return show
-
-
 def _batches(rows: list[Any]) -> Iterable[list[Any]]:
     for start in range(0, len(rows), BATCH):
         yield rows[start:start + BATCH]
@@ -258,7 +244,7 @@ def _import_content(settings: Settings, args: argparse.Namespace) -> int:
     _report_errors(parsed, args.file)
     runtime = open_runtime(settings, load_index=False)
     totals = library.ImportCounts()
-    show = _progress(len(parsed.rows))
+    show = progress_bar(len(parsed.rows), "importing") or (lambda done: None)
     done = 0
     for batch in _batches(parsed.rows):
         with runtime.sessions() as session:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matching import ExpertRecord, ItemRecord, MatchIndex, MatchResult, QuestionRecord, embedding_text
+from bot.progress import progress_bar
 from store.models import (
     Answer,
     Embedding,
@@ -118,13 +119,13 @@ class StoredVectors:
     def get(self, session: Session, kind: str, texts: Mapping[str, str], now: datetime,
             label: str = "") -> dict[str, Any]:
         """ref -> vector for ``texts`` (ref -> text): stored ones reused, the others computed and stored."""
-        from bot.semantic import from_bytes, terminal_progress
+        from bot.semantic import from_bytes
 
         stored = self._stored(session, kind, texts)
         vectors = {ref: from_bytes(stored[ref][1]) for ref, text in texts.items()
                    if ref in stored and stored[ref][0] == _text_hash(text)}
         missing = [ref for ref in texts if ref not in vectors]
-        progress = terminal_progress(len(missing), label or f"embedding {kind}s")
+        progress = progress_bar(len(missing), label or f"embedding {kind}s")
         for start in range(0, len(missing), EMBED_CHUNK):
             refs = missing[start:start + EMBED_CHUNK]
             done = (lambda n, base=start: progress(base + n)) if progress else None

@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Hashable, Protocol, Sequence, TextIO
+from typing import Callable, Hashable, Protocol, Sequence
 
 try:
     import numpy as np
@@ -164,21 +163,6 @@ def combine(vectors: np.ndarray, counts: Sequence[int]) -> np.ndarray:
         out[i] = total / max(float(np.linalg.norm(total)), 1e-12)
         row += count
     return out
-
-
-def terminal_progress(total: int, label: str, stream: TextIO = sys.stderr) -> Callable[[int], None] | None:
-    """A progress bar on a terminal for more than one batch of work; None otherwise."""
-    if total <= BATCH or not stream.isatty():
-        return None
-
-    def show(done: int) -> None:
-        filled = int(30 * done / total)
-        stream.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}")
-        if done >= total:
-            stream.write("\n")
-        stream.flush()
-
-    return show
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
