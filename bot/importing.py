@@ -52,7 +52,7 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, dict[str, object] | s
                 continue
             try:
                 value = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 yield number, f"not valid JSON ({exc.msg})"
                 continue
             yield number, value if isinstance(value, dict) else "expected a JSON object"
@@ -61,9 +61,9 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, dict[str, object] | s
     fields = [name.strip().lower() for name in next(reader, [])]
     start = reader.line_num + 1
     for row in reader:
-        line, start = start, reader.line_num + 1  # a quoted field may span lines: report where it starts
+        number, start = start, reader.line_num + 1  # a quoted field may span lines: report where it starts
         if any(cell.strip() for cell in row):
-            yield line, {**dict(zip(fields, row)), "_extra": row[len(fields):]}
+            yield number, {**dict(zip(fields, row)), "_extra": row[len(fields):]}
 
 
 def parse_content(path: Path) -> Parsed:
