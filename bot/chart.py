@@ -81,9 +81,9 @@ def render_weekly_chart(weeks: Sequence[WeekCounts]) -> bytes:
 
 
 def nice_axis(values: Sequence[int]) -> tuple[int, int]:
-    """The y-axis top and integer tick step for `values`: about five steps of 1, 2 or 5 x 10^k."""
+    """The y-axis top and integer tick step for `values`: about six steps of 1, 2 or 5 x 10^k."""
     highest = max([0, *values])
-    raw = max(highest, 5) / 5
+    raw = max(highest, 6) / 6
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
     step = max(1, int(step))
@@ -104,8 +104,13 @@ def _font(size: int) -> Font:
 
 def _text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font: Font,
           fill: tuple[int, int, int], anchor: str = "lt") -> None:
-    """Draw `text` with `anchor` (l/m/r then t/m/b) at `xy`, measured so bitmap fonts work too."""
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    """Draw `text` with `anchor` (l/m/r, then t/m/b of the capital height) at `xy`.
+
+    Measured by hand rather than with Pillow's anchors, so bitmap fonts work too; the vertical
+    position uses the height of "H", so texts with and without descenders share a baseline.
+    """
+    left, _, right, _ = draw.textbbox((0, 0), text, font=font)
+    _, top, _, bottom = draw.textbbox((0, 0), "H", font=font)
     x = xy[0] - left - {"l": 0, "m": (right - left) / 2, "r": right - left}[anchor[0]]
     y = xy[1] - top - {"t": 0, "m": (bottom - top) / 2, "b": bottom - top}[anchor[1]]
     draw.text((round(x), round(y)), text, font=font, fill=fill)
@@ -113,7 +118,7 @@ def _text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, font: F
 
 def _text_width(draw: ImageDraw.ImageDraw, text: str, font: Font) -> int:
     left, _, right, _ = draw.textbbox((0, 0), text, font=font)
-    return right - left
+    return math.ceil(right - left)
 
 
 def _draw_title(draw: ImageDraw.ImageDraw, font: Font) -> None:
@@ -154,9 +159,10 @@ def _draw_groups(draw: ImageDraw.ImageDraw, plot: _Plot, weeks: Sequence[WeekCou
 
 def _draw_bar(draw: ImageDraw.ImageDraw, plot: _Plot, x0: int, x1: int, value: int,
               colour: tuple[int, int, int], font: Font) -> None:
-    """A bar from the x axis up to `value`, the number above it when non-zero."""
+    """A bar from the x axis up to `value`, the number above it when it fits."""
     if value <= 0:
         return
-    top = plot.y(value)
+    top = min(plot.y(value), plot.bottom - 2)  # a small count on a big scale still shows
     draw.rectangle((x0, top, x1, plot.bottom - 1), fill=colour)
-    _text(draw, ((x0 + x1) / 2, top - 3), str(value), font, MUTED, anchor="mb")
+    if _text_width(draw, str(value), font) <= x1 - x0 + 6:  # up to 3 digits; wider would collide
+        _text(draw, ((x0 + x1) / 2, top - 3), str(value), font, MUTED, anchor="mb")

@@ -47,3 +47,7 @@ def test_the_chart_uploads_through_files_upload_v2(slack: LocalSlack) -> None:
     [upload] = slack.uploads.values()
     assert (upload.content, upload.channel, upload.filename, upload.title, upload.initial_comment) == (
         png, "C0DIGEST", "learnbot-weeks.png", "8 weeks", "The last 8 weeks")
+
+
+def test_a_small_count_beside_a_big_one_still_renders() -> None:
+    assert size(render_weekly_chart(weeks((2500, 1000, 120, 1)))) == (900, 450)
