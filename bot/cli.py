@@ -194,7 +194,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         path = args.out / f"learnbot-{week.label}.png"
-        path.write_bytes(digest_png(team))
+        path.write_bytes(digest_png(team.history))
         print(f"chart: {path}")
     return 0
 

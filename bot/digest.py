@@ -168,12 +168,17 @@ def _andon_numbers(session: Session, week: Week) -> AndonNumbers:
                         between(AndonCard.resolved_at), between(AndonCard.kanban_at))
 
 
+def history(session: Session, week: Week, zone: tzinfo) -> list[WeekNumbers]:
+    """The numbers of the HISTORY_WEEKS weeks up to and including `week`, oldest first."""
+    weeks = [week]
+    while len(weeks) < HISTORY_WEEKS:
+        weeks.insert(0, weeks[0].before(zone))
+    return [week_numbers(session, w) for w in weeks]
+
+
 def build_digest(session: Session, week: Week, zone: tzinfo, *, for_managers: bool = False) -> Digest:
     """The digest of `week` (with the week before for comparison, and 8 weeks of history)."""
-    history = [week]
-    while len(history) < HISTORY_WEEKS:
-        history.insert(0, history[0].before(zone))
-    numbers = [week_numbers(session, w) for w in history]
+    numbers = history(session, week, zone)
     cohort = and_(Question.asked_at >= week.start, Question.asked_at < week.end, Question.source == "slack")
     texts = session.execute(select(Question.text, Question.self_served_at).where(cohort)).all()
     digest = Digest(

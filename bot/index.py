@@ -180,10 +180,6 @@ class LiveIndex:
     def _new_index(self, synonyms: list[tuple[str, ...]]) -> MatchIndex:
         return MatchIndex(synonyms=synonyms, threshold=self._threshold, encoder=self._encoder)
 
-    @property
-    def matcher(self) -> MatchIndex:
-        return self._index
-
     def search(self, query: str, limit: int = 5, *, explain: bool = False,
                exclude_experts: tuple[str, ...] = ()) -> MatchResult:
         return self._index.search(query, limit, explain=explain, exclude_experts=exclude_experts)

@@ -101,14 +101,14 @@ def register(app: App, deps: Deps) -> None:
     def away(parsed: Parsed, command: dict[str, Any], respond: Respond) -> None:
         try:
             with runtime.sessions() as session:
-                until = experts.set_away(session, command["user_id"], deps.now(), parsed.text,
-                                         settings.timezone) if parsed.action == "away" else \
-                    experts.set_away(session, command["user_id"], deps.now(), None, settings.timezone)
+                until_text = parsed.text if parsed.action == "away" else None
+                until = experts.set_away(session, command["user_id"], deps.now(), until_text, settings.timezone)
         except ValueError as exc:
             respond(response_type="ephemeral", **blocks.notice(str(exc)))
             return
         text = ("Welcome back! Colleagues' questions can reach you again." if until is None else
-                f"Enjoy your time away. I won't page you until {until:%A %d %B %Y}; `/learn back` ends it early.")
+                f"Enjoy your time away. I won't page you until {until.astimezone(settings.timezone):%A %d %B %Y}; "
+                "`/learn back` ends it early.")
         respond(response_type="ephemeral", **blocks.notice(text))
 
     def digest_note(parsed: Parsed, command: dict[str, Any], respond: Respond) -> None:

@@ -18,10 +18,10 @@ from handlers.links import Permalinks
 from store.models import AndonCard, Answer, DigestRun, LibraryItem, Question
 
 
-def digest_png(built: digest.Digest) -> bytes:
-    """The 8-week chart of a digest."""
+def digest_png(weeks: list[digest.WeekNumbers]) -> bytes:
+    """The chart of the weeks' numbers."""
     return render_weekly_chart([WeekCounts(n.week.label.split("-")[1], n.asked, n.by_library, n.by_colleagues,
-                                           n.escalated) for n in built.history])
+                                           n.escalated) for n in weeks])
 
 
 class NotYet(Exception):
@@ -126,8 +126,8 @@ def build_renderers(runtime: Runtime, links: Permalinks) -> dict[str, Renderer]:
         run = session.get(DigestRun, run_id)
         if run is None or not settings.digest_channel:
             return None
-        built = digest.build_digest(session, digest.parse_week(run.week, settings.timezone), settings.timezone)
-        return SlackCall(UPLOAD, {"channel": settings.digest_channel, "content": digest_png(built),
+        weeks = digest.history(session, digest.parse_week(run.week, settings.timezone), settings.timezone)
+        return SlackCall(UPLOAD, {"channel": settings.digest_channel, "content": digest_png(weeks),
                                   "filename": f"learnbot-{run.week}.png", "title": f"Learnbot: 8 weeks to {run.week}",
                                   "initial_comment": "Questions asked, answered by the library, answered by "
                                                      "colleagues and escalated, week by week."})
