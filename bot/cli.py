@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         result: int = args.handler(settings, args)
+    except ConfigError as exc:  # a setting only found wrong when used (an unwritable cache)
+        print(f"learnbot: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # `learnbot ask ... | head`: the reader has had enough
         sys.stderr.close()
         return 0

@@ -14,6 +14,7 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+EMBEDDING_RUNTIMES = ("onnx", "transformer")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -117,6 +118,17 @@ def _directory(text: str) -> Path:
     return path
 
 
+def _path(text: str) -> Path:
+    return Path(text.strip()).expanduser()
+
+
+def _runtime(text: str) -> str:
+    value = text.strip().lower()
+    if value not in EMBEDDING_RUNTIMES:
+        raise BadValue(f"{' or '.join(EMBEDDING_RUNTIMES)}, got {text!r}")
+    return value
+
+
 def _on_off(text: str) -> bool:
     value = text.strip().lower()
     if value not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
@@ -156,6 +168,8 @@ class Settings:
     digest_cron: str = "mon 09:00"
     semantic: bool = True  # use the hybrid matcher when the semantic extra is installed
     embedding_model: Path | None = None
+    embedding_runtime: str = "onnx"  # docs/semantic.md: onnx (int8, exported once) or transformer (fp32)
+    embedding_cache: Path = Path("~/.cache/learnbot").expanduser()  # where the onnx export is kept
     embedding_threads: int = 1
 
     def describe(self) -> dict[str, str]:
@@ -222,6 +236,8 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "digest_cron": ("LEARNBOT_DIGEST_CRON", _cron),
     "semantic": ("LEARNBOT_SEMANTIC", _on_off),
     "embedding_model": ("LEARNBOT_EMBEDDING_MODEL", _directory),
+    "embedding_runtime": ("LEARNBOT_EMBEDDING_RUNTIME", _runtime),
+    "embedding_cache": ("LEARNBOT_EMBEDDING_CACHE", _path),
     "embedding_threads": ("LEARNBOT_EMBEDDING_THREADS", _positive_int),
 }
 

@@ -35,6 +35,7 @@ class Encoder(Protocol):
     """Text -> unit-length float32 vectors (one row per text)."""
 
     name: str
+    runtime: str  # a value of LEARNBOT_EMBEDDING_RUNTIME
     dimension: int
     model_id: str  # changes when the model changes: stored vectors of another model_id are recomputed
 
@@ -54,7 +55,8 @@ class ModelChoice:
 
 def find_model(settings: Settings) -> ModelChoice:
     """The model directory from settings or the packaged model; cheap (imports no torch)."""
-    missing = [m for m in ("numpy", "torch", "sentence_transformers") if importlib.util.find_spec(m) is None]
+    needed = ("numpy", "torch", "sentence_transformers") + (("onnxruntime", "onnx") if settings.embedding_runtime == "onnx" else ())
+    missing = [m for m in needed if importlib.util.find_spec(m) is None]
     if missing:
         return ModelChoice(None, "", f"the semantic extra is not installed (no {', '.join(missing)}): "
                                      "pip install -e '.[semantic]'")
@@ -68,11 +70,13 @@ def find_model(settings: Settings) -> ModelChoice:
 
 
 def describe_matcher(settings: Settings) -> str:
-    """`hybrid (model)` when semantic matching is on, else `word+fuzzy` and why."""
+    """`hybrid (model, runtime)` when semantic matching is on, else `word+fuzzy` and why."""
     if not settings.semantic:
         return "word+fuzzy (LEARNBOT_SEMANTIC=off)"
     choice = find_model(settings)
-    return f"hybrid ({choice.name})" if choice.path else f"word+fuzzy ({choice.reason})"
+    if choice.path is None:
+        return f"word+fuzzy ({choice.reason})"
+    return f"hybrid ({choice.name}, {settings.embedding_runtime})"
 
 
 def load_encoder(settings: Settings) -> Encoder | None:
@@ -82,12 +86,17 @@ def load_encoder(settings: Settings) -> Encoder | None:
     choice = find_model(settings)
     if choice.path is None:
         return None
-    return _cached_encoder(choice.path, choice.name, settings.embedding_threads)
+    return _cached_encoder(choice.path, choice.name, settings.embedding_runtime, settings.embedding_cache,
+                           settings.embedding_threads)
 
 
 @lru_cache(maxsize=4)
-def _cached_encoder(path: Path, name: str, threads: int) -> Encoder:
-    """One loaded model per process and path (a runtime, a test or a benchmark may open several)."""
+def _cached_encoder(path: Path, name: str, runtime: str, cache: Path, threads: int) -> Encoder:
+    """One loaded model per process, path and runtime (a runtime, a test or a benchmark may open several)."""
+    if runtime == "onnx":
+        from bot.onnx_encoder import OnnxEncoder
+
+        return OnnxEncoder(path, name, document_model_id(name, path), cache, threads)
     return SentenceEncoder(path, name, threads)
 
 
@@ -103,8 +112,15 @@ def model_id(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def document_model_id(name: str, path: Path) -> str:
+    """The model's fingerprint and the document recipe: changing either recomputes stored vectors."""
+    return f"{name[:30]}:{model_id(path)}:t{DOCUMENT_TOKENS}w{FIRST_LINE_WEIGHT:g}"  # + a runtime suffix: <= 64
+
+
 class SentenceEncoder:
     """A sentence-transformers model on the CPU, offline, with a bounded number of threads."""
+
+    runtime = "transformer"
 
     def __init__(self, path: Path, name: str, threads: int = 1) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -114,8 +130,7 @@ class SentenceEncoder:
 
         torch.set_num_threads(threads)
         self.name = name
-        # the document recipe is part of the id: changing it recomputes stored vectors like a new model
-        self.model_id = f"{name[:36]}:{model_id(path)}:t{DOCUMENT_TOKENS}w{FIRST_LINE_WEIGHT:g}"
+        self.model_id = document_model_id(name, path)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.dimension = int(self._model.get_embedding_dimension())
         self._lock = threading.Lock()  # the token limit differs for documents and queries

@@ -14,6 +14,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime, open_runtime
+from bot.semantic import load_encoder
 from tests.harness import Harness
 
 PG_URL = os.environ.get("LEARNBOT_TEST_DATABASE_URL")
@@ -73,6 +74,13 @@ def make_settings(database_url: str, slack: LocalSlack, **overrides: object) -> 
     )
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedding_model() -> None:
+    """With the semantic extra, load the default encoder once up front: on a cold cache the onnx
+    runtime exports its model first (about 15 s), which must not eat a subprocess test's timeout."""
+    load_encoder(Settings())
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -64,6 +64,8 @@ def test_every_variable_is_parsed() -> None:
         "LEARNBOT_TIMEZONE": "Europe/Paris",
         "LEARNBOT_MATCH_THRESHOLD": "62.5",
         "LEARNBOT_MAX_EXPERTS": "5",
+        "LEARNBOT_EMBEDDING_RUNTIME": " Transformer ",
+        "LEARNBOT_EMBEDDING_CACHE": "/var/cache/learnbot",
     })
 
     assert settings.slack_bot_token == TOKEN
@@ -79,6 +81,8 @@ def test_every_variable_is_parsed() -> None:
     assert settings.timezone == ZoneInfo("Europe/Paris")
     assert settings.match_threshold == 62.5
     assert settings.max_experts_pinged == 5
+    assert settings.embedding_runtime == "transformer"
+    assert settings.embedding_cache == Path("/var/cache/learnbot")
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -126,6 +130,7 @@ def test_format_duration_is_the_inverse_of_parse(delta: timedelta, text: str) ->
     ("LEARNBOT_MAX_EXPERTS", "forgot", "at least 1"),
     ("SLACK_BOT_TOKEN", "xoxp-user-token", "xoxb-"),
     ("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "xapp-"),
+    ("LEARNBOT_EMBEDDING_RUNTIME", "gpu", "onnx or transformer"),
 ])
 def test_bad_value_names_the_variable_and_what_is_expected(variable: str, value: str, expected: str) -> None:
     with pytest.raises(ConfigError) as raised:

@@ -33,16 +33,21 @@ LIBRARY = [
 ]
 
 
-@pytest.fixture(scope="module")
-def encoder() -> Any:
-    """The real encoder; skip without the extra (fail under CI, which installs it)."""
-    found = load_encoder(Settings())
+def real_encoder(runtime: str) -> Any:
+    """The real encoder of ``runtime``; skip without the extra (fail under CI, which installs it)."""
+    settings = Settings(embedding_runtime=runtime)
+    found = load_encoder(settings)
     if found is None:
-        reason = f"semantic extra not available: {find_model(Settings()).reason}"
+        reason = f"semantic extra not available: {find_model(settings).reason}"
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the semantic tests: {reason}")
         pytest.skip(reason)
     return found
+
+
+@pytest.fixture(scope="module", params=["onnx", "transformer"])
+def encoder(request: pytest.FixtureRequest) -> Any:
+    return real_encoder(request.param)
 
 
 class Counting:
@@ -76,7 +81,7 @@ def test_semantic_off_means_word_matching_and_says_so() -> None:
 def test_matcher_description_names_the_model_or_the_reason() -> None:
     choice = find_model(Settings())
     described = describe_matcher(Settings())
-    assert described == (f"hybrid ({choice.name})" if choice.path else f"word+fuzzy ({choice.reason})")
+    assert described == (f"hybrid ({choice.name}, onnx)" if choice.path else f"word+fuzzy ({choice.reason})")
 
 
 # --- hybrid ranking -------------------------------------------------------------------------
@@ -156,6 +161,40 @@ def test_vector_index_append_replace_remove_top(encoder: Any) -> None:
     assert vectors.similarity(np.array([1.0, 0.0], dtype=np.float32), [50, 0])[50] == pytest.approx(1.0)
 
 
+def test_the_onnx_export_agrees_with_the_transformer_and_is_made_once() -> None:
+    import numpy as np
+
+    from bot.matching import embedding_text
+    from bot.onnx_encoder import OnnxEncoder
+    from bot.semantic import document_model_id
+
+    onnx, fp32 = real_encoder("onnx"), real_encoder("transformer")
+    long = " ".join(["the quarterly safety induction for new forklift drivers in the north warehouse"] * 6)
+    documents = [embedding_text(item) for item in LIBRARY] + ["VPN", long]  # lengths differ within a batch
+    assert (onnx.encode(documents) * fp32.encode(documents)).sum(axis=1).min() > 0.95
+    for query in (PARAPHRASE, long):  # a query keeps up to 128 word pieces, a document line 32
+        assert float(onnx.encode_query(query) @ fp32.encode_query(query)) > 0.95
+    assert float(onnx.encode_query(long) @ onnx.encode([long])[0]) < 0.99
+
+    settings = Settings()
+    model = find_model(settings)
+    assert model.path is not None
+    exported = next(settings.embedding_cache.glob("*int8*.onnx"))
+    written = exported.stat().st_mtime_ns
+    again = OnnxEncoder(model.path, model.name, document_model_id(model.name, model.path), settings.embedding_cache)
+    assert exported.stat().st_mtime_ns == written  # loaded, not exported again
+    assert np.array_equal(again.encode_query(PARAPHRASE), onnx.encode_query(PARAPHRASE))
+
+
+def test_an_unwritable_cache_is_one_clear_line(tmp_path: Path) -> None:
+    real_encoder("onnx")
+    (tmp_path / "a-file").write_text("")
+    result = learnbot(tmp_path, "ask", "vpn", LEARNBOT_EMBEDDING_CACHE=str(tmp_path / "a-file" / "cache"))
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].startswith("learnbot: LEARNBOT_EMBEDDING_CACHE: cannot write")
+    assert "Traceback" not in result.stderr
+
+
 # --- stored vectors -------------------------------------------------------------------------
 
 
@@ -209,8 +248,9 @@ def test_ask_json_uses_the_hybrid_when_installed(encoder: Any, tmp_path: Path) -
     rows = "\n".join(f'"{i.title}",https://example.com/{i.id},"{i.body}","{";".join(i.tags)}"' for i in LIBRARY)
     (tmp_path / "content.csv").write_text("title,url,body,tags\n" + rows + "\n")
     assert learnbot(tmp_path, "import", "content", "content.csv").returncode == 0
-    assert "hybrid (all-MiniLM-L6-v2)" in learnbot(tmp_path, "config").stdout
-    result = learnbot(tmp_path, "ask", "--json", PARAPHRASE)
+    runtime = {"LEARNBOT_EMBEDDING_RUNTIME": encoder.runtime}
+    assert f"hybrid (all-MiniLM-L6-v2, {encoder.runtime})" in learnbot(tmp_path, "config", **runtime).stdout
+    result = learnbot(tmp_path, "ask", "--json", PARAPHRASE, **runtime)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["content"][0]["title"] == "Strikethrough with GitHub Markdown"
     word = learnbot(tmp_path, "ask", "--json", PARAPHRASE, LEARNBOT_SEMANTIC="off")
