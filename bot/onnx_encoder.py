@@ -88,6 +88,10 @@ class OnnxEncoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
+        vocabulary = model_path / "tokenizer.json"
+        if not vocabulary.is_file():
+            raise ConfigError(f"LEARNBOT_EMBEDDING_MODEL: the onnx runtime needs {vocabulary.name} in {model_path}; "
+                              "set LEARNBOT_EMBEDDING_RUNTIME=transformer for this model")
         self.name = name
         self.model_id = f"{model_id}:{ONNX_RECIPE}"
         options = onnxruntime.SessionOptions()
@@ -99,7 +103,7 @@ class OnnxEncoder:
         self.dimension = int(self._session.run(None, {"ids": probe, "mask": probe})[0].shape[1])
         self._tokenizers = {}
         for limit in (DOCUMENT_TOKENS, QUERY_TOKENS):
-            tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+            tokenizer = Tokenizer.from_file(str(vocabulary))
             tokenizer.enable_truncation(limit)
             tokenizer.enable_padding()
             self._tokenizers[limit] = tokenizer

@@ -55,7 +55,9 @@ class ModelChoice:
 
 def find_model(settings: Settings) -> ModelChoice:
     """The model directory from settings or the packaged model; cheap (imports no torch)."""
-    needed = ("numpy", "torch", "sentence_transformers") + (("onnxruntime", "onnx") if settings.embedding_runtime == "onnx" else ())
+    needed = ["numpy", "torch", "sentence_transformers"]
+    if settings.embedding_runtime == "onnx":
+        needed += ["onnxruntime", "onnx"]
     missing = [m for m in needed if importlib.util.find_spec(m) is None]
     if missing:
         return ModelChoice(None, "", f"the semantic extra is not installed (no {', '.join(missing)}): "

@@ -195,6 +195,22 @@ def test_an_unwritable_cache_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_model_without_a_fast_tokenizer_is_one_clear_line(tmp_path: Path) -> None:
+    real_encoder("onnx")
+    packaged = find_model(Settings()).path
+    assert packaged is not None
+    model = tmp_path / "model"
+    model.mkdir()
+    for source in packaged.iterdir():  # the packaged model, less its tokenizer.json
+        if source.name != "tokenizer.json":
+            (model / source.name).symlink_to(source)
+    result = learnbot(tmp_path, "ask", "vpn", LEARNBOT_EMBEDDING_MODEL=str(model))
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (f"learnbot: LEARNBOT_EMBEDDING_MODEL: the onnx runtime needs "
+                                              f"tokenizer.json in {model}; set LEARNBOT_EMBEDDING_RUNTIME="
+                                              "transformer for this model")
+
+
 # --- stored vectors -------------------------------------------------------------------------
 
 
