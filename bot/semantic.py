@@ -29,6 +29,9 @@ DOCUMENT_TOKENS = 32  # word pieces per embedded line of a document (see matchin
 FIRST_LINE_WEIGHT = 1.0  # weight of a document's first line (an item's title and tags) in its vector
 QUERY_TOKENS = 128
 BATCH = 256
+COARSE_FROM = 20_000  # vectors from which VectorIndex.top scans a projection first
+COARSE_DIMENSIONS = 128
+COARSE_POOL = 400  # rows of the projected scan re-scored exactly
 
 
 class Encoder(Protocol):
@@ -191,16 +194,23 @@ def from_bytes(data: bytes) -> np.ndarray:
 
 
 class VectorIndex:
-    """Unit vectors by key in one contiguous float32 matrix; exact top-k by matrix product.
+    """Unit vectors by key in one contiguous float32 matrix; top-k by matrix product.
 
     Append, replace and remove are O(1) amortised (the matrix grows by doubling; a removed row is
-    filled with the last one), so incremental updates never rebuild the matrix.
+    filled with the last one), so incremental updates never rebuild the matrix. From COARSE_FROM
+    rows, ``top`` first scans a projection on the COARSE_DIMENSIONS principal directions of the
+    vectors (a third of the memory read) and re-scores the best COARSE_POOL rows exactly: at 100k
+    items this took the scan from ~17 to ~7 ms, finding 99.6% of the exact top 40
+    (docs/semantic.md). The projection is refitted whenever the rows have doubled.
     """
 
     def __init__(self, dim: int) -> None:
         self._matrix = np.zeros((64, dim), dtype=np.float32)
         self._keys: list[Hashable] = []
         self._rows: dict[Hashable, int] = {}
+        self._basis: np.ndarray | None = None  # dim x COARSE_DIMENSIONS once fitted
+        self._coarse = np.zeros((0, COARSE_DIMENSIONS), dtype=np.float32)  # rows projected on the basis
+        self._fitted_at = 0
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -215,9 +225,24 @@ class VectorIndex:
             row = len(self._keys)
             if row == len(self._matrix):
                 self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
+                if self._basis is not None:
+                    self._coarse = np.concatenate([self._coarse, np.zeros_like(self._coarse)])
             self._keys.append(key)
             self._rows[key] = row
         self._matrix[row] = vector
+        if len(self._keys) >= max(COARSE_FROM, 2 * self._fitted_at):
+            self._fit()
+        elif self._basis is not None:
+            self._coarse[row] = vector @ self._basis
+
+    def _fit(self) -> None:
+        """Project every row on the top principal directions of the rows (uncentred: dot products)."""
+        rows = self._matrix[:len(self._keys)]
+        _, directions = np.linalg.eigh(rows.T @ rows)  # ascending eigenvalues
+        self._basis = np.ascontiguousarray(directions[:, ::-1][:, :COARSE_DIMENSIONS], dtype=np.float32)
+        self._coarse = np.zeros((len(self._matrix), COARSE_DIMENSIONS), dtype=np.float32)
+        self._coarse[:len(rows)] = rows @ self._basis
+        self._fitted_at = len(rows)
 
     def remove(self, key: Hashable) -> None:
         row = self._rows.pop(key, None)
@@ -227,6 +252,8 @@ class VectorIndex:
         if row != last:
             moved = self._keys[last]
             self._matrix[row] = self._matrix[last]
+            if self._basis is not None:
+                self._coarse[row] = self._coarse[last]
             self._keys[row] = moved
             self._rows[moved] = row
         self._keys.pop()
@@ -241,13 +268,15 @@ class VectorIndex:
         n = len(self._keys)
         if n == 0 or k <= 0:
             return []
-        scores = self._matrix[:n] @ query
-        if k < n:
-            best = np.argpartition(-scores, k - 1)[:k]
-            best = best[np.argsort(-scores[best], kind="stable")]
+        if self._basis is not None and k < COARSE_POOL < n:
+            coarse = self._coarse[:n] @ (query @ self._basis)
+            rows = np.argpartition(-coarse, COARSE_POOL - 1)[:COARSE_POOL]
         else:
-            best = np.argsort(-scores, kind="stable")
-        return [(self._keys[i], float(scores[i])) for i in best]
+            rows = np.arange(n)
+        scores = self._matrix[rows] @ query if len(rows) < n else self._matrix[:n] @ query
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self._keys[rows[i]], float(scores[i])) for i in best]
 
     def similarity(self, query: np.ndarray, keys: Sequence[Hashable]) -> dict[Hashable, float]:
         """Cosine of ``query`` with each known key among ``keys``."""

@@ -161,6 +161,37 @@ def test_vector_index_append_replace_remove_top(encoder: Any) -> None:
     assert vectors.similarity(np.array([1.0, 0.0], dtype=np.float32), [50, 0])[50] == pytest.approx(1.0)
 
 
+def test_a_large_vector_index_scans_a_projection_and_still_finds_the_nearest() -> None:
+    import numpy as np
+
+    from bot.semantic import COARSE_FROM, VectorIndex
+
+    if os.environ.get("CI") is None and find_model(Settings()).path is None:
+        pytest.skip("needs numpy (the semantic extra)")
+    rng = np.random.default_rng(7)
+    # sentence vectors cluster by topic, and the topics span few directions
+    topics = (rng.normal(size=(300, 48)) @ rng.normal(size=(48, 384))).astype(np.float32)
+    n = COARSE_FROM + 5_000
+    vectors = topics[rng.integers(0, 300, n)] + 0.5 * rng.normal(size=(n, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex(384)
+    for key, vector in enumerate(vectors):
+        index.set(key, vector)
+    index.remove(3)  # after the projection was fitted: the last row moves into row 3
+    index.set(5, vectors[6])  # a replaced vector is found by its new value
+    vectors[5] = vectors[6]
+    exact = vectors @ vectors[6]
+    exact[3] = -2.0
+    found = [key for key, _ in index.top(vectors[6], 10)]
+    assert set(found[:2]) == {5, 6}
+    assert len(set(found) & set(np.argsort(-exact)[:10].tolist())) >= 9
+    query = vectors[n - 1] + 0.3 * rng.normal(size=384).astype(np.float32)
+    query /= np.linalg.norm(query)
+    top = index.top(query, 40)
+    assert len(set(k for k, _ in top) & set(np.argsort(-(vectors @ query))[:40].tolist())) >= 38
+    assert [score for _, score in top] == sorted((score for _, score in top), reverse=True)
+
+
 def test_the_onnx_export_agrees_with_the_transformer_and_is_made_once() -> None:
     import numpy as np
 
