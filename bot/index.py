@@ -125,6 +125,7 @@ class StoredVectors:
         vectors = {ref: from_bytes(stored[ref][1]) for ref, text in texts.items()
                    if ref in stored and stored[ref][0] == _text_hash(text)}
         missing = [ref for ref in texts if ref not in vectors]
+        session.commit()  # end the reads before embedding: a SQLite transaction holds the write lock
         progress = progress_bar(len(missing), label or f"embedding {kind}s")
         for start in range(0, len(missing), EMBED_CHUNK):
             refs = missing[start:start + EMBED_CHUNK]
@@ -175,7 +176,8 @@ class LiveIndex:
         self._vectors = StoredVectors(encoder) if encoder is not None else None
         self._index = self._new_index([])
         self._seen = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # incremental changes and the swap after a rebuild
+        self._rebuild = threading.Lock()  # one full rebuild at a time; searches never wait for it
 
     def _new_index(self, synonyms: list[tuple[str, ...]]) -> MatchIndex:
         return MatchIndex(synonyms=synonyms, threshold=self._threshold, encoder=self._encoder)
@@ -186,8 +188,15 @@ class LiveIndex:
 
     def load(self, now: datetime) -> None:
         """Build the whole index from the database (at start)."""
-        with self._lock, self._sessions() as session:
-            self._seen = session.scalar(select(func.max(IndexChange.id))) or 0
+        with self._rebuild:
+            self._build(now)
+
+    def _build(self, now: datetime) -> None:
+        """Build a new index (embedding what has no stored vector, which can take minutes), then
+        swap it in; searches use the previous one meanwhile, and changes logged after the start of
+        the build are replayed by the next refresh."""
+        with self._sessions() as session:
+            seen = session.scalar(select(func.max(IndexChange.id))) or 0
             index = self._new_index(_synonyms(session))
             aliases: dict[int, list[str]] = defaultdict(list)
             rejections: dict[int, list[str]] = defaultdict(list)
@@ -209,7 +218,8 @@ class LiveIndex:
                 index.upsert_question(question, question_vectors.get(str(question.id)))
             for expert in experts:
                 index.upsert_expert(expert, evidence_vectors)
-            self._index = index
+        with self._lock:
+            self._index, self._seen = index, seen
 
     def _load_vectors(self, session: Session, items: list[ItemRecord], questions: list[QuestionRecord],
                       experts: list[ExpertRecord], now: datetime) -> tuple[dict[str, Any], ...]:
@@ -224,11 +234,12 @@ class LiveIndex:
             {text: by_hash[key] for key, text in _evidence_texts(experts).items()},
         )
 
-    def refresh(self, now: datetime) -> int:
+    def refresh(self, now: datetime, *, rebuild: bool = True) -> int:
         """Apply the changes logged since the last refresh; returns how many were applied.
 
         Each changed thing is re-read once however often it changed; after a bulk import (more
-        than RELOAD_AFTER changes) a full rebuild is quicker than replaying.
+        than RELOAD_AFTER changes) a full rebuild is quicker than replaying. It runs only with
+        ``rebuild`` (the scheduler's refresh, not a request's) and when no other rebuild is running.
         """
         with self._lock, self._sessions() as session:
             changes = session.execute(
@@ -236,7 +247,12 @@ class LiveIndex:
                 .where(IndexChange.id > self._seen).order_by(IndexChange.id)
             ).all()
         if len(changes) > RELOAD_AFTER:
-            self.load(now)
+            if not rebuild or not self._rebuild.acquire(blocking=False):
+                return 0  # the current index keeps serving until the rebuild swaps in
+            try:
+                self._build(now)
+            finally:
+                self._rebuild.release()
             return len(changes)
         with self._lock, self._sessions() as session:
             for kind, ref in dict.fromkeys((kind, ref) for _, kind, ref in changes):

@@ -30,7 +30,7 @@ class Deps:
 
     def settle(self, *people: str) -> None:
         """After a committed change: follow it in the index, send what it queued, refresh `people`'s Home tabs."""
-        self.runtime.index.refresh(self.now())
+        self.runtime.index.refresh(self.now(), rebuild=False)  # a bulk rebuild is the scheduler's
         self.outbox.deliver_due()
         if people:
             with self.runtime.sessions() as session:

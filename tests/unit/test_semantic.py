@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -275,6 +276,52 @@ def test_vectors_are_stored_and_reused_after_a_restart(encoder: Any, tmp_path: P
     live.refresh(NOW)
     assert restarted.documents == 1
     assert live.search("reserve a desk for tomorrow").content[0].id == 5
+
+
+class Gated(Counting):
+    """An encoder whose document embedding waits until the test opens the gate."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.entered, self.open = threading.Event(), threading.Event()
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Any:
+        self.entered.set()
+        assert self.open.wait(30)
+        return super().encode(texts, progress)
+
+
+def test_a_bulk_rebuild_embeds_while_the_old_index_keeps_answering(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.index
+
+    sessions = _database(tmp_path)
+    gated = Gated(real_encoder("onnx"))
+    live = LiveIndex(sessions, encoder=gated)
+    gated.open.set()
+    live.load(NOW)
+    gated.open.clear()
+    gated.entered.clear()
+    monkeypatch.setattr(bot.index, "RELOAD_AFTER", 2)
+    with sessions() as session:  # a bulk import: more changes than RELOAD_AFTER
+        for n in range(3):
+            session.add(LibraryItem(id=20 + n, key=f"forklift-{n}", title=f"Forklift licence renewal, site {n}",
+                                    body="Book the practical test with the trainer.", tags="",
+                                    created_at=NOW, updated_at=NOW))
+            note_change(session, ITEM, 20 + n, NOW)
+        session.commit()
+    assert live.refresh(NOW, rebuild=False) == 0  # a request's refresh never starts the rebuild
+    rebuilding = threading.Thread(target=live.refresh, args=(NOW,))
+    rebuilding.start()
+    try:
+        assert gated.entered.wait(30)  # the rebuild is embedding the new items...
+        assert live.search(PARAPHRASE).content[0].id == 1  # ...while the old index answers
+        assert live.refresh(NOW) == 0  # and the database is free: a second rebuild is not started
+    finally:
+        gated.open.set()
+        rebuilding.join(30)
+    assert live.search("renew my forklift licence").content[0].id in (20, 21, 22)
+    assert live.refresh(NOW) == 0
 
 
 def test_a_model_change_recomputes_the_vectors(encoder: Any, tmp_path: Path) -> None:
