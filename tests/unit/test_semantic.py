@@ -163,12 +163,11 @@ def test_vector_index_append_replace_remove_top(encoder: Any) -> None:
 
 
 def test_a_large_vector_index_scans_a_projection_and_still_finds_the_nearest() -> None:
+    real_encoder("onnx")  # skips without the extra (numpy)
     import numpy as np
 
     from bot.semantic import COARSE_FROM, VectorIndex
 
-    if os.environ.get("CI") is None and find_model(Settings()).path is None:
-        pytest.skip("needs numpy (the semantic extra)")
     rng = np.random.default_rng(7)
     # sentence vectors cluster by topic, and the topics span few directions
     topics = (rng.normal(size=(300, 48)) @ rng.normal(size=(48, 384))).astype(np.float32)
@@ -194,13 +193,13 @@ def test_a_large_vector_index_scans_a_projection_and_still_finds_the_nearest() -
 
 
 def test_the_onnx_export_agrees_with_the_transformer_and_is_made_once() -> None:
+    onnx, fp32 = real_encoder("onnx"), real_encoder("transformer")
     import numpy as np
 
     from bot.matching import embedding_text
     from bot.onnx_encoder import OnnxEncoder
     from bot.semantic import document_model_id
 
-    onnx, fp32 = real_encoder("onnx"), real_encoder("transformer")
     long = " ".join(["the quarterly safety induction for new forklift drivers in the north warehouse"] * 6)
     documents = [embedding_text(item) for item in LIBRARY] + ["VPN", long]  # lengths differ within a batch
     assert (onnx.encode(documents) * fp32.encode(documents)).sum(axis=1).min() > 0.95
