@@ -1,14 +1,16 @@
 """Speed and memory of bot.matching on synthetic libraries, against a naive rapidfuzz full scan.
 
 Usage:  python bench/speed.py [--sizes 10000,100000,1000000] [--queries 300] [--seed 7]
-        python bench/speed.py --semantic [--sizes 100000] [--embed-sample 0]
+        python bench/speed.py --semantic [--sizes 100000] [--embed-sample 0] [--embed-threads 1]
+                              [--english-words]
 
---semantic (needs the `semantic` extra) measures the hybrid matcher instead: the library is embedded
-first (`embedding_text`: a title+tags line and each body sentence, each line embedded separately;
-one torch thread, numpy on one thread),
-timed as "embed s"; query latency then includes embedding the question. --embed-sample N embeds only
-N items and extrapolates the embedding time; the other items reuse those vectors cyclically (the
-search cost does not depend on their values).
+--semantic (needs the `semantic` extra) measures the hybrid matcher instead, with the runtime of
+LEARNBOT_EMBEDDING_RUNTIME (onnx by default): the library is embedded first on --embed-threads
+threads (`embedding_text`: a title+tags line and each body sentence, each line embedded
+separately), timed as "embed s"; query latency then includes embedding the question on one thread
+(numpy on one thread). --embed-sample N embeds only N items and extrapolates the embedding time; the
+other items reuse those vectors cyclically (the search cost hardly depends on their values).
+--english-words puts English words on the frequent ranks (see Library).
 
 Each size runs in its own subprocess (so resident memory of one size does not leak into the next),
 on one core. A synthetic library has realistic word statistics: a vocabulary of 50 English function
