@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from bot.config import ConfigError
-from bot.semantic import BATCH, DOCUMENT_TOKENS, QUERY_TOKENS, combine, passages
+from bot.semantic import DOCUMENT_TOKENS, QUERY_TOKENS, embed_documents
 
 ONNX_RECIPE = "int8v1"  # export + quantisation recipe: part of the model id
 INNER_BATCH = 32  # lines per onnxruntime call, sorted by length so padding stays small
@@ -110,16 +110,8 @@ class OnnxEncoder:
         self._lock = threading.Lock()  # one tokenizer per limit, shared by the threads of a process
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Documents -> unit rows: each line embedded (at most DOCUMENT_TOKENS word pieces), then
-        ``semantic.combine`` per document, as the transformer runtime does."""
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(texts), BATCH):
-            chunk = [passages(t) for t in texts[start:start + BATCH]]
-            vectors = self._embed([p for lines in chunk for p in lines], DOCUMENT_TOKENS)
-            out[start:start + len(chunk)] = combine(vectors, [len(lines) for lines in chunk])
-            if progress:
-                progress(start + len(chunk))
-        return out
+        """Documents -> unit rows, with the transformer runtime's recipe (``semantic.embed_documents``)."""
+        return embed_documents(texts, lambda lines: self._embed(lines, DOCUMENT_TOKENS), self.dimension, progress)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self._embed([text], QUERY_TOKENS)[0]

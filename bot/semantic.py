@@ -141,24 +141,12 @@ class SentenceEncoder:
         self._lock = threading.Lock()  # the token limit differs for documents and queries
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Documents -> unit-length float32 rows, in batches; ``progress(done)`` after each batch.
+        return embed_documents(texts, self._embed_lines, self.dimension, progress)
 
-        A document of several lines (``matching.embedding_text`` joins an item's title and first body
-        sentences with newlines) is embedded line by line, each line truncated at DOCUMENT_TOKENS;
-        its vector is the normalised sum of ``FIRST_LINE_WEIGHT`` x the first line's vector and the
-        other lines' vectors (a centroid of the item's phrasings, see docs/semantic.md).
-        """
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(texts), BATCH):
-            chunk = [passages(t) for t in texts[start:start + BATCH]]
-            flat = [p for lines in chunk for p in lines]
-            with self._lock:
-                self._model.max_seq_length = DOCUMENT_TOKENS
-                vectors = self._model.encode(flat, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
-            out[start:start + len(chunk)] = combine(vectors, [len(lines) for lines in chunk])
-            if progress:
-                progress(start + len(chunk))
-        return out
+    def _embed_lines(self, lines: list[str]) -> np.ndarray:
+        with self._lock:
+            self._model.max_seq_length = DOCUMENT_TOKENS
+            return self._model.encode(lines, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One question -> a unit-length float32 vector."""
@@ -166,6 +154,25 @@ class SentenceEncoder:
             self._model.max_seq_length = QUERY_TOKENS
             vector = self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
         return vector.astype(np.float32)
+
+
+def embed_documents(texts: Sequence[str], embed_lines: Callable[[list[str]], np.ndarray], dimension: int,
+                    progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """Documents -> unit-length float32 rows, in batches; ``progress(done)`` after each batch.
+
+    A document of several lines (``matching.embedding_text`` joins an item's title and first body
+    sentences with newlines) is embedded line by line by ``embed_lines`` (each line truncated at
+    DOCUMENT_TOKENS); its vector is the normalised sum of ``FIRST_LINE_WEIGHT`` x the first line's
+    vector and the other lines' vectors (a centroid of the item's phrasings, see docs/semantic.md).
+    """
+    out = np.empty((len(texts), dimension), dtype=np.float32)
+    for start in range(0, len(texts), BATCH):
+        chunk = [passages(t) for t in texts[start:start + BATCH]]
+        vectors = embed_lines([p for lines in chunk for p in lines])
+        out[start:start + len(chunk)] = combine(vectors, [len(lines) for lines in chunk])
+        if progress:
+            progress(start + len(chunk))
+    return out
 
 
 def passages(text: str) -> list[str]:
@@ -271,9 +278,9 @@ class VectorIndex:
         if self._basis is not None and k < COARSE_POOL < n:
             coarse = self._coarse[:n] @ (query @ self._basis)
             rows = np.argpartition(-coarse, COARSE_POOL - 1)[:COARSE_POOL]
+            scores = self._matrix[rows] @ query
         else:
-            rows = np.arange(n)
-        scores = self._matrix[rows] @ query if len(rows) < n else self._matrix[:n] @ query
+            rows, scores = np.arange(n), self._matrix[:n] @ query
         best = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(self._keys[rows[i]], float(scores[i])) for i in best]
