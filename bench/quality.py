@@ -59,19 +59,23 @@ class CachedEncoder:
         self.cache: dict[str, object] = {}
         self.lines: dict[str, object] = {}
 
-    def encode(self, texts, progress=None):
-        """Documents, embedded line by line as the bot does (semantic.passages/combine); lines are
-        memoised too: the same training sentences are item lines and expert evidence many times."""
-        from bot.semantic import combine, passages
+    def encode_documents(self, texts, progress=None):
+        """Documents, embedded line by line as the bot does (semantic.passages, DocumentVectors); lines
+        are memoised too: the same training sentences are item lines and expert evidence many times."""
+        import numpy as np
+
+        from bot.semantic import DocumentVectors, passages
 
         lines = [passages(t) for t in texts]
         missing = list(dict.fromkeys(p for ps in lines for p in ps if p not in self.lines))
         if missing:
             self.lines.update(zip(missing, self.inner.encode(missing, progress)))
-        flat = [self.lines[p] for ps in lines for p in ps]
+        return [DocumentVectors.of_lines(np.stack([self.lines[p] for p in ps])) for ps in lines]
+
+    def encode(self, texts, progress=None):
         import numpy as np
 
-        return combine(np.stack(flat), [len(ps) for ps in lines])
+        return np.stack([d.centroid for d in self.encode_documents(texts, progress)])
 
     def encode_query(self, text: str):
         if text not in self.cache:
@@ -193,7 +197,7 @@ def accuracy(rankings: list[list[str]], gold: list[str], k: int) -> float:
 
 def item_index(items: list[ItemRecord], system: str = "ours") -> MatchIndex:
     index = new_index(system)
-    vectors = ENCODER.encode([matching.embedding_text(i) for i in items]) if system != "ours" else [None] * len(items)
+    vectors = ENCODER.encode_documents([matching.embedding_text(i) for i in items]) if system != "ours" else [None] * len(items)
     for item, vector in zip(items, vectors):
         index.upsert_item(item, vector)
     return index
@@ -386,7 +390,7 @@ def tune(root: Path, seed: int, max_test: int) -> None:
         gold = [label for _, label in val]
         for k in (1, 5, None):
             items, labels = build_items(train, k, random.Random(seed))
-            vectors = ENCODER.encode([matching.embedding_text(i) for i in items])
+            vectors = ENCODER.encode_documents([matching.embedding_text(i) for i in items])
             for setting in [("word", 0.0, 0.0), ("embedding", 0.1, 1.0)] + [("hybrid", f, w) for f, w in grid]:
                 system, floor, weight = setting
                 matching.SEMANTIC_FLOOR = floor

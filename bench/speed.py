@@ -9,7 +9,7 @@ LEARNBOT_EMBEDDING_RUNTIME (onnx by default): the library is embedded first on -
 threads (`embedding_text`: a title+tags line and each body sentence, each line embedded
 separately), timed as "embed s"; query latency then includes embedding the question on one thread
 (numpy on one thread). --embed-sample N embeds only N items and extrapolates the embedding time; the
-other items reuse those vectors cyclically (the search cost hardly depends on their values).
+other items get copies of those vectors, cyclically (the search cost hardly depends on their values).
 --english-words puts English words on the frequent ranks (see Library).
 
 Each size runs in its own subprocess (so resident memory of one size does not leak into the next),
@@ -148,7 +148,7 @@ def embed_library(items: list, sample: int, threads: int) -> tuple[object, list,
 
     from bot.config import load_settings
     from bot.matching import embedding_text
-    from bot.semantic import load_encoder
+    from bot.semantic import DocumentVectors, load_encoder
 
     settings = load_settings()
     bulk = load_encoder(replace(settings, embedding_threads=threads))
@@ -156,10 +156,11 @@ def embed_library(items: list, sample: int, threads: int) -> tuple[object, list,
         sys.exit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
     chosen = items[:sample] if 0 < sample < len(items) else items
     started = time.perf_counter()
-    vectors = bulk.encode([embedding_text(item) for item in chosen])
+    vectors = bulk.encode_documents([embedding_text(item) for item in chosen])
     seconds = (time.perf_counter() - started) * len(items) / len(chosen)
     encoder = load_encoder(replace(settings, embedding_threads=1))
-    return encoder, [vectors[i % len(chosen)] for i in range(len(items))], seconds
+    copy = (lambda d: DocumentVectors(d.centroid.copy(), d.lines.copy(), d.scales.copy()))  # memory per item
+    return encoder, [copy(vectors[i % len(chosen)]) for i in range(len(items))], seconds
 
 
 def worker(size: int, n_queries: int, n_naive: int, seed: int, semantic: bool = False, sample: int = 0,

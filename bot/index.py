@@ -107,7 +107,8 @@ def _text_hash(text: str) -> str:
 
 
 class StoredVectors:
-    """Embeddings of one encoder, read from and written back to the `embeddings` table."""
+    """Embeddings of one encoder, read from and written back to the `embeddings` table: an item's
+    are its DocumentVectors (centroid and lines), anything else's one vector."""
 
     def __init__(self, encoder: Encoder) -> None:
         self.encoder = encoder
@@ -119,10 +120,8 @@ class StoredVectors:
     def get(self, session: Session, kind: str, texts: Mapping[str, str], now: datetime,
             label: str = "") -> dict[str, Any]:
         """ref -> vector for ``texts`` (ref -> text): stored ones reused, the others computed and stored."""
-        from bot.semantic import from_bytes
-
         stored = self._stored(session, kind, texts)
-        vectors = {ref: from_bytes(stored[ref][1]) for ref, text in texts.items()
+        vectors = {ref: self._load(kind, stored[ref][1]) for ref, text in texts.items()
                    if ref in stored and stored[ref][0] == _text_hash(text)}
         missing = [ref for ref in texts if ref not in vectors]
         session.commit()  # end the reads before embedding: a SQLite transaction holds the write lock
@@ -130,10 +129,16 @@ class StoredVectors:
         for start in range(0, len(missing), EMBED_CHUNK):
             refs = missing[start:start + EMBED_CHUNK]
             done = (lambda n, base=start: progress(base + n)) if progress else None
-            computed = self.encoder.encode([texts[ref] for ref in refs], done)
+            encode = self.encoder.encode_documents if kind == ITEM else self.encoder.encode
+            computed = encode([texts[ref] for ref in refs], done)
             vectors.update(zip(refs, computed))
             self._save(session, kind, {ref: (texts[ref], vectors[ref]) for ref in refs}, stored, now)
         return vectors
+
+    def _load(self, kind: str, data: bytes) -> Any:
+        from bot.semantic import DocumentVectors, from_bytes
+
+        return DocumentVectors.from_bytes(data, self.encoder.dimension) if kind == ITEM else from_bytes(data)
 
     def _stored(self, session: Session, kind: str, texts: Mapping[str, str]) -> dict[str, tuple[str, bytes]]:
         stmt = select(Embedding.ref, Embedding.text_hash, Embedding.vector).where(

@@ -20,7 +20,9 @@ Pure Python over plain records (no Slack, no SQL). How a question is ranked:
    embedded once; the candidates are the BM25 pool plus the nearest vectors, and each candidate's
    score is ``(1 - SEMANTIC_WEIGHT) * word score + SEMANTIC_WEIGHT * semantic score`` where the
    semantic score maps the cosine linearly from SEMANTIC_FLOOR..SEMANTIC_CEIL to 0..100. An item's
-   vector is the centroid of its phrasings (title+tags line and body sentences, ``embedding_text``).
+   vector is the centroid of its phrasings (title+tags line and body sentences, ``embedding_text``),
+   which finds the candidates; an item of many lines is then scored partly by its best lines
+   (``semantic.DocumentVectors.cosine``).
    Weights, recipe and the hybrid threshold were tuned on validation splits (bench/README.md).
 6. Decision: ``confident`` iff the best content item (or best similar past question) scores at
    least ``threshold`` and leads the runner-up by at least ``margin``.
@@ -47,7 +49,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 if TYPE_CHECKING:  # the semantic extra (numpy, torch) is imported only when an encoder is given
-    from bot.semantic import Encoder, VectorIndex
+    from bot.semantic import DocumentVectors, Encoder, VectorIndex
 
 __all__ = [
     "DEFAULT_MARGIN",
@@ -73,7 +75,7 @@ SEMANTIC_FLOOR = 0.1  # cosine at or below this scores 0
 SEMANTIC_CEIL = 0.9  # cosine at or above this scores 100
 SEMANTIC_POOL = 40  # nearest vectors added to the candidates (items, past questions)
 SEMANTIC_EVIDENCE_POOL = 100  # nearest pieces of expert evidence added to the candidates
-MAX_EMBED_LINES = 64  # body sentences embedded per item (each costs one more line to embed)
+MAX_EMBED_LINES = 150  # body sentences embedded per item (each costs one more line to embed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,6 +382,7 @@ class _Doc:
     rejections: tuple[str, ...] = ()
     weight: float = 1.0  # evidence weight (experts)
     ref: object = None  # the key it is indexed under (set by _TextIndex.add)
+    vectors: DocumentVectors | None = None  # an item's embedding, to score it by its best lines too
 
 
 @dataclass
@@ -611,7 +614,11 @@ class _TextIndex:
         for number in live:
             parts = self._parts(query, number, _saturate(raw.get(number, 0.0) / ideal))
             if fuse:
-                parts = _fused(parts, cosines.get(self.docs[number].ref), semantic[1])
+                doc = self.docs[number]
+                cosine = cosines.get(doc.ref)
+                if cosine is not None and doc.vectors is not None:
+                    cosine = doc.vectors.cosine(vector, cosine)
+                parts = _fused(parts, cosine, semantic[1])
             ranked.append((max(0.0, min(100.0, sum(parts.values()))), number, parts))
         ranked.sort(key=lambda r: (-r[0], r[1]))
         return ranked[:limit]
@@ -718,7 +725,7 @@ class MatchIndex:
 
     # ---- items ------------------------------------------------------------------------------
 
-    def upsert_item(self, item: ItemRecord, vector: Any = None) -> None:
+    def upsert_item(self, item: ItemRecord, vector: DocumentVectors | None = None) -> None:
         """Add or replace a library item; searchable immediately.
 
         With an encoder, ``vector`` is the embedding of ``embedding_text(item)``; when it is not
@@ -737,18 +744,20 @@ class MatchIndex:
         with self._lock:
             if self.encoder is not None and vector is None:
                 vector = self._item_vector(item)
-            self._items.add(item.id, normalize(item.body), fields, doc, vector)
+            doc.vectors = vector
+            self._items.add(item.id, normalize(item.body), fields, doc, None if vector is None else vector.centroid)
             self._records[item.id] = item
 
-    def _item_vector(self, item: ItemRecord) -> Any:
-        """The stored vector when the embedded text is unchanged, else a new one."""
+    def _item_vector(self, item: ItemRecord) -> DocumentVectors:
+        """The current vectors when the embedded text is unchanged, else new ones."""
+        assert self.encoder is not None
         old = self._records.get(item.id)
         text = embedding_text(item)
-        if old is not None and embedding_text(old) == text and self._items.vectors is not None:
-            kept = self._items.vectors.get(item.id)
+        if old is not None and embedding_text(old) == text:
+            kept = self._items.docs[self._items.by_key[item.id]].vectors
             if kept is not None:
                 return kept
-        return self._embed([text])[0]
+        return self.encoder.encode_documents([text])[0]
 
     def _embed(self, texts: Sequence[str]) -> Any:
         assert self.encoder is not None

@@ -16,12 +16,11 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
 from bot.config import ConfigError
-from bot.semantic import DOCUMENT_TOKENS, QUERY_TOKENS, embed_documents
+from bot.semantic import DOCUMENT_TOKENS, QUERY_TOKENS, LineEncoder
 
 ONNX_RECIPE = "int8v1"  # export + quantisation recipe: part of the model id
 INNER_BATCH = 32  # lines per onnxruntime call, sorted by length so padding stays small
@@ -79,7 +78,7 @@ def cached_model(model_path: Path, model_id: str, cache_dir: Path) -> Path:
     return target
 
 
-class OnnxEncoder:
+class OnnxEncoder(LineEncoder):
     """The int8 ONNX model on the CPU with a bounded number of threads (an Encoder, bot.semantic)."""
 
     runtime = "onnx"
@@ -109,9 +108,8 @@ class OnnxEncoder:
             self._tokenizers[limit] = tokenizer
         self._lock = threading.Lock()  # one tokenizer per limit, shared by the threads of a process
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Documents -> unit rows, with the transformer runtime's recipe (``semantic.embed_documents``)."""
-        return embed_documents(texts, lambda lines: self._embed(lines, DOCUMENT_TOKENS), self.dimension, progress)
+    def _embed_lines(self, lines: list[str]) -> np.ndarray:
+        return self._embed(lines, DOCUMENT_TOKENS)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self._embed([text], QUERY_TOKENS)[0]

