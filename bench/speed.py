@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -141,14 +142,15 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def embed_library(items: list, sample: int, threads: int) -> tuple[object, list, float]:
-    """(the one-thread query encoder, a vector per item, seconds to embed the whole library on
-    ``threads`` threads, extrapolated from ``sample``). The runtime is LEARNBOT_EMBEDDING_RUNTIME's."""
+def embed_library(items: list, sample: int, threads: int) -> tuple[object, Iterator, float]:
+    """(the one-thread query encoder, the vectors of each item in turn, seconds to embed the whole
+    library on ``threads`` threads, extrapolated from ``sample``). The runtime is
+    LEARNBOT_EMBEDDING_RUNTIME's."""
     from dataclasses import replace
 
     from bot.config import load_settings
     from bot.matching import embedding_text
-    from bot.semantic import DocumentVectors, load_encoder
+    from bot.semantic import DocumentVectors, LineVectors, load_encoder
 
     settings = load_settings()
     bulk = load_encoder(replace(settings, embedding_threads=threads))
@@ -159,8 +161,11 @@ def embed_library(items: list, sample: int, threads: int) -> tuple[object, list,
     vectors = bulk.encode_documents([embedding_text(item) for item in chosen])
     seconds = (time.perf_counter() - started) * len(items) / len(chosen)
     encoder = load_encoder(replace(settings, embedding_threads=1))
-    copy = (lambda d: DocumentVectors(d.centroid.copy(), d.lines.copy(), d.scales.copy()))  # memory per item
-    return encoder, [copy(vectors[i % len(chosen)]) for i in range(len(items))], seconds
+
+    def copy(d: DocumentVectors) -> DocumentVectors:  # each item owns its vectors, as in the bot
+        return DocumentVectors(d.centroid.copy(), LineVectors(d.lines.vectors.copy(), d.lines.scales.copy()))
+
+    return encoder, (copy(vectors[i % len(chosen)]) for i in range(len(items))), seconds
 
 
 def worker(size: int, n_queries: int, n_naive: int, seed: int, semantic: bool = False, sample: int = 0,

@@ -22,7 +22,7 @@ Pure Python over plain records (no Slack, no SQL). How a question is ranked:
    semantic score maps the cosine linearly from SEMANTIC_FLOOR..SEMANTIC_CEIL to 0..100. An item's
    vector is the centroid of its phrasings (title+tags line and body sentences, ``embedding_text``),
    which finds the candidates; an item of many lines is then scored partly by its best lines
-   (``semantic.DocumentVectors.cosine``).
+   (``semantic.LineVectors.cosine``).
    Weights, recipe and the hybrid threshold were tuned on validation splits (bench/README.md).
 6. Decision: ``confident`` iff the best content item (or best similar past question) scores at
    least ``threshold`` and leads the runner-up by at least ``margin``.
@@ -49,7 +49,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 if TYPE_CHECKING:  # the semantic extra (numpy, torch) is imported only when an encoder is given
-    from bot.semantic import DocumentVectors, Encoder, VectorIndex
+    from bot.semantic import DocumentVectors, Encoder, LineVectors, VectorIndex
 
 __all__ = [
     "DEFAULT_MARGIN",
@@ -382,7 +382,7 @@ class _Doc:
     rejections: tuple[str, ...] = ()
     weight: float = 1.0  # evidence weight (experts)
     ref: object = None  # the key it is indexed under (set by _TextIndex.add)
-    vectors: DocumentVectors | None = None  # an item's embedding, to score it by its best lines too
+    lines: LineVectors | None = None  # an item's line vectors, to score it by its best line too
 
 
 @dataclass
@@ -616,8 +616,8 @@ class _TextIndex:
             if fuse:
                 doc = self.docs[number]
                 cosine = cosines.get(doc.ref)
-                if cosine is not None and doc.vectors is not None:
-                    cosine = doc.vectors.cosine(vector, cosine)
+                if cosine is not None and doc.lines is not None:
+                    cosine = doc.lines.cosine(vector, cosine)
                 parts = _fused(parts, cosine, semantic[1])
             ranked.append((max(0.0, min(100.0, sum(parts.values()))), number, parts))
         ranked.sort(key=lambda r: (-r[0], r[1]))
@@ -744,19 +744,22 @@ class MatchIndex:
         with self._lock:
             if self.encoder is not None and vector is None:
                 vector = self._item_vector(item)
-            doc.vectors = vector
+            doc.lines = None if vector is None else vector.lines  # the centroid lives in the vector index
             self._items.add(item.id, normalize(item.body), fields, doc, None if vector is None else vector.centroid)
             self._records[item.id] = item
 
     def _item_vector(self, item: ItemRecord) -> DocumentVectors:
         """The current vectors when the embedded text is unchanged, else new ones."""
+        from bot.semantic import DocumentVectors
+
         assert self.encoder is not None
         old = self._records.get(item.id)
         text = embedding_text(item)
-        if old is not None and embedding_text(old) == text:
-            kept = self._items.docs[self._items.by_key[item.id]].vectors
-            if kept is not None:
-                return kept
+        if old is not None and embedding_text(old) == text and self._items.vectors is not None:
+            lines = self._items.docs[self._items.by_key[item.id]].lines
+            centroid = self._items.vectors.get(item.id)
+            if lines is not None and centroid is not None:
+                return DocumentVectors(centroid, lines)
         return self.encoder.encode_documents([text])[0]
 
     def _embed(self, texts: Sequence[str]) -> Any:

@@ -135,30 +135,28 @@ def passages(text: str) -> list[str]:
     return lines or [text]
 
 
-class DocumentVectors:
-    """An item's embedding: the centroid of its lines, which the vector index searches, and each
-    line's vector (int8, one scale per line), which re-scores a candidate by its best lines.
+class LineVectors:
+    """The vectors of a document's lines, int8 with one scale per line (388 bytes a line at 384
+    dimensions), to re-score a candidate by its best line.
 
-    The centroid alone blurs an item with many phrasings (a FAQ entry's aliases, a long document)
-    into their average meaning; a question close to one of them then loses to an item that is
-    merely close on average. Blending in the best lines fixed that on the validation splits
-    (docs/semantic.md) while a short item keeps scoring by its centroid.
+    An item's centroid blurs many phrasings (a FAQ's entries, a long document) into their average
+    meaning; a question close to one of them then loses to an item merely close on average.
+    Blending in the best line fixed that on the validation splits (docs/semantic.md), while a short
+    item keeps scoring by its centroid.
     """
 
-    __slots__ = ("centroid", "lines", "scales")
+    __slots__ = ("vectors", "scales")
 
-    def __init__(self, centroid: np.ndarray, lines: np.ndarray, scales: np.ndarray) -> None:
-        self.centroid, self.lines, self.scales = centroid, lines, scales
+    def __init__(self, vectors: np.ndarray, scales: np.ndarray) -> None:
+        self.vectors, self.scales = vectors, scales
 
     @classmethod
-    def of_lines(cls, vectors: np.ndarray) -> DocumentVectors:
-        """From the unit vectors of a document's lines, the first one weighted FIRST_LINE_WEIGHT."""
-        total = FIRST_LINE_WEIGHT * vectors[0] + vectors[1:].sum(axis=0)
-        centroid = (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
-        if len(vectors) == 1:  # a one-line document is its centroid
-            return cls(centroid, np.zeros((0, len(centroid)), dtype=np.int8), np.zeros(0, dtype=np.float32))
+    def of(cls, vectors: np.ndarray) -> LineVectors:
+        """From unit float32 rows; a single line is not kept (its centroid is the line)."""
+        if len(vectors) < 2:
+            return cls(np.zeros((0, vectors.shape[1]), dtype=np.int8), np.zeros(0, dtype=np.float32))
         scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12).astype(np.float32) / 127
-        return cls(centroid, np.round(vectors / scales[:, None]).astype(np.int8), scales)
+        return cls(np.round(vectors / scales[:, None]).astype(np.int8), scales)
 
     def cosine(self, query: np.ndarray, centroid_cosine: float) -> float:
         """The centroid's cosine with ``query`` blended with the best line's; the best line's share
@@ -166,20 +164,35 @@ class DocumentVectors:
         weight = min(PASSAGE_WEIGHT, (len(self.scales) - 1) / PASSAGE_RAMP)
         if weight <= 0.0:
             return centroid_cosine
-        best = float(((self.lines.astype(np.float32) @ query) * self.scales).max())
+        best = float(((self.vectors.astype(np.float32) @ query) * self.scales).max())
         return (1 - weight) * centroid_cosine + weight * best
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentVectors:
+    """An item's embedding: the centroid of its lines, which the vector index searches, and the lines."""
+
+    centroid: np.ndarray
+    lines: LineVectors
+
+    @classmethod
+    def of_lines(cls, vectors: np.ndarray) -> DocumentVectors:
+        """From the unit vectors of a document's lines, the first one weighted FIRST_LINE_WEIGHT."""
+        total = FIRST_LINE_WEIGHT * vectors[0] + vectors[1:].sum(axis=0)
+        centroid = (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
+        return cls(centroid, LineVectors.of(vectors))
 
     def to_bytes(self) -> bytes:
         """Centroid (float32), then the line scales (float32), then the lines (int8)."""
-        return self.centroid.tobytes() + self.scales.tobytes() + self.lines.tobytes()
+        return self.centroid.tobytes() + self.lines.scales.tobytes() + self.lines.vectors.tobytes()
 
     @classmethod
     def from_bytes(cls, data: bytes, dimension: int) -> DocumentVectors:
         count = (len(data) - 4 * dimension) // (4 + dimension)
         centroid = np.frombuffer(data, dtype=np.float32, count=dimension)
-        scales = np.frombuffer(data, dtype=np.float32, count=count, offset=4 * dimension)
-        lines = np.frombuffer(data, dtype=np.int8, offset=4 * (dimension + count)).reshape(count, dimension)
-        return cls(centroid, lines, scales)
+        scales = np.frombuffer(data, dtype=np.float32, count=count, offset=4 * dimension).copy()
+        lines = np.frombuffer(data, dtype=np.int8, offset=4 * (dimension + count)).reshape(count, dimension).copy()
+        return cls(centroid, LineVectors(lines, scales))  # copies: the index keeps the lines, not the row
 
 
 class LineEncoder:

@@ -173,13 +173,15 @@ def test_document_vectors_keep_the_lines_and_round_trip_through_bytes() -> None:
     assert np.allclose(document.centroid, rows.sum(axis=0) / np.linalg.norm(rows.sum(axis=0)), atol=1e-6)
     copy = DocumentVectors.from_bytes(document.to_bytes(), 384)
     assert len(document.to_bytes()) == 4 * 384 + 5 * (4 + 384)
-    assert np.array_equal(copy.centroid, document.centroid) and np.array_equal(copy.lines, document.lines)
+    assert np.array_equal(copy.centroid, document.centroid)
+    assert np.array_equal(copy.lines.vectors, document.lines.vectors)
     query = rows[2]
     centroid_cosine = float(document.centroid @ query)
     weight = 4 / PASSAGE_RAMP  # five lines
-    assert copy.cosine(query, centroid_cosine) == pytest.approx((1 - weight) * centroid_cosine + weight, abs=0.005)
+    blended = copy.lines.cosine(query, centroid_cosine)
+    assert blended == pytest.approx((1 - weight) * centroid_cosine + weight, abs=0.005)
     single = DocumentVectors.of_lines(rows[:1])
-    assert single.cosine(query, 0.25) == 0.25 and len(single.to_bytes()) == 4 * 384
+    assert single.lines.cosine(query, 0.25) == 0.25 and len(single.to_bytes()) == 4 * 384
 
 
 def test_hybrid_routes_experts_and_past_questions_by_meaning(encoder: Any) -> None:
