@@ -87,7 +87,7 @@ def new_index(system: str = "ours") -> MatchIndex:
     """word/fuzzy ("ours"), "hybrid", or "embedding" (semantic score only)."""
     if system == "ours":
         return MatchIndex()
-    return MatchIndex(encoder=ENCODER, semantic_weight=1.0 if system == "embedding" else matching.SEMANTIC_WEIGHT)
+    return MatchIndex(encoder=ENCODER, semantic_weight=1.0 if system == "embedding" else None)
 
 
 def systems() -> tuple[str, ...]:

@@ -71,6 +71,7 @@ DEFAULT_THRESHOLD: float = 75.0
 DEFAULT_MARGIN: float = 3.0
 HYBRID_THRESHOLD: float = 55.0  # the default threshold with an encoder (CLINC150 validation sweep)
 SEMANTIC_WEIGHT = 0.8  # fused = 0.2 word + 0.8 semantic (grid on validation splits, bench/README.md)
+EXPERT_SEMANTIC_WEIGHT = 0.6  # the same for expert evidence (colleague routing on validation splits)
 SEMANTIC_FLOOR = 0.2  # cosine at or below this scores 0
 SEMANTIC_CEIL = 0.9  # cosine at or above this scores 100
 SEMANTIC_POOL = 40  # nearest vectors added to the candidates (items, past questions)
@@ -694,13 +695,15 @@ class MatchIndex:
         threshold: float | None = None,
         margin: float = DEFAULT_MARGIN,
         encoder: Encoder | None = None,
-        semantic_weight: float = SEMANTIC_WEIGHT,
+        semantic_weight: float | None = None,
     ) -> None:
         default = DEFAULT_THRESHOLD if encoder is None else HYBRID_THRESHOLD
         self.threshold = default if threshold is None else threshold
         self.margin = margin
         self.encoder = encoder
-        self.semantic_weight = semantic_weight
+        # the semantic share of the fused score; default SEMANTIC_WEIGHT, and EXPERT_SEMANTIC_WEIGHT for experts
+        self.semantic_weight = SEMANTIC_WEIGHT if semantic_weight is None else semantic_weight
+        self.expert_semantic_weight = EXPERT_SEMANTIC_WEIGHT if semantic_weight is None else semantic_weight
         self._lock = threading.RLock()
         self._synonyms = _Synonyms(synonyms)
         self._items = _TextIndex()
@@ -954,7 +957,7 @@ class MatchIndex:
         if not len(self._evidence) or limit == 0:
             return []
         query = self._parse(self._evidence, text)
-        semantic = (SEMANTIC_EVIDENCE_POOL, self.semantic_weight)
+        semantic = (SEMANTIC_EVIDENCE_POOL, self.expert_semantic_weight)
         found = self._evidence.search(query, limit=400, pool=400, vector=vector, semantic=semantic)
         evidence: dict[str, list[tuple[float, int, dict[str, float]]]] = {}
         for score, number, parts in found:
