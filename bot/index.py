@@ -126,10 +126,10 @@ class StoredVectors:
         missing = [ref for ref in texts if ref not in vectors]
         session.commit()  # end the reads before embedding: a SQLite transaction holds the write lock
         progress = progress_bar(len(missing), label or f"embedding {kind}s")
+        encode = self.encoder.encode_documents if kind == ITEM else self.encoder.encode
         for start in range(0, len(missing), EMBED_CHUNK):
             refs = missing[start:start + EMBED_CHUNK]
             done = (lambda n, base=start: progress(base + n)) if progress else None
-            encode = self.encoder.encode_documents if kind == ITEM else self.encoder.encode
             computed = encode([texts[ref] for ref in refs], done)
             vectors.update(zip(refs, computed))
             self._save(session, kind, {ref: (texts[ref], vectors[ref]) for ref in refs}, stored, now)
