@@ -17,13 +17,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.asking import QuestionError
+from bot import access
 from bot.config import Settings
 from bot.importing import ContentRow
 from bot.index import QUESTION, note_change
 from bot.library import upsert_item
 from bot.matching import ItemRecord, MatchIndex
 from bot.outbox import enqueue
+from bot.refusal import Refusal
 from bot.topics import label_for
 from store.models import AndonCard, LibraryItem, Question
 
@@ -142,13 +143,13 @@ def pull_cord(session: Session, settings: Settings, now: datetime, *, question_i
     """"I'm blocked": the asker escalates their question now; returns its card."""
     question = session.get(Question, question_id)
     if question is None:
-        raise QuestionError("I can't find that question any more.")
+        raise Refusal("I can't find that question any more.")
     if question.asker_id != user_id:
-        raise QuestionError("Only the person who asked can do that.")
+        raise Refusal("Only the person who asked can do that.")
     if question.status in ("resolved", "self_served"):
-        raise QuestionError("This question is already resolved.")
+        raise Refusal("This question is already resolved.")
     if not settings.andon_channel:
-        raise QuestionError("No andon channel is configured; ask your admin to set LEARNBOT_ANDON_CHANNEL.")
+        raise Refusal("No andon channel is configured; ask your admin to set LEARNBOT_ANDON_CHANNEL.")
     question.blocked_at = question.blocked_at or now
     if question.andon_card_id is None:  # not on a card (never, or it left one when answered)
         question.escalated_at = None
@@ -156,7 +157,7 @@ def pull_cord(session: Session, settings: Settings, now: datetime, *, question_i
         for claimed in _claim(session, [question.id], now):
             claimed.andon_card_id = _Clusters(session).place(claimed, now)[0].id
     if question.andon_card_id is None:
-        raise QuestionError("Your question is being escalated right now; try again in a moment.")
+        raise Refusal("Your question is being escalated right now; try again in a moment.")
     card = session.get_one(AndonCard, question.andon_card_id)
     _refresh_card(session, card, now)
     _maybe_signal(session, settings, card, now)
@@ -224,13 +225,12 @@ def leave_card(session: Session, question: Question, now: datetime) -> None:
 # -- managers' buttons ---------------------------------------------------------------------------
 
 def _managed_card(session: Session, settings: Settings, card_id: int, user_id: str) -> AndonCard:
-    if user_id not in settings.managers:
-        raise QuestionError("Only learning managers can change andon cards.")
+    access.require_learning_manager(settings, user_id, "change andon cards")
     card = session.get(AndonCard, card_id)
     if card is None:
-        raise QuestionError("I can't find that card any more.")
+        raise Refusal("I can't find that card any more.")
     if card.status not in LIVE:
-        raise QuestionError(f"This card is already {card.status}.")
+        raise Refusal(f"This card is already {card.status}.")
     return card
 
 
@@ -267,7 +267,7 @@ def snooze(session: Session, settings: Settings, now: datetime, *, card_id: int,
            period: str) -> AndonCard:
     """No reminders until the snooze ends (1 day or 1 week)."""
     if period not in SNOOZES:
-        raise QuestionError("Snooze for 1d or 1w.")
+        raise Refusal("Snooze for 1d or 1w.")
     card = _managed_card(session, settings, card_id, user_id)
     card.snoozed_until = now + SNOOZES[period]
     _changed(session, card, now)
@@ -336,4 +336,4 @@ def card_view(session: Session, settings: Settings, card_id: int) -> CardView | 
                               q.blocked_at is not None, q.asked_at) for q in rows]
     item = session.get(LibraryItem, card.resolved_item_id) if card.resolved_item_id else None
     resolution = (item.title, item.url) if item else None
-    return CardView(card, questions, len({q.asker_id for q in rows}), settings.managers, resolution)
+    return CardView(card, questions, len({q.asker_id for q in rows}), access.learning_managers(settings), resolution)

@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.andon import leave_card
-from bot.asking import POST_UPDATE, QuestionError, own_question
+from bot.asking import POST_UPDATE, own_question
 from bot.config import Settings
 from bot.idempotency import first_time
 from bot.index import EXPERT, ITEM, QUESTION, LiveIndex, note_change
 from bot.library import answer_key
 from bot.outbox import enqueue
+from bot.refusal import Refusal
 from bot.routing import choose_experts, record_pings
 from store.models import Answer, ExpertDecline, LibraryItem, Question
 
@@ -158,7 +159,7 @@ def _choose_answer(session: Session, question: Question, answer_id: int | None) 
             return chosen
     first = session.scalar(live.order_by(Answer.id).limit(1))
     if first is None:
-        raise QuestionError("There is no answer to accept yet.")
+        raise Refusal("There is no answer to accept yet.")
     return first
 
 
@@ -183,7 +184,7 @@ def still_stuck(session: Session, index: LiveIndex, settings: Settings, now: dat
     """
     question = own_question(session, question_id, user_id)
     if question.status == "resolved":
-        raise QuestionError("This question is already resolved.")
+        raise Refusal("This question is already resolved.")
     if question.status != "answered":
         return []
     question.status = "routed"
@@ -197,9 +198,9 @@ def claim(session: Session, now: datetime, *, question_id: int, user_id: str) ->
     """"I'll take it": the post shows who is on it. Returns who holds the question."""
     question = session.get(Question, question_id)
     if question is None:
-        raise QuestionError("I can't find that question any more.")
+        raise Refusal("I can't find that question any more.")
     if question.asker_id == user_id:
-        raise QuestionError("That's your own question; a colleague will pick it up.")
+        raise Refusal("That's your own question; a colleague will pick it up.")
     if question.claimed_by is None and question.status in OPEN:
         question.claimed_by, question.claimed_at = user_id, now
         enqueue(session, POST_UPDATE, question.id, now, key=f"claim:{user_id}")
@@ -212,7 +213,7 @@ def decline(session: Session, index: LiveIndex, settings: Settings, now: datetim
     """"Not my area": remember it (it lowers this person for similar questions) and ask someone else."""
     question = session.get(Question, question_id)
     if question is None:
-        raise QuestionError("I can't find that question any more.")
+        raise Refusal("I can't find that question any more.")
     if session.scalar(select(ExpertDecline.id).where(ExpertDecline.question_id == question_id,
                                                      ExpertDecline.user_id == user_id)):
         return []

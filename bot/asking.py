@@ -16,6 +16,7 @@ from bot.library import answer_key, record_feedback
 from bot.matching import MatchResult
 from bot.outbox import enqueue
 from bot.people import ensure_person
+from bot.refusal import Refusal
 from bot.routing import choose_experts, record_pings
 from store.models import Answer, ExpertPing, LibraryItem, Question
 
@@ -48,10 +49,6 @@ class AskOutcome:
     offers: list[Offer] = field(default_factory=list)
     routed_to: str | None = None
     experts: list[str] = field(default_factory=list)
-
-
-class QuestionError(Exception):
-    """A click or request about a question that cannot be honoured; the message is for the user."""
 
 
 def ask(session: Session, index: LiveIndex, settings: Settings, now: datetime, *, asker_id: str, text: str,
@@ -105,7 +102,7 @@ def accept_item(session: Session, now: datetime, *, question_id: int, user_id: s
     if item_id is not None:
         item = session.get(LibraryItem, item_id)
         if item is None:
-            raise QuestionError("That item is no longer in the library.")
+            raise Refusal("That item is no longer in the library.")
         title = item.title
         record_feedback(session, question, item_id, helpful=True, now=now)
     if question.status in ("asked", "routed"):
@@ -115,12 +112,12 @@ def accept_item(session: Session, now: datetime, *, question_id: int, user_id: s
 
 
 def own_question(session: Session, question_id: int, user_id: str) -> Question:
-    """The question, if `user_id` asked it; a QuestionError for anyone else."""
+    """The question, if `user_id` asked it; a Refusal for anyone else."""
     question = session.get(Question, question_id)
     if question is None:
-        raise QuestionError("I can't find that question any more.")
+        raise Refusal("I can't find that question any more.")
     if question.asker_id != user_id:
-        raise QuestionError("Only the person who asked can do that.")
+        raise Refusal("Only the person who asked can do that.")
     return question
 
 

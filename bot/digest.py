@@ -18,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot import access
 from bot.andon import open_cards
 from bot.config import Settings, parse_cron
-from bot.people import ensure_person
 from bot.outbox import enqueue
+from bot.people import ensure_person
 from bot.topics import group_by_topic
 from store.models import (AndonCard, Answer, DigestRun, ExpertPing, Feedback, LibraryItem, Person, Question,
                           Reflection)
@@ -276,7 +277,7 @@ def start_run(session: Session, settings: Settings, week: Week, now: datetime) -
     if settings.digest_channel:
         enqueue(session, DIGEST_CHANNEL, run.id, now)
         enqueue(session, DIGEST_CHART, run.id, now)
-    for manager in settings.managers:
+    for manager in access.learning_managers(settings):
         enqueue(session, DIGEST_MANAGER, run.id, now, args={"user": manager}, key=manager)
     for user_id in _active_experts(session, week):
         enqueue(session, EXPERT_NOTE, run.id, now, args={"user": user_id}, key=user_id)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import andon, digest
+from bot import access, andon, digest
 from bot.config import Settings
 from bot.experts import list_topics
 from bot.people import ensure_person
@@ -72,7 +72,7 @@ def home_view(session: Session, settings: Settings, user_id: str, now: datetime)
     answers = [MyAnswer(text, at, accepted is not None, channel, ts) for text, at, accepted, channel, ts in rows[:SHOWN]]
     learned = [(t.label, t.count) for t in group_by_topic([r[0] for r in rows], limit=5)]
     view = HomeView(user_id, questions, answers, list_topics(session, user_id), learned)
-    if user_id in settings.managers:
+    if access.is_learning_manager(settings, user_id):
         view.manager = True
         view.cards = [(card.id, card.label, n, oldest, card.kanban_at is not None)
                       for card, n, _, oldest in andon.open_cards(session)][:15]

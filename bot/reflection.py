@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.asking import QuestionError
+from bot.refusal import Refusal
 from store.models import Answer, Question, Reflection
 
 MAX_REFLECTION = 500
@@ -17,16 +17,16 @@ def save_reflection(session: Session, now: datetime, *, question_id: int, user_i
     """Store (or replace) what `user_id` learned from the question; returns their role."""
     question = session.get(Question, question_id)
     if question is None:
-        raise QuestionError("I can't find that question any more.")
+        raise Refusal("I can't find that question any more.")
     if user_id == question.asker_id:
         role = "asker"
     elif session.scalar(select(Answer.id).where(Answer.question_id == question_id, Answer.user_id == user_id)):
         role = "answerer"
     else:
-        raise QuestionError("Only the asker and the people who answered can reflect on this question.")
+        raise Refusal("Only the asker and the people who answered can reflect on this question.")
     text = " ".join(text.split())[:MAX_REFLECTION]
     if not text:
-        raise QuestionError("A reflection needs a few words.")
+        raise Refusal("A reflection needs a few words.")
     existing = session.scalar(select(Reflection).where(Reflection.question_id == question_id,
                                                        Reflection.user_id == user_id))
     if existing is None:

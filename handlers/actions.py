@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import answers, asking
+from bot.refusal import Refusal
 from handlers import blocks
 from handlers.deps import Deps
 
@@ -15,12 +16,12 @@ Click = Callable[[int, int | None, str], "dict[str, Any] | None"]
 
 
 def _ids(value: str) -> tuple[int, int | None]:
-    """`"12:34"` -> (12, 34); `"12:"` or `"12"` -> (12, None). A malformed value raises QuestionError."""
+    """`"12:34"` -> (12, 34); `"12:"` or `"12"` -> (12, None). A malformed value raises Refusal."""
     first, _, second = value.partition(":")
     try:
         return int(first), int(second) if second else None
     except ValueError:
-        raise asking.QuestionError("That button is out of date.") from None
+        raise Refusal("That button is out of date.") from None
 
 
 def register(app: App, deps: Deps) -> None:
@@ -31,7 +32,7 @@ def register(app: App, deps: Deps) -> None:
     def on_click(action_id: str, run: Click, *, replace_original: bool = True) -> None:
         """Ack, run the use case with (question id, second id, who pressed), settle, reply to the presser.
 
-        A refusal (QuestionError) is told privately to the presser and changes nothing.
+        A Refusal is told privately to the presser and changes nothing.
         """
 
         @app.action(action_id)
@@ -40,7 +41,7 @@ def register(app: App, deps: Deps) -> None:
             try:
                 first, second = _ids(action.get("value", ""))
                 reply = run(first, second, body["user"]["id"])
-            except asking.QuestionError as refusal:
+            except Refusal as refusal:
                 respond(response_type="ephemeral", replace_original=False, **blocks.notice(str(refusal)))
                 return
             deps.settle(body["user"]["id"])

@@ -7,7 +7,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import andon, asking
+from bot import access, andon
+from bot.refusal import Refusal
 from handlers import andon_blocks, blocks
 from handlers.deps import Deps
 
@@ -26,7 +27,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             with runtime.sessions() as session:
                 change(session, body["user"]["id"])
-        except asking.QuestionError as refusal:
+        except Refusal as refusal:
             refuse(respond, refusal)
             return
         deps.settle(body["user"]["id"])
@@ -53,8 +54,10 @@ def register(app: App, deps: Deps) -> None:
                      client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
-        if user not in settings.managers:
-            refuse(respond, asking.QuestionError("Only learning managers can change andon cards."))
+        try:
+            access.require_learning_manager(settings, user, "change andon cards")
+        except Refusal as refusal:
+            refuse(respond, refusal)
             return
         with runtime.sessions() as session:
             view = andon.card_view(session, settings, int(action["value"]))
@@ -78,7 +81,7 @@ def register(app: App, deps: Deps) -> None:
             with runtime.sessions() as session:
                 andon.resolve(session, settings, deps.now(), card_id=int(view["private_metadata"]),
                               user_id=body["user"]["id"], title=title, url=url, summary=summary)
-        except asking.QuestionError as refusal:
+        except Refusal as refusal:
             ack(response_action="errors", errors={"title": str(refusal)})
             return
         ack()
@@ -91,7 +94,7 @@ def register(app: App, deps: Deps) -> None:
             with runtime.sessions() as session:
                 andon.pull_cord(session, settings, deps.now(), question_id=int(action["value"]),
                                 user_id=body["user"]["id"])
-        except asking.QuestionError as refusal:
+        except Refusal as refusal:
             refuse(respond, refusal)
             return
         deps.settle(body["user"]["id"])

@@ -9,7 +9,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home
+from bot import access, home
 from bot.outbox import Outbox
 from bot.runtime import Runtime
 from handlers import home_blocks
@@ -34,7 +34,7 @@ class Deps:
         self.outbox.deliver_due()
         if people:
             with self.runtime.sessions() as session:
-                watchers = home.watching(session, set(people) | set(self.runtime.settings.managers))
+                watchers = home.watching(session, set(people) | set(access.learning_managers(self.runtime.settings)))
             for user_id in watchers:
                 self.publish_home(user_id)
 

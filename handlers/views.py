@@ -8,9 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import asking, library, reflection
+from bot import library, reflection
 from bot.importing import ContentRow
 from bot.index import split_tags
+from bot.refusal import Refusal
 from handlers import blocks
 from handlers.deps import Deps
 
@@ -33,7 +34,7 @@ def register(app: App, deps: Deps) -> None:
             with runtime.sessions() as session:
                 reflection.save_reflection(session, deps.now(), question_id=int(view["private_metadata"]),
                                            user_id=body["user"]["id"], text=text)
-        except asking.QuestionError as refusal:
+        except Refusal as refusal:
             ack(response_action="errors", errors={"reflection": str(refusal)})
             return
         ack()

@@ -1,0 +1,25 @@
+"""Who may do what: the one place that decides, asked by every use case and privileged button.
+
+The learning managers named in LEARNBOT_MANAGERS are the root role; per-team grants (supervisors,
+content owners) join here, so callers keep asking the same questions.
+"""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.refusal import Refusal
+
+
+def learning_managers(settings: Settings) -> tuple[str, ...]:
+    """Everyone holding the root role."""
+    return settings.managers
+
+
+def is_learning_manager(settings: Settings, user_id: str) -> bool:
+    return user_id in settings.managers
+
+
+def require_learning_manager(settings: Settings, user_id: str, doing: str) -> None:
+    """Refuse anyone but a learning manager: "Only learning managers can <doing>."."""
+    if not is_learning_manager(settings, user_id):
+        raise Refusal(f"Only learning managers can {doing}.")
