@@ -26,7 +26,7 @@ from bot.matching import ItemRecord, MatchIndex
 from bot.outbox import enqueue
 from bot.refusal import Refusal
 from bot.topics import label_for
-from store.models import AndonCard, LibraryItem, Question
+from store.models import AndonCard, CardStatus, LibraryItem, Question, QuestionStatus
 
 ANDON_CARD = "andon_card"
 ANDON_UPDATE = "andon_card_update"
@@ -42,7 +42,7 @@ SWEEP_BUDGET = timedelta(seconds=1.5)
 MAX_REPEATS = 3
 SWEEP_BATCH = 2000
 SNOOZES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
-LIVE = ("open", "acknowledged")
+LIVE = (CardStatus.OPEN, CardStatus.ACKNOWLEDGED)
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class _Clusters:
         card = self._session.get(AndonCard, int(hits[0].id)) if hits and hits[0].score >= CLUSTER_SCORE else None
         created = card is None
         if card is None:
-            card = AndonCard(label=label_for([question.text]), status="open", version=0, created_at=now,
+            card = AndonCard(label=label_for([question.text]), status=CardStatus.OPEN, version=0, created_at=now,
                              notified_at=now, notify_count=0)
             self._session.add(card)
             self._session.flush()
@@ -114,7 +114,7 @@ def sweep_andon(session: Session, settings: Settings, now: datetime,
     """
     started = time.monotonic()
     due = session.scalars(
-        select(Question.id).where(Question.status == "routed", Question.first_answer_at.is_(None),
+        select(Question.id).where(Question.status == QuestionStatus.ROUTED, Question.first_answer_at.is_(None),
                                   Question.escalated_at.is_(None), Question.routed_at <= now - settings.answer_sla)
         .order_by(Question.routed_at, Question.id).limit(SWEEP_BATCH)).all()
     touched: dict[int, AndonCard] = {}
@@ -146,7 +146,7 @@ def pull_cord(session: Session, settings: Settings, now: datetime, *, question_i
         raise Refusal("I can't find that question any more.")
     if question.asker_id != user_id:
         raise Refusal("Only the person who asked can do that.")
-    if question.status in ("resolved", "self_served"):
+    if question.status in (QuestionStatus.RESOLVED, QuestionStatus.SELF_SERVED):
         raise Refusal("This question is already resolved.")
     if not settings.andon_channel:
         raise Refusal("No andon channel is configured; ask your admin to set LEARNBOT_ANDON_CHANNEL.")
@@ -172,7 +172,7 @@ def _refresh_card(session: Session, card: AndonCard, now: datetime) -> None:
     if texts:
         card.label = label_for(texts)
     elif card.status in LIVE:
-        card.status = "closed"
+        card.status = CardStatus.CLOSED
     card.version += 1
     if card.message_ts is None and card.version == 1:
         enqueue(session, ANDON_CARD, card.id, now, key="post")
@@ -194,7 +194,7 @@ def _maybe_signal(session: Session, settings: Settings, card: AndonCard, now: da
 def _remind(session: Session, settings: Settings, now: datetime) -> int:
     """Re-notify the managers about cards nobody acknowledged, every LEARNBOT_ANDON_REPEAT, at most 3 times."""
     cards = session.scalars(select(AndonCard).where(
-        AndonCard.status == "open", AndonCard.notify_count < MAX_REPEATS,
+        AndonCard.status == CardStatus.OPEN, AndonCard.notify_count < MAX_REPEATS,
         AndonCard.notified_at <= now - settings.andon_repeat,
         (AndonCard.snoozed_until.is_(None)) | (AndonCard.snoozed_until <= now))).all()
     for card in cards:
@@ -244,8 +244,8 @@ def _changed(session: Session, card: AndonCard, now: datetime) -> None:
 def acknowledge(session: Session, settings: Settings, now: datetime, *, card_id: int, user_id: str) -> AndonCard:
     """Record who saw it and when; repeat notifications stop."""
     card = _managed_card(session, settings, card_id, user_id)
-    if card.status == "open":
-        card.status, card.acknowledged_by, card.acknowledged_at = "acknowledged", user_id, now
+    if card.status == CardStatus.OPEN:
+        card.status, card.acknowledged_by, card.acknowledged_at = CardStatus.ACKNOWLEDGED, user_id, now
         _changed(session, card, now)
     return card
 
@@ -256,8 +256,8 @@ def assign(session: Session, settings: Settings, now: datetime, *, card_id: int,
     card = _managed_card(session, settings, card_id, user_id)
     if card.assigned_to != assignee:
         card.assigned_to, card.assigned_at = assignee, now
-        if card.status == "open":
-            card.status, card.acknowledged_by, card.acknowledged_at = "acknowledged", user_id, now
+        if card.status == CardStatus.OPEN:
+            card.status, card.acknowledged_by, card.acknowledged_at = CardStatus.ACKNOWLEDGED, user_id, now
         enqueue(session, ANDON_ASSIGNED, card.id, now, key=f"{assignee}:{card.version}", args={"user": assignee})
         _changed(session, card, now)
     return card
@@ -280,11 +280,11 @@ def resolve(session: Session, settings: Settings, now: datetime, *, card_id: int
     card = _managed_card(session, settings, card_id, user_id)
     item, _ = upsert_item(session, ContentRow(0, title, url, summary, (card.label,)), now, source="andon",
                           created_by=user_id)
-    card.status, card.resolved_by, card.resolved_at, card.resolved_item_id = "resolved", user_id, now, item.id
+    card.status, card.resolved_by, card.resolved_at, card.resolved_item_id = CardStatus.RESOLVED, user_id, now, item.id
     questions = session.scalars(select(Question).where(Question.andon_card_id == card.id)).all()
     for question in questions:
-        if question.status != "resolved":
-            question.status, question.resolved_at = "resolved", now
+        if question.status != QuestionStatus.RESOLVED:
+            question.status, question.resolved_at = QuestionStatus.RESOLVED, now
         note_change(session, QUESTION, question.id, now)
     for asker in sorted({q.asker_id for q in questions}):
         enqueue(session, ANDON_RESOLVED, card.id, now, key=asker, args={"user": asker})

@@ -23,13 +23,13 @@ from bot.library import answer_key
 from bot.outbox import enqueue
 from bot.refusal import Refusal
 from bot.routing import choose_experts, record_pings
-from store.models import Answer, ExpertDecline, LibraryItem, Question
+from store.models import Answer, ExpertDecline, LibraryItem, Question, QuestionStatus
 
 ANSWER_NOTICE = "answer_notice"
 THREAD_PING = "thread_ping"
 REFLECT_INVITE = "reflect_invite"
 ACCEPT_REACTIONS = {"white_check_mark", "heavy_check_mark", "ballot_box_with_check"}
-OPEN = ("routed", "answered")
+OPEN = (QuestionStatus.ROUTED, QuestionStatus.ANSWERED)
 
 Link = Callable[[str, str, str | None], str | None]  # (channel, message ts, thread ts) -> permalink
 
@@ -70,8 +70,8 @@ def record_reply(session: Session, now: datetime, *, event_id: str, channel: str
     session.flush()
     if question.first_answer_at is None:
         question.first_answer_at = now
-        if question.status == "routed":
-            question.status = "answered"
+        if question.status == QuestionStatus.ROUTED:
+            question.status = QuestionStatus.ANSWERED
         enqueue(session, ANSWER_NOTICE, question.id, now, args={"answer_id": answer.id})
     leave_card(session, question, now)
     note_change(session, EXPERT, user_id, now)
@@ -124,7 +124,7 @@ def accept(session: Session, now: datetime, link: Link, *, question_id: int, use
         return Accepted(question.id, accepted.id, item_id or 0, accepted.user_id, already=True)
     answer = _choose_answer(session, question, answer_id)
     answer.accepted_at = now
-    question.status, question.resolved_at = "resolved", now
+    question.status, question.resolved_at = QuestionStatus.RESOLVED, now
     item = _capture(session, question, answer, link, now)
     note_change(session, QUESTION, question.id, now)
     note_change(session, EXPERT, answer.user_id, now)
@@ -183,11 +183,11 @@ def still_stuck(session: Session, index: LiveIndex, settings: Settings, now: dat
     Only an answered question can be reopened, so a second click does nothing.
     """
     question = own_question(session, question_id, user_id)
-    if question.status == "resolved":
+    if question.status == QuestionStatus.RESOLVED:
         raise Refusal("This question is already resolved.")
-    if question.status != "answered":
+    if question.status != QuestionStatus.ANSWERED:
         return []
-    question.status = "routed"
+    question.status = QuestionStatus.ROUTED
     answers = len(session.scalars(select(Answer.id).where(Answer.question_id == question.id)).all())
     pinged = _ask_more(session, index, settings, question, f"stuck:{answers}", now)
     session.commit()
@@ -229,7 +229,7 @@ def decline(session: Session, index: LiveIndex, settings: Settings, now: datetim
 def nudge_due(session: Session, index: LiveIndex, settings: Settings, now: datetime) -> int:
     """Questions nobody claimed or answered within half the SLA: ask the next experts, once."""
     due = session.scalars(select(Question).where(
-        Question.status == "routed", Question.first_answer_at.is_(None), Question.claimed_by.is_(None),
+        Question.status == QuestionStatus.ROUTED, Question.first_answer_at.is_(None), Question.claimed_by.is_(None),
         Question.nudged_at.is_(None), Question.routed_at <= now - settings.answer_sla / 2,
     ).order_by(Question.id).limit(500)).all()
     for question in due:

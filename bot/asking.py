@@ -18,7 +18,7 @@ from bot.outbox import enqueue
 from bot.people import ensure_person
 from bot.refusal import Refusal
 from bot.routing import choose_experts, record_pings
-from store.models import Answer, ExpertPing, LibraryItem, Question
+from store.models import Answer, ExpertPing, LibraryItem, Question, QuestionStatus
 
 MAX_QUESTION_CHARS = 4000
 RELATED_FLOOR = 35.0  # below this score a match is noise: not worth the asker's attention
@@ -56,7 +56,7 @@ def ask(session: Session, index: LiveIndex, settings: Settings, now: datetime, *
     """Record the question; offer confident library matches, otherwise route it to colleagues."""
     ensure_person(session, asker_id, now)
     question = Question(asker_id=asker_id, text=text, anonymous=anonymous, asked_in=asked_in,
-                        status="asked", asked_at=now)
+                        status=QuestionStatus.ASKED, asked_at=now)
     session.add(question)
     session.flush()
     result = index.search(text, limit=EXPERT_CANDIDATES, exclude_experts=(asker_id,))
@@ -105,8 +105,8 @@ def accept_item(session: Session, now: datetime, *, question_id: int, user_id: s
             raise Refusal("That item is no longer in the library.")
         title = item.title
         record_feedback(session, question, item_id, helpful=True, now=now)
-    if question.status in ("asked", "routed"):
-        question.status, question.self_served_at, question.resolved_at = "self_served", now, now
+    if question.status in (QuestionStatus.ASKED, QuestionStatus.ROUTED):
+        question.status, question.self_served_at, question.resolved_at = QuestionStatus.SELF_SERVED, now, now
     session.commit()
     return title
 
@@ -149,7 +149,7 @@ def _route(session: Session, settings: Settings, question: Question, result: Mat
            now: datetime) -> tuple[str | None, list[str]]:
     """Mark the question routed, record the experts pinged and queue the help-channel post."""
     channel = _help_channel(settings, question)
-    question.status, question.routed_at, question.help_channel = "routed", now, channel
+    question.status, question.routed_at, question.help_channel = QuestionStatus.ROUTED, now, channel
     chosen = choose_experts(session, settings, question, result.experts, now, settings.max_experts_pinged)
     experts = record_pings(session, question, chosen, "routed", now)
     if channel:

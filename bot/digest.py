@@ -25,7 +25,7 @@ from bot.outbox import enqueue
 from bot.people import ensure_person
 from bot.topics import group_by_topic
 from store.models import (AndonCard, Answer, DigestRun, ExpertPing, Feedback, LibraryItem, Person, Question,
-                          Reflection)
+                          QuestionStatus, Reflection)
 
 DIGEST_CHANNEL = "digest_channel"
 DIGEST_CHART = "digest_chart"
@@ -154,7 +154,7 @@ def week_numbers(session: Session, week: Week) -> WeekNumbers:
         func.count(Question.self_served_at),
         func.count(Question.first_answer_at),
         func.count(Question.escalated_at),
-        func.sum(case((Question.status.in_(("routed", "answered")), 1), else_=0)),
+        func.sum(case((Question.status.in_((QuestionStatus.ROUTED, QuestionStatus.ANSWERED)), 1), else_=0)),
     ).where(cohort)).one()
     return WeekNumbers(week, counts[0], counts[1], counts[2], counts[3], int(counts[4] or 0),
                        _percentile(session, cohort, 0.5, counts[2]), _percentile(session, cohort, 0.9, counts[2]))
@@ -226,8 +226,8 @@ def _open_cards(session: Session) -> list[tuple[str, int, datetime | None]]:
 
 
 def _oldest_open(session: Session) -> list[tuple[str, str | None, datetime, str | None, str | None]]:
-    rows = session.scalars(select(Question).where(Question.status == "routed", Question.first_answer_at.is_(None),
-                                                  Question.source == "slack")
+    rows = session.scalars(select(Question).where(Question.status == QuestionStatus.ROUTED,
+                                                  Question.first_answer_at.is_(None), Question.source == "slack")
                            .order_by(Question.asked_at, Question.id).limit(5))
     return [(q.text, None if q.anonymous else q.asker_id, q.asked_at, q.help_channel, q.thread_ts) for q in rows]
 

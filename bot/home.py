@@ -13,9 +13,10 @@ from bot.config import Settings
 from bot.experts import list_topics
 from bot.people import ensure_person
 from bot.topics import group_by_topic
-from store.models import Answer, Person, Question
+from store.models import Answer, Person, Question, QuestionStatus
 
 SHOWN = 10
+UNRESOLVED = (QuestionStatus.ASKED, QuestionStatus.ROUTED, QuestionStatus.ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def watching(session: Session, user_ids: set[str]) -> list[str]:
 
 def home_view(session: Session, settings: Settings, user_id: str, now: datetime) -> HomeView:
     questions = [MyQuestion(q.text, q.status, q.asked_at, q.help_channel, q.thread_ts) for q in session.scalars(
-        select(Question).where(Question.asker_id == user_id, Question.status.in_(("asked", "routed", "answered")))
+        select(Question).where(Question.asker_id == user_id, Question.status.in_(UNRESOLVED))
         .order_by(Question.asked_at.desc()).limit(SHOWN))]
     rows = session.execute(
         select(Question.text, Answer.created_at, Answer.accepted_at, Question.help_channel, Question.thread_ts)

@@ -22,16 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matching import ExpertRecord, ItemRecord, MatchIndex, MatchResult, QuestionRecord, embedding_text
 from bot.progress import progress_bar
-from store.models import (
-    Answer,
-    Embedding,
-    Expertise,
-    Feedback,
-    IndexChange,
-    LibraryItem,
-    Question,
-    SynonymGroup,
-)
+from store.models import (Answer, Embedding, Expertise, Feedback, IndexChange, LibraryItem, Question, QuestionStatus,
+                          SynonymGroup)
 
 if TYPE_CHECKING:
     from bot.semantic import Encoder
@@ -96,7 +88,7 @@ def _faded(weight: float, created: datetime, now: datetime) -> float:
 def _answered_questions(session: Session, only_id: int | None = None) -> list[QuestionRecord]:
     """Past questions worth offering again: resolved, with an answer still standing."""
     standing = exists().where(Answer.question_id == Question.id, Answer.deleted_at.is_(None))
-    stmt = select(Question.id, Question.text).where(Question.status == "resolved", standing)
+    stmt = select(Question.id, Question.text).where(Question.status == QuestionStatus.RESOLVED, standing)
     if only_id is not None:
         stmt = stmt.where(Question.id == only_id)
     return [QuestionRecord(id=qid, text=text) for qid, text in session.execute(stmt)]

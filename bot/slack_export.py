@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.index import EXPERT, QUESTION, note_change
-from store.models import Answer, Person, Question
+from store.models import Answer, Person, Question, QuestionStatus
 
 BATCH_THREADS = 500
 SOURCE = "export"
@@ -450,8 +450,9 @@ def _question(thread: Thread, answers: list[Message]) -> Question:
     asked = _when(thread.root.ts)
     last = max((_when(m.ts) for m in thread.replies), default=asked)
     return Question(asker_id=thread.root.user, text=thread.root.text, anonymous=False, asked_in=thread.channel_id,
-                    status="resolved", asked_at=asked, routed_at=asked, first_answer_at=_when(answers[0].ts),
-                    resolved_at=last, help_channel=thread.channel_id, thread_ts=thread.root.ts, source=SOURCE)
+                    status=QuestionStatus.RESOLVED, asked_at=asked, routed_at=asked,
+                    first_answer_at=_when(answers[0].ts), resolved_at=last, help_channel=thread.channel_id,
+                    thread_ts=thread.root.ts, source=SOURCE)
 
 
 def _ensure_people(session: Session, user_ids: set[str], users: dict[str, User], now: datetime) -> int:

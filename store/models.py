@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -37,6 +38,42 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class QuestionStatus(StrEnum):
+    """asked → (self_served | routed) → answered → resolved."""
+
+    ASKED = "asked"
+    SELF_SERVED = "self_served"
+    ROUTED = "routed"
+    ANSWERED = "answered"
+    RESOLVED = "resolved"
+
+
+class CardStatus(StrEnum):
+    """open → acknowledged → resolved; closed when its last question left it."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class StatusType(TypeDecorator[StrEnum]):
+    """A status enum stored as its string value (a plain VARCHAR: no database enum type to migrate)."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 class Base(DeclarativeBase):
@@ -94,7 +131,7 @@ class Question(Base):
     text: Mapped[str] = mapped_column(Text)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     asked_in: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(20), default="asked")
+    status: Mapped[QuestionStatus] = mapped_column(StatusType(QuestionStatus), default=QuestionStatus.ASKED)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     self_served_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -122,7 +159,7 @@ class AndonCard(Base):
     __table_args__ = (Index("ix_andon_status", "status", "snoozed_until"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[CardStatus] = mapped_column(StatusType(CardStatus), default=CardStatus.OPEN)
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     channel: Mapped[str | None] = mapped_column(String(32))
