@@ -1,0 +1,31 @@
+"""Use cases called directly on a SQLite session: the state machines without Slack in between."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.runtime import Runtime, open_runtime
+from store.models import OutboxMessage
+
+MANAGER = "U0MANAGER"
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'learnbot.db'}", help_channel="C0HELP",
+                        andon_channel="C0ANDON", digest_channel="C0DIGEST", managers=(MANAGER,))
+    rt = open_runtime(settings, clock)
+    yield rt
+    rt.engine.dispose()
+
+
+def queued(runtime: Runtime) -> list[tuple[str, int]]:
+    """What the use cases queued for Slack, oldest first: (purpose, ref id)."""
+    with runtime.sessions() as session:
+        return [(m.purpose, m.ref_id) for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
