@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.config import Settings
-from bot.importing import ContentRow
 from bot.index import QUESTION, note_change
-from bot.library import upsert_item
+from bot.library import Draft, upsert_item
 from bot.matching import ItemRecord, MatchIndex
 from bot.outbox import enqueue
 from bot.refusal import Refusal
@@ -278,7 +277,7 @@ def resolve(session: Session, settings: Settings, now: datetime, *, card_id: int
             url: str | None, summary: str) -> AndonCard:
     """Resolve with content: the item joins the library, every asker gets it, their questions resolve."""
     card = _managed_card(session, settings, card_id, user_id)
-    item, _ = upsert_item(session, ContentRow(0, title, url, summary, (card.label,)), now, source="andon",
+    item, _ = upsert_item(session, Draft(title, url, summary, (card.label,)), now, source="andon",
                           created_by=user_id)
     card.status, card.resolved_by, card.resolved_at, card.resolved_item_id = CardStatus.RESOLVED, user_id, now, item.id
     questions = session.scalars(select(Question).where(Question.andon_card_id == card.id)).all()

@@ -251,7 +251,7 @@ def _import_content(settings: Settings, args: argparse.Namespace) -> int:
     done = 0
     for batch in _batches(parsed.rows):
         with runtime.sessions() as session:
-            counts = library.import_items(session, batch, runtime.clock.now())
+            counts = library.import_items(session, [row.draft for row in batch], runtime.clock.now())
             session.commit()
         for name in ("added", "updated", "unchanged"):
             setattr(totals, name, getattr(totals, name) + getattr(counts, name))

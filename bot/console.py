@@ -264,7 +264,7 @@ def load_demo(runtime: Runtime) -> tuple[int, int]:
     content = parse_content(DEMO / "library.csv")
     people = parse_experts(DEMO / "experts.csv")
     with runtime.sessions() as session:
-        library.import_items(session, content.rows, now)
+        library.import_items(session, [row.draft for row in content.rows], now)
         for row in people.rows:
             experts.add_topics(session, row.user_id, row.topics, now, "imported")
         session.commit()

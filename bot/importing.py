@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from bot.index import split_tags
+from bot.library import Draft
 
 MAX_TITLE = 500
 MAX_URL = 2000
@@ -17,11 +18,10 @@ MAX_URL = 2000
 
 @dataclass(frozen=True)
 class ContentRow:
+    """One good line of a content file: its number and the item it describes."""
+
     line: int
-    title: str
-    url: str | None
-    body: str
-    tags: tuple[str, ...]
+    draft: Draft
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ def parse_content(path: Path) -> Parsed:
         else:
             tags = record.get("tags") or ""
             tag_tuple = tuple(str(t) for t in tags) if isinstance(tags, list) else split_tags(str(tags))
-            parsed.rows.append(ContentRow(number, title, url, str(record.get("body") or "").strip(), tag_tuple))
+            body = str(record.get("body") or "").strip()
+            parsed.rows.append(ContentRow(number, Draft(title, url, body, tag_tuple)))
     return parsed
 
 

@@ -11,7 +11,6 @@ from typing import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.importing import ContentRow
 from bot.index import ITEM, SYNONYMS, note_change
 from store.models import Feedback, LibraryItem, Question, SynonymGroup
 
@@ -33,6 +32,16 @@ def answer_key(question_id: int) -> str:
     return _hashed(f"answer:{question_id}")
 
 
+@dataclass(frozen=True)
+class Draft:
+    """An item as someone wrote it, before it is stored: from an import file, a modal or a resolved card."""
+
+    title: str
+    url: str | None = None
+    body: str = ""
+    tags: tuple[str, ...] = ()
+
+
 @dataclass
 class ImportCounts:
     added: int = 0
@@ -40,36 +49,36 @@ class ImportCounts:
     unchanged: int = 0
 
 
-def upsert_item(session: Session, row: ContentRow, now: datetime, *, source: str = "import",
+def upsert_item(session: Session, draft: Draft, now: datetime, *, source: str = "import",
                 created_by: str | None = None) -> tuple[LibraryItem, str]:
     """Add the item or update the one with the same key; returns it and `added|updated|unchanged`."""
-    key = item_key(row.title, row.url)
-    tags = ", ".join(row.tags)
+    key = item_key(draft.title, draft.url)
+    tags = ", ".join(draft.tags)
     item = session.scalar(select(LibraryItem).where(LibraryItem.key == key))
-    if item is None and row.url:  # first imported without a url: the url now identifies it
-        item = session.scalar(select(LibraryItem).where(LibraryItem.key == item_key(row.title, None)))
+    if item is None and draft.url:  # first imported without a url: the url now identifies it
+        item = session.scalar(select(LibraryItem).where(LibraryItem.key == item_key(draft.title, None)))
         if item is not None:
             item.key = key
     if item is None:
-        item = LibraryItem(key=key, title=row.title, url=row.url, body=row.body, tags=tags, source=source,
+        item = LibraryItem(key=key, title=draft.title, url=draft.url, body=draft.body, tags=tags, source=source,
                            created_by=created_by, created_at=now, updated_at=now)
         session.add(item)
         session.flush()
         outcome = "added"
-    elif (item.title, item.url, item.body, item.tags) == (row.title, row.url, row.body, tags):
+    elif (item.title, item.url, item.body, item.tags) == (draft.title, draft.url, draft.body, tags):
         return item, "unchanged"
     else:
-        item.title, item.url, item.body, item.tags, item.updated_at = row.title, row.url, row.body, tags, now
+        item.title, item.url, item.body, item.tags, item.updated_at = draft.title, draft.url, draft.body, tags, now
         outcome = "updated"
     note_change(session, ITEM, item.id, now)
     return item, outcome
 
 
-def import_items(session: Session, rows: Iterable[ContentRow], now: datetime) -> ImportCounts:
-    """Upsert every row (the caller commits, in batches if it likes)."""
+def import_items(session: Session, drafts: Iterable[Draft], now: datetime) -> ImportCounts:
+    """Upsert every draft (the caller commits, in batches if it likes)."""
     counts = ImportCounts()
-    for row in rows:
-        _, outcome = upsert_item(session, row, now)
+    for draft in drafts:
+        _, outcome = upsert_item(session, draft, now)
         setattr(counts, outcome, getattr(counts, outcome) + 1)
     return counts
 

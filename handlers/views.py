@@ -9,7 +9,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import library, reflection
-from bot.importing import ContentRow
 from bot.index import split_tags
 from bot.refusal import Refusal
 from handlers import blocks
@@ -59,9 +58,9 @@ def register(app: App, deps: Deps) -> None:
         source = json.loads(view.get("private_metadata") or "{}")
         url = deps.links.message(source["channel"], source["ts"]) if source.get("ts") else None
         user_id = body["user"]["id"]
-        row = ContentRow(0, title, url, content, split_tags(tags))
+        draft = library.Draft(title, url, content, split_tags(tags))
         with runtime.sessions() as session:
-            item, outcome = library.upsert_item(session, row, deps.now(), source="shortcut", created_by=user_id)
+            item, outcome = library.upsert_item(session, draft, deps.now(), source="shortcut", created_by=user_id)
             session.commit()
         deps.settle(user_id)
         client.chat_postMessage(channel=user_id, **blocks.notice(

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from bot.app import build_app, build_outbox
 from bot.console import ImmediateExecutor
 from bot.experts import add_topics
-from bot.importing import ContentRow
-from bot.library import import_items
+from bot.library import Draft, import_items
 from bot.local_slack import Call, LocalSlack
 from bot.payloads import (block_action, event_callback, message_shortcut, signed_headers, slash_command,
                           view_submission)
@@ -93,7 +92,7 @@ class Harness:
         """Library items as (title, url, body)."""
         now = self.runtime.clock.now()
         with self.runtime.sessions() as session:
-            import_items(session, [ContentRow(i, t, u or None, b, ()) for i, (t, u, b) in enumerate(rows)], now)
+            import_items(session, [Draft(t, u or None, b) for t, u, b in rows], now)
             session.commit()
         self.runtime.index.refresh(now)
 

@@ -15,9 +15,8 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import ManualClock
-from bot.importing import ContentRow
 from bot.index import ITEM, LiveIndex, note_change
-from bot.library import import_items, item_key, upsert_item
+from bot.library import Draft, import_items, item_key, upsert_item
 from bot.local_slack import LocalSlack
 from bot.outbox import Outbox, SlackCall, enqueue
 from bot.runtime import web_client
@@ -42,8 +41,8 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
 
 
-def row(title: str, url: str | None = None, body: str = "", tags: tuple[str, ...] = (), line: int = 1) -> ContentRow:
-    return ContentRow(line, title, url, body, tags)
+def row(title: str, url: str | None = None, body: str = "", tags: tuple[str, ...] = ()) -> Draft:
+    return Draft(title, url, body, tags)
 
 
 # -- schema ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from bot.importing import ContentRow, ExpertRow, parse_content, parse_experts
+from bot.library import Draft
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -25,9 +26,9 @@ def test_content_csv_with_header(tmp_path: Path) -> None:
 
     assert parsed.errors == []
     assert parsed.rows == [
-        ContentRow(2, "Resetting your VPN password", "https://intranet.example.com/vpn", "Open the portal.",
-                   ("vpn", "password")),
-        ContentRow(3, "Office Wi-Fi", None, "Pick CORP-SECURE.", ("wifi", "network")),
+        ContentRow(2, Draft("Resetting your VPN password", "https://intranet.example.com/vpn", "Open the portal.",
+                            ("vpn", "password"))),
+        ContentRow(3, Draft("Office Wi-Fi", None, "Pick CORP-SECURE.", ("wifi", "network"))),
     ]
 
 
@@ -37,7 +38,7 @@ def test_content_csv_with_bom_and_blank_lines(tmp_path: Path) -> None:
 
     parsed = parse_content(path)
 
-    assert [(r.line, r.title, r.url) for r in parsed.rows] == [(3, "Expenses", "https://x.example.com/e")]
+    assert [(r.line, r.draft.title, r.draft.url) for r in parsed.rows] == [(3, "Expenses", "https://x.example.com/e")]
     assert parsed.errors == []
 
 
@@ -54,7 +55,7 @@ def test_content_csv_bad_rows_are_reported_by_line_and_good_rows_kept(tmp_path: 
 
     parsed = parse_content(path)
 
-    assert [(r.line, r.title) for r in parsed.rows] == [(2, "Good one"), (6, "Good two")]
+    assert [(r.line, r.draft.title) for r in parsed.rows] == [(2, "Good one"), (6, "Good two")]
     assert parsed.errors == [
         (3, "missing title"),
         (4, "url must start with http:// or https://"),
@@ -66,7 +67,7 @@ def test_content_csv_bad_rows_are_reported_by_line_and_good_rows_kept(tmp_path: 
 def test_tags_split_on_commas_and_semicolons(tmp_path: Path) -> None:
     path = write(tmp_path, "library.csv", 'title,tags\nT,"vpn; remote access, password ;; ,sso"\n')
 
-    assert parse_content(path).rows[0].tags == ("vpn", "remote access", "password", "sso")
+    assert parse_content(path).rows[0].draft.tags == ("vpn", "remote access", "password", "sso")
 
 
 def test_quoted_csv_fields_with_commas_and_newlines_keep_line_numbers(tmp_path: Path) -> None:
@@ -82,8 +83,8 @@ def test_quoted_csv_fields_with_commas_and_newlines_keep_line_numbers(tmp_path: 
 
     parsed = parse_content(path)
 
-    assert [(r.line, r.title) for r in parsed.rows] == [(2, "Expenses, receipts and claims"), (7, "Wi-Fi")]
-    assert parsed.rows[0].body == "Step one,\nstep two,\nstep three"
+    assert [(r.line, r.draft.title) for r in parsed.rows] == [(2, "Expenses, receipts and claims"), (7, "Wi-Fi")]
+    assert parsed.rows[0].draft.body == "Step one,\nstep two,\nstep three"
     assert parsed.errors == [(5, "missing title")]
 
 
@@ -104,9 +105,9 @@ def test_content_json_lines(tmp_path: Path) -> None:
     parsed = parse_content(path)
 
     assert parsed.rows == [
-        ContentRow(1, "VPN", "https://vpn.example.com", "Reset it.", ("vpn", "sso")),
-        ContentRow(3, "Wi-Fi", None, "", ("wifi", "network")),
-        ContentRow(9, "Last", None, "", ()),
+        ContentRow(1, Draft("VPN", "https://vpn.example.com", "Reset it.", ("vpn", "sso"))),
+        ContentRow(3, Draft("Wi-Fi", None, "", ("wifi", "network"))),
+        ContentRow(9, Draft("Last", None, "", ())),
     ]
     assert [line for line, _ in parsed.errors] == [4, 5, 6, 7, 8]
     messages = dict(parsed.errors)
@@ -128,7 +129,7 @@ def test_json_lines_with_unicode_line_separators_inside_strings(tmp_path: Path) 
     parsed = parse_content(path)
 
     assert parsed.errors == []
-    assert [(r.line, r.title) for r in parsed.rows] == [(1, "Copied from a web page"), (2, "Second")]
+    assert [(r.line, r.draft.title) for r in parsed.rows] == [(1, "Copied from a web page"), (2, "Second")]
 
 
 def test_experts_csv(tmp_path: Path) -> None:
