@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.runtime import Runtime, open_runtime
 from bot.semantic import load_encoder
 from tests.harness import Harness

@@ -9,13 +9,13 @@ from typing import Any
 from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy import select
 
-from bot.app import build_app, build_outbox
-from bot.console import ImmediateExecutor
+from bot.run.build import build_app, build_outbox
+from bot.run.console import ImmediateExecutor
 from bot.experts import add_topics
 from bot.importing import ContentRow
 from bot.library import import_items
-from bot.local_slack import Call, LocalSlack
-from bot.payloads import (block_action, event_callback, message_shortcut, signed_headers, slash_command,
+from bot.local.slack import Call, LocalSlack
+from bot.local.payloads import (block_action, event_callback, message_shortcut, signed_headers, slash_command,
                           view_submission)
 from bot.runtime import Runtime, web_client
 from store.models import Question

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.jobs import sweep
-from bot.local_slack import Call, LocalSlack
+from bot.local.slack import Call, LocalSlack
 from bot.runtime import Runtime, open_runtime
 from store.models import AndonCard, LibraryItem, Question
 from tests.conftest import make_settings
@@ -233,7 +233,7 @@ def test_a_restart_loses_no_escalation(runtime: Runtime, slack: LocalSlack, cloc
 
 def test_two_schedulers_on_one_database_produce_one_card(database_url: str, slack: LocalSlack,
                                                          clock: ManualClock) -> None:
-    from bot.scheduler import Leadership, run_if_leader
+    from bot.run.scheduler import Leadership, run_if_leader
 
     settings = make_settings(database_url, slack)
     first, second = open_runtime(settings, clock), open_runtime(settings, clock)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot import digest
 from bot.jobs import sweep
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.runtime import open_runtime
 from store.models import AndonCard, Answer, DigestRun, ExpertPing, Person, Question, Reflection
 from tests.harness import Harness, all_text, button

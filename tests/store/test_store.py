@@ -18,7 +18,7 @@ from bot.clock import ManualClock
 from bot.importing import ContentRow
 from bot.index import ITEM, LiveIndex, note_change
 from bot.library import import_items, item_key, upsert_item
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.outbox import Outbox, SlackCall, enqueue
 from bot.runtime import web_client
 from store.db import alembic_config, make_engine, session_factory, upgrade

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import build_app, build_outbox
+from bot.run.build import build_app, build_outbox
 from bot.config import Settings
-from bot.http import serve
+from bot.run.http import serve
 from bot.runtime import open_runtime, web_client
-from bot.scheduler import Leadership, start_scheduler
+from bot.run.scheduler import Leadership, start_scheduler
 
 log = logging.getLogger(__name__)
 

@@ -106,13 +106,13 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         print("learnbot: SLACK_BOT_TOKEN is not set, so there is no Slack to talk to. "
               "To try the bot locally without Slack, run `learnbot console --demo`.", file=sys.stderr)
         return 2
-    from bot.serve import serve_slack
+    from bot.run.serve import serve_slack
 
     return serve_slack(settings, args.host, args.port)
 
 
 def _console(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.console import run_console
+    from bot.run.console import run_console
 
     return run_console(settings, demo=args.demo, stdin=sys.stdin, stdout=sys.stdout)
 
@@ -140,10 +140,10 @@ def _redacted(url: str) -> str:
 # -- sweep and andon -----------------------------------------------------------------------------
 
 def _sweep(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.app import build_outbox
+    from bot.run.build import build_outbox
     from bot.jobs import sweep
     from bot.runtime import web_client
-    from bot.scheduler import Leadership
+    from bot.run.scheduler import Leadership
 
     runtime = open_runtime(settings)
     leadership = Leadership(runtime.engine)
@@ -161,7 +161,7 @@ def _sweep(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot import digest
-    from bot.app import build_outbox
+    from bot.run.build import build_outbox
     from bot.runtime import web_client
     from handlers.digest_blocks import digest as digest_payload
     from handlers.messages import digest_png

@@ -17,14 +17,14 @@ from typing import Any, Callable, TextIO
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot import experts, library
-from bot.app import build_app, build_outbox
+from bot.run.build import build_app, build_outbox
 from bot.clock import ManualClock, SystemClock
 from bot.config import Settings, parse_duration
 from bot.importing import parse_content, parse_experts
-from bot.local_slack import BOT_USER_ID, Call, LocalSlack
+from bot.local.slack import BOT_USER_ID, Call, LocalSlack
 from bot.outbox import Outbox
 from bot.jobs import sweep
-from bot.payloads import block_action, event_callback, signed_headers, slash_command, view_submission
+from bot.local.payloads import block_action, event_callback, signed_headers, slash_command, view_submission
 from bot.runtime import Runtime, open_runtime, web_client
 from handlers.plaintext import Names, render_blocks
 
