@@ -12,8 +12,7 @@ from sqlalchemy import create_engine, text
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.local_slack import LocalSlack
-from bot.runtime import Runtime, open_runtime
+from bot.local.slack import LocalSlack
 from bot.semantic import load_encoder
 from tests.harness import Harness
 
@@ -84,18 +83,18 @@ def embedding_model() -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "settings(**values): override Settings fields for the runtime fixture")
+    config.addinivalue_line("markers", "settings(**values): override Settings fields for the settings fixture")
 
 
 @pytest.fixture
-def runtime(request: pytest.FixtureRequest, database_url: str, slack: LocalSlack,
-            clock: ManualClock) -> Iterator[Runtime]:
+def settings(request: pytest.FixtureRequest, database_url: str, slack: LocalSlack) -> Settings:
+    """The tests' settings, with the overrides of a `settings` marker."""
     marker = request.node.get_closest_marker("settings")
-    rt = open_runtime(make_settings(database_url, slack, **(marker.kwargs if marker else {})), clock)
-    yield rt
-    rt.engine.dispose()
+    return make_settings(database_url, slack, **(marker.kwargs if marker else {}))
 
 
 @pytest.fixture
-def bot(runtime: Runtime, slack: LocalSlack) -> Harness:
-    return Harness(runtime, slack)
+def bot(settings: Settings, slack: LocalSlack, clock: ManualClock) -> Iterator[Harness]:
+    harness = Harness(settings, slack, clock)
+    yield harness
+    harness.runtime.engine.dispose()

@@ -2,64 +2,29 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
-from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy import select
 
-from bot.app import build_app, build_outbox
-from bot.console import ImmediateExecutor
+from bot.clock import Clock
+from bot.config import Settings
 from bot.experts import add_topics
 from bot.library import Draft, import_items
-from bot.local_slack import Call, LocalSlack
-from bot.payloads import (block_action, event_callback, message_shortcut, signed_headers, slash_command,
-                          view_submission)
-from bot.runtime import Runtime, web_client
+from bot.local.driver import Driver, ImmediateExecutor
+from bot.local.slack import Call, LocalSlack
+from bot.run.build import build
 from store.models import Question
 
 
-class Harness:
-    SECRET = "test-signing-secret"
+class Harness(Driver):
+    """A bot built from `settings` (a process of its own), driven with signed requests, plus readers
+    of what it told the local Slack and helpers to arrange data."""
 
-    def __init__(self, runtime: Runtime, slack: LocalSlack) -> None:
-        self.runtime, self.slack = runtime, slack
-        client = web_client(runtime.settings)
-        self.app = build_app(runtime, client=client, listener_executor=ImmediateExecutor())
-        self.outbox = build_outbox(runtime, client)
-        self._responses = itertools.count(1)
-
-    # -- sending ----------------------------------------------------------------------------
-    def dispatch(self, body: str, headers: dict[str, str] | None = None) -> BoltResponse:
-        return self.app.dispatch(BoltRequest(body=body, headers=headers or signed_headers(body, self.SECRET)))
-
-    def command(self, user: str, text: str, channel: str = "C0GENERAL") -> BoltResponse:
-        url = self.slack.response_url(f"cmd{next(self._responses)}")
-        return self.dispatch(slash_command(user, text, channel_id=channel, response_url=url))
-
-    def click(self, user: str, button: dict[str, Any], channel: str = "C0GENERAL",
-              message_ts: str | None = None) -> BoltResponse:
-        url = self.slack.response_url(f"click{next(self._responses)}")
-        return self.dispatch(block_action(user, button["action_id"], button["value"], channel_id=channel,
-                                          message_ts=message_ts, response_url=url))
-
-    def pick_user(self, user: str, action_id: str, block_id: str, picked: str, channel: str) -> BoltResponse:
-        """Choose `picked` in a users_select menu of a message."""
-        url = self.slack.response_url(f"pick{next(self._responses)}")
-        return self.dispatch(block_action(user, action_id, "", channel_id=channel, block_id=block_id,
-                                          selected_user=picked, response_url=url))
-
-    def event(self, event: dict[str, Any], event_id: str | None = None) -> BoltResponse:
-        return self.dispatch(event_callback(event, event_id=event_id))
-
-    def submit(self, user: str, view: dict[str, Any], values: dict[str, str]) -> BoltResponse:
-        """Submit a modal the bot opened (as returned in views.open) with `values` by block_id."""
-        return self.dispatch(view_submission(user, view["callback_id"], values,
-                                             private_metadata=view.get("private_metadata", "")))
-
-    def shortcut(self, user: str, callback_id: str, channel: str, message: dict[str, Any]) -> BoltResponse:
-        return self.dispatch(message_shortcut(user, callback_id, channel_id=channel, message=message))
+    def __init__(self, settings: Settings, slack: LocalSlack, clock: Clock | None = None) -> None:
+        built = build(settings, clock=clock, signing_secret=self.SECRET, listener_executor=ImmediateExecutor())
+        super().__init__(built.app, slack)
+        self.runtime, self.outbox = built.runtime, built.outbox
 
     # -- reading ----------------------------------------------------------------------------
     def replies(self) -> list[Call]:

@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-LEARNBOT = [sys.executable, "-m", "bot.cli"]
+LEARNBOT = [sys.executable, "-m", "bot.run.cli"]
 
 
 def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -10,8 +10,8 @@ from typing import Iterator
 
 import pytest
 
-from bot.local_slack import LocalSlack
-from bot.payloads import event_callback, signed_headers, slash_command
+from bot.local.payloads import event_callback, signed_headers, slash_command
+from bot.local.slack import LocalSlack
 from tests.e2e.helpers import LEARNBOT, env_for, free_port, learnbot, wait_healthy
 
 SECRET = "e2e-signing-secret"

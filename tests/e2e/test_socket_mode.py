@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from bot.local_slack import LocalSlack
-from bot.payloads import slash_command
+from bot.local.payloads import slash_command
+from bot.local.slack import LocalSlack
 from tests.e2e.helpers import LEARNBOT, env_for, free_port, learnbot
 from tests.fake_socket_mode import Connection, FakeSocketMode, wait_until
 

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.jobs import sweep
-from bot.local_slack import Call, LocalSlack
-from bot.runtime import Runtime, open_runtime
+from bot.local.slack import Call, LocalSlack
 from store.models import AndonCard, LibraryItem, Question
 from tests.conftest import make_settings
 from tests.harness import Harness, all_text, button
@@ -221,28 +220,27 @@ def test_the_asker_can_pull_the_cord_at_once(bot: Harness) -> None:
     assert len(cards(bot)) == 1
 
 
-def test_a_restart_loses_no_escalation(runtime: Runtime, slack: LocalSlack, clock: ManualClock) -> None:
-    bot = Harness(runtime, slack)
+def test_a_restart_loses_no_escalation(bot: Harness, slack: LocalSlack, clock: ManualClock) -> None:
     ask(bot, TORQUE[0])
-    runtime.engine.dispose()
+    bot.runtime.engine.dispose()
     clock.advance(SLA)
-    restarted = open_runtime(runtime.settings, clock)  # a new process: nothing in memory survives
-    sweep(restarted, Harness(restarted, slack).outbox.deliver_due)
+    restarted = Harness(bot.runtime.settings, slack, clock)  # a new process: nothing in memory survives
+    sweep(restarted.runtime, restarted.outbox.deliver_due)
     assert len([c for c in slack.calls_to("chat.postMessage") if c.channel == "C0ANDON"]) == 1
 
 
 def test_two_schedulers_on_one_database_produce_one_card(database_url: str, slack: LocalSlack,
                                                          clock: ManualClock) -> None:
-    from bot.scheduler import Leadership, run_if_leader
+    from bot.run.scheduler import Leadership, run_if_leader
 
     settings = make_settings(database_url, slack)
-    first, second = open_runtime(settings, clock), open_runtime(settings, clock)
-    bot = Harness(first, slack)
+    bot, other = Harness(settings, slack, clock), Harness(settings, slack, clock)
+    first, second = bot.runtime, other.runtime
     for n, text in enumerate(TORQUE):
         ask(bot, text, user=f"U0ASK{n}")
     clock.advance(SLA)
     leaders = [Leadership(first.engine), Leadership(second.engine)]
-    outboxes = [bot.outbox, Harness(second, slack).outbox]
+    outboxes = [bot.outbox, other.outbox]
     threads = [threading.Thread(target=run_if_leader, args=(rt, ob, lead))
                for rt, ob, lead in zip((first, second), outboxes, leaders)]
     for t in threads:

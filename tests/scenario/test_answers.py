@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.jobs import sweep
-from bot.local_slack import Call
+from bot.local.slack import Call
 from store.models import Answer, ExpertDecline, ExpertPing, LibraryItem, Question, Reflection
 from tests.harness import Harness, all_text, button
 

@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from bot import digest
 from bot.jobs import sweep
-from bot.local_slack import LocalSlack
-from bot.runtime import open_runtime
+from bot.local.slack import LocalSlack
 from store.models import AndonCard, Answer, DigestRun, ExpertPing, Person, Question, Reflection
 from tests.harness import Harness, all_text, button
 
@@ -134,7 +133,7 @@ def test_a_digest_missed_while_down_is_sent_on_return_within_a_day_but_not_later
     sweep(bot.runtime, bot.outbox.deliver_due)
     bot.runtime.engine.dispose()  # the bot is down across 09:00 ...
     bot.runtime.clock.set(DIGEST_TIME + timedelta(hours=6))
-    restarted = Harness(open_runtime(bot.runtime.settings, bot.runtime.clock), slack)
+    restarted = Harness(bot.runtime.settings, slack, bot.runtime.clock)
     assert sweep(restarted.runtime, restarted.outbox.deliver_due).digest_week == "2026-W47"
     assert len(bot.posts("C0DIGEST")) == 1
 
@@ -144,7 +143,7 @@ def test_a_digest_missed_while_down_is_sent_on_return_within_a_day_but_not_later
 
 @pytest.mark.settings(timezone=PARIS, digest_channel="C0DIGEST")
 def test_two_processes_never_send_one_week_twice(bot: Harness, slack: LocalSlack) -> None:
-    other = Harness(open_runtime(bot.runtime.settings, bot.runtime.clock), slack)
+    other = Harness(bot.runtime.settings, slack, bot.runtime.clock)
     week = digest.parse_week("2026-W47", PARIS)
     now = bot.runtime.clock.now()
     with bot.runtime.sessions() as one, other.runtime.sessions() as two:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.payloads import signed_headers, slash_command
+from bot.local.payloads import signed_headers, slash_command
 from store.models import ExpertPing, Feedback, OutboxMessage, Question
 from tests.harness import Harness, all_text, button, buttons
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import ManualClock
 from bot.index import ITEM, LiveIndex, note_change
 from bot.library import Draft, import_items, item_key, upsert_item
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 from bot.outbox import Outbox, SlackCall, enqueue
 from bot.runtime import web_client
 from store.db import alembic_config, make_engine, session_factory, upgrade

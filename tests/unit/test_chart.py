@@ -7,7 +7,7 @@ import struct
 from slack_sdk import WebClient
 
 from bot.chart import WeekCounts, nice_axis, render_weekly_chart
-from bot.local_slack import LocalSlack
+from bot.local.slack import LocalSlack
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import json
 import re
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import BoltResponse
 
 from bot import experts, library
-from bot.app import build_app, build_outbox
 from bot.clock import ManualClock, SystemClock
 from bot.config import Settings, parse_duration
 from bot.importing import parse_content, parse_experts
-from bot.local_slack import BOT_USER_ID, Call, LocalSlack
-from bot.outbox import Outbox
 from bot.jobs import sweep
-from bot.payloads import block_action, event_callback, signed_headers, slash_command, view_submission
-from bot.runtime import Runtime, open_runtime, web_client
+from bot.local.driver import Driver, ImmediateExecutor
+from bot.local.slack import BOT_USER_ID, Call, LocalSlack
+from bot.run.build import Bot, build
+from bot.runtime import Runtime
 from handlers.plaintext import Names, render_blocks
 
-SECRET = "console-signing-secret"
 USERS = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL", "dave": "U0DAVE", "erin": "U0ERIN"}
 CHANNELS = {"C0GENERAL": "general", "C0HELP": "help", "C0ANDON": "andon", "C0DIGEST": "digest"}
 DEMO = Path(__file__).with_name("demo")
@@ -44,18 +41,6 @@ HELP = """Commands:
   clock +<duration>       move time forward (e.g. clock +2h) and run what became due
   help                    this text
   quit                    leave (end of input works too)"""
-
-
-class ImmediateExecutor(Executor):
-    """Runs listeners inline, so the console prints replies in order."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - handed to the future, as a pool would
-            future.set_exception(exc)
-        return future
 
 
 @dataclass
@@ -79,14 +64,13 @@ class Button:
 class Console:
     """Reads commands, dispatches them into the app, prints what Slack would show."""
 
-    def __init__(self, app: App, runtime: Runtime, slack: LocalSlack, clock: ManualClock, outbox: Outbox,
-                 out: TextIO) -> None:
-        self.app, self.runtime, self.slack, self.clock, self.outbox, self.out = app, runtime, slack, clock, outbox, out
+    def __init__(self, driver: Driver, bot: Bot, clock: ManualClock, out: TextIO) -> None:
+        self.driver, self.bot, self.clock, self.out = driver, bot, clock, out
+        self.slack = driver.slack
         self.user = "alice"
         self.form: dict[str, Any] | None = None  # the modal on screen
         self.messages: list[Shown] = []
         self.buttons: list[Button] = []
-        self._responses = 0
         self._replaces: dict[str, Shown] = {}  # response_url -> the message it would replace
 
     # -- input --------------------------------------------------------------------------------
@@ -110,9 +94,8 @@ class Console:
         return True
 
     def learn(self, text: str) -> None:
-        response_url = self._response_url(None)
-        body = slash_command(USERS[self.user], text, channel_id="C0GENERAL", response_url=response_url)
-        self._dispatch(body, response_url)
+        response_url = self.driver.response_url()
+        self._answered(self.driver.command(USERS[self.user], text, response_url=response_url), response_url)
 
     def switch(self, name: str) -> None:
         if name.lower() not in USERS:
@@ -134,7 +117,7 @@ class Console:
                  f"(thread of m{shown.number})\n  {text}")
         event = {"type": "message", "channel": shown.channel, "user": USERS[self.user], "text": text,
                  "ts": ts, "thread_ts": shown.ts, "channel_type": "channel"}
-        self._dispatch(event_callback(event))
+        self._answered(self.driver.event(event))
 
     def react(self, rest: str) -> None:
         target, _, emoji = rest.partition(" ")
@@ -146,7 +129,7 @@ class Console:
         self.say(f"{self.user} reacted :{emoji}: to m{shown.number}")
         event = {"type": "reaction_added", "user": USERS[self.user], "reaction": emoji,
                  "item": {"type": "message", "channel": shown.channel, "ts": shown.ts}}
-        self._dispatch(event_callback(event))
+        self._answered(self.driver.event(event))
 
     def submit(self, rest: str) -> None:
         if self.form is None:
@@ -155,8 +138,7 @@ class Console:
         view, self.form = self.form, None
         inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
         values = dict(zip(inputs, (part.strip() for part in rest.split("|"))))
-        self._dispatch(view_submission(USERS[self.user], view["callback_id"], values,
-                                       private_metadata=view.get("private_metadata", "")))
+        self._answered(self.driver.submit(USERS[self.user], view, values))
         self.say("(form submitted)")
 
     def press(self, rest: str) -> None:
@@ -165,11 +147,12 @@ class Console:
         if button is None:
             self.say(f"No button [{number}] on screen.")
             return
-        response_url = self._response_url(button.message)
         shown = button.message
-        body = block_action(USERS[self.user], button.action_id, button.value, channel_id=shown.channel,
-                            message_ts=shown.ts, response_url=response_url, ephemeral=shown.ts is None)
-        self._dispatch(body, response_url)
+        response_url = self.driver.response_url()
+        self._replaces[response_url] = shown
+        response = self.driver.click(USERS[self.user], {"action_id": button.action_id, "value": button.value},
+                                     shown.channel, shown.ts, ephemeral=shown.ts is None, response_url=response_url)
+        self._answered(response, response_url)
 
     def advance(self, rest: str) -> None:
         try:
@@ -179,19 +162,11 @@ class Console:
             return
         now = self.clock.advance(delta)
         self.say(f"The time is now {now:%Y-%m-%d %H:%M} UTC.")
-        sweep(self.runtime, self.outbox.deliver_due)
+        sweep(self.bot.runtime, self.bot.outbox.deliver_due)
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _response_url(self, replaces: Shown | None) -> str:
-        self._responses += 1
-        url = self.slack.response_url(f"c{self._responses}")
-        if replaces is not None:
-            self._replaces[url] = replaces
-        return url
-
-    def _dispatch(self, body: str, response_url: str | None = None) -> None:
-        request = BoltRequest(body=body, headers=signed_headers(body, SECRET))
-        response: BoltResponse = self.app.dispatch(request)
+    def _answered(self, response: BoltResponse, response_url: str | None = None) -> None:
+        """Print the bot's synchronous answer (an ack with a message), or its HTTP error."""
         if response.status != 200:
             self.say(f"(the bot answered HTTP {response.status})")
         elif response.body and response.body.startswith("{"):
@@ -281,14 +256,12 @@ def run_console(settings: Settings, *, demo: bool, stdin: TextIO, stdout: TextIO
                        digest_channel=settings.digest_channel or "C0DIGEST",
                        managers=settings.managers or (USERS["dave"],))
     clock = ManualClock(SystemClock().now())
-    runtime = open_runtime(settings, clock)
-    client = web_client(settings)
-    app = build_app(runtime, client=client, signing_secret=SECRET, listener_executor=ImmediateExecutor())
-    console = Console(app, runtime, slack, clock, build_outbox(runtime, client), stdout)
+    bot = build(settings, clock=clock, signing_secret=Driver.SECRET, listener_executor=ImmediateExecutor())
+    console = Console(Driver(bot.app, slack), bot, clock, stdout)
     slack.on_call = console.on_call
     interactive = stdin.isatty()
     if demo:
-        items, people = load_demo(runtime)
+        items, people = load_demo(bot.runtime)
         console.say(f"Loaded the demo library: {items} items, {people} experts.")
     console.say(f"Learnbot console on {settings.database_url}. You are alice. Type `help` for commands.")
     try:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import build_app, build_outbox
 from bot.config import Settings
-from bot.http import serve
-from bot.runtime import open_runtime, web_client
-from bot.scheduler import Leadership, start_scheduler
+from bot.run.build import build
+from bot.run.http import serve
+from bot.run.scheduler import Leadership, start_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -18,20 +17,19 @@ def serve_slack(settings: Settings, host: str, port: int) -> int:
     if not settings.slack_app_token and not settings.slack_signing_secret:
         log.error("SLACK_SIGNING_SECRET is required for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)")
         return 2
-    runtime = open_runtime(settings)
-    client = web_client(settings)
-    app = build_app(runtime, client=client, signing_secret=settings.slack_signing_secret or "socket-mode")
-    leadership = Leadership(runtime.engine)
-    scheduler = start_scheduler(runtime, build_outbox(runtime, client), leadership)
+    bot = build(settings, signing_secret=settings.slack_signing_secret or "socket-mode")
+    app = bot.app
+    leadership = Leadership(bot.runtime.engine)
+    scheduler = start_scheduler(bot.runtime, bot.outbox, leadership)
     try:
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("connecting to Slack by Socket Mode")
             SocketModeHandler(app, settings.slack_app_token,
-                              web_client=client).start()
+                              web_client=bot.client).start()
         else:
-            serve(app, runtime.engine, host, port,
+            serve(app, bot.runtime.engine, host, port,
                   on_ready=lambda bound: log.info("listening on http://%s:%s/slack/events", host, bound))
     except KeyboardInterrupt:
         log.info("stopping")

@@ -106,13 +106,13 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         print("learnbot: SLACK_BOT_TOKEN is not set, so there is no Slack to talk to. "
               "To try the bot locally without Slack, run `learnbot console --demo`.", file=sys.stderr)
         return 2
-    from bot.serve import serve_slack
+    from bot.run.serve import serve_slack
 
     return serve_slack(settings, args.host, args.port)
 
 
 def _console(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.console import run_console
+    from bot.run.console import run_console
 
     return run_console(settings, demo=args.demo, stdin=sys.stdin, stdout=sys.stdout)
 
@@ -140,19 +140,17 @@ def _redacted(url: str) -> str:
 # -- sweep and andon -----------------------------------------------------------------------------
 
 def _sweep(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.app import build_outbox
     from bot.jobs import sweep
-    from bot.runtime import web_client
-    from bot.scheduler import Leadership
+    from bot.run.build import build
+    from bot.run.scheduler import Leadership
 
-    runtime = open_runtime(settings)
-    leadership = Leadership(runtime.engine)
+    bot = build(settings)
+    leadership = Leadership(bot.runtime.engine)
     if not leadership.is_leader():
         print("learnbot: another process holds the scheduler lock and sweeps; nothing done", file=sys.stderr)
         return 1
     try:
-        deliver = build_outbox(runtime, web_client(settings)).deliver_due if settings.slack_bot_token else lambda: 0
-        report = sweep(runtime, deliver)
+        report = sweep(bot.runtime, bot.outbox.deliver_due if settings.slack_bot_token else lambda: 0)
     finally:
         leadership.release()
     print(report.summary() + ("" if settings.slack_bot_token else " (no SLACK_BOT_TOKEN: messages stay queued)"))
@@ -161,13 +159,13 @@ def _sweep(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot import digest
-    from bot.app import build_outbox
-    from bot.runtime import web_client
+    from bot.run.build import build
     from handlers.digest_blocks import digest as digest_payload
     from handlers.messages import digest_png
     from handlers.plaintext import Names, render_blocks
 
-    runtime = open_runtime(settings, load_index=False)
+    bot = build(settings, load_index=False)
+    runtime = bot.runtime
     now = runtime.clock.now()
     try:
         week = digest.parse_week(args.week, settings.timezone) if args.week else \
@@ -184,7 +182,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         if run is None:
             print(f"The digest of {week.label} was sent before; nothing to do.")
             return 0
-        sent = build_outbox(runtime, web_client(settings)).deliver_due()
+        sent = bot.outbox.deliver_due()
         print(f"digest of {week.label}: {sent} message(s) sent")
         return 0
     with runtime.sessions() as session:
