@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.clock import Clock
 from bot.config import Settings
 from bot.outbox import Outbox
+from bot.run.verification import StrictRequestVerification
 from bot.runtime import Runtime, open_runtime, web_client
 from handlers import register_all
 from handlers.deps import Deps
@@ -41,8 +42,10 @@ class Bot:
         """The Bolt app with every listener registered; requests must be signed with the signing secret."""
         if not self.signing_secret:
             raise ValueError("SLACK_SIGNING_SECRET is required to verify requests from Slack")
+        logger = logging.getLogger("learnbot.bolt")
         app = App(client=self.client, signing_secret=self.signing_secret, process_before_response=False,
-                  listener_executor=self.listener_executor, logger=logging.getLogger("learnbot.bolt"))
+                  listener_executor=self.listener_executor, logger=logger, request_verification_enabled=False,
+                  before_authorize=StrictRequestVerification(self.signing_secret, base_logger=logger))
         register_all(app, Deps(self.runtime, self.outbox, self.permalinks, self.client))
 
         @app.error

@@ -104,6 +104,21 @@ def test_forged_or_stale_signature_is_refused_and_changes_nothing(bot: Harness) 
     assert bot.questions() == [] and bot.slack.calls_to("response_url") == []
 
 
+@pytest.mark.parametrize("timestamp, signature", [
+    ("", None), ("abc", None), ("1.5", None), ("9" * 40, None), ("١٢٣٤٥٦٧٨٩٠", None), ("-1", None),
+    (None, ""), (None, "v0=é"), (None, "v1=abc"), (None, "v0=" + "0" * 5000),
+])
+def test_a_malformed_signature_header_is_a_401_and_no_traceback(bot: Harness, caplog: pytest.LogCaptureFixture,
+                                                               timestamp: str | None, signature: str | None) -> None:
+    body = slash_command("U0ALICE", "how do I reset my vpn password", response_url=bot.slack.response_url())
+    headers = signed_headers(body, Harness.SECRET)
+    headers["X-Slack-Request-Timestamp"] = headers["X-Slack-Request-Timestamp"] if timestamp is None else timestamp
+    headers["X-Slack-Signature"] = headers["X-Slack-Signature"] if signature is None else signature
+    assert bot.dispatch(body, headers).status == 401
+    assert bot.questions() == [] and bot.slack.calls_to("response_url") == []
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= 40]
+
+
 def test_this_answered_it_teaches_the_matcher_the_paraphrase(bot: Harness) -> None:
     bot.add_items(VPN, WIFI, EXPENSES)
     paraphrase = "I'm locked out of remote access"
