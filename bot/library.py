@@ -65,6 +65,13 @@ def upsert_item(session: Session, row: ContentRow, now: datetime, *, source: str
     return item, outcome
 
 
+def save_from_slack(session: Session, row: ContentRow, now: datetime, *, created_by: str) -> str:
+    """The "Save to learning library" shortcut: upsert the item and commit; returns `added|updated|unchanged`."""
+    _, outcome = upsert_item(session, row, now, source="shortcut", created_by=created_by)
+    session.commit()
+    return outcome
+
+
 def import_items(session: Session, rows: Iterable[ContentRow], now: datetime) -> ImportCounts:
     """Upsert every row (the caller commits, in batches if it likes)."""
     counts = ImportCounts()
