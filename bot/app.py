@@ -15,14 +15,14 @@ from handlers import register_all
 from handlers.deps import Deps
 from handlers.errors import SORRY
 from handlers.links import Permalinks
-from handlers.messages import ON_SENT, build_renderers
+from handlers.outbox_messages import ON_SENT, renderers
 
 log = logging.getLogger(__name__)
 
 
 def build_outbox(runtime: Runtime, client: WebClient) -> Outbox:
     """The outbox, with the renderer of every durable message."""
-    return Outbox(runtime.sessions, client, runtime.clock, build_renderers(runtime, Permalinks(client)), ON_SENT)
+    return Outbox(runtime.sessions, client, runtime.clock, renderers(runtime, Permalinks(client)), ON_SENT)
 
 
 def build_app(runtime: Runtime, *, client: WebClient | None = None, signing_secret: str | None = None,

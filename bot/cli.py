@@ -164,7 +164,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build_outbox
     from bot.runtime import web_client
     from handlers.digest_blocks import digest as digest_payload
-    from handlers.messages import digest_png
+    from handlers.digest import digest_png
     from handlers.plaintext import Names, render_blocks
 
     runtime = open_runtime(settings, load_index=False)
