@@ -336,3 +336,19 @@ def card_view(session: Session, settings: Settings, card_id: int) -> CardView | 
     item = session.get(LibraryItem, card.resolved_item_id) if card.resolved_item_id else None
     resolution = (item.title, item.url) if item else None
     return CardView(card, questions, len({q.asker_id for q in rows}), access.learning_managers(settings), resolution)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The content a card was resolved with, for its askers."""
+
+    label: str
+    title: str
+    url: str | None
+    summary: str
+
+
+def resolution(session: Session, card_id: int) -> Resolution | None:
+    card = session.get(AndonCard, card_id)
+    item = session.get(LibraryItem, card.resolved_item_id) if card and card.resolved_item_id else None
+    return None if card is None or item is None else Resolution(card.label, item.title, item.url, item.body)

@@ -249,3 +249,17 @@ def _ask_more(session: Session, index: LiveIndex, settings: Settings, question: 
     if question.help_channel and (pinged or kind == "stuck"):
         enqueue(session, THREAD_PING, question.id, now, args={"users": pinged, "reason": kind}, key=reason)
     return pinged
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """A thread reply recorded as an answer."""
+
+    answer_id: int
+    answerer: str
+    message_ts: str
+
+
+def answer_view(session: Session, answer_id: int) -> AnswerView | None:
+    answer = session.get(Answer, answer_id)
+    return None if answer is None else AnswerView(answer.id, answer.user_id, answer.message_ts)

@@ -177,6 +177,24 @@ class PostView:
     claimed_by: str | None
 
 
+@dataclass(frozen=True)
+class QuestionThread:
+    """A question and where its help-channel post is (`channel`, `thread_ts` None until posted)."""
+
+    question_id: int
+    text: str
+    asker: str
+    channel: str | None
+    thread_ts: str | None
+
+
+def question_thread(session: Session, question_id: int) -> QuestionThread | None:
+    question = session.get(Question, question_id)
+    if question is None:
+        return None
+    return QuestionThread(question.id, question.text, question.asker_id, question.help_channel, question.thread_ts)
+
+
 def post_view(session: Session, question_id: int) -> PostView | None:
     question = session.get(Question, question_id)
     if question is None:

@@ -285,6 +285,11 @@ def start_run(session: Session, settings: Settings, week: Week, now: datetime) -
     return run
 
 
+def run_week(session: Session, run_id: int) -> str | None:
+    """The week label (`2026-W18`) of a digest run, None if there is no such run."""
+    return session.scalar(select(DigestRun.week).where(DigestRun.id == run_id))
+
+
 def run_if_due(session: Session, settings: Settings, now: datetime) -> DigestRun | None:
     """At the scheduled time (or within a day after it, if the bot was down), start last week's digest."""
     slot = last_slot(now, settings.digest_cron, settings.timezone)

@@ -35,12 +35,20 @@ def add_topics(session: Session, user_id: str, topics: Iterable[str], now: datet
     return new
 
 
+def declare_topics(session: Session, user_id: str, topics: Iterable[str], now: datetime) -> list[str]:
+    """A person adds topics to their own profile; commits. Returns the ones that were new."""
+    new = add_topics(session, user_id, topics, now)
+    session.commit()
+    return new
+
+
 def remove_topics(session: Session, user_id: str, topics: Iterable[str], now: datetime) -> int:
-    """Remove topics, declared or imported; returns how many rows went."""
+    """Remove topics, declared or imported; commits. Returns how many rows went."""
     result = session.execute(delete(Expertise).where(
         Expertise.user_id == user_id, Expertise.topic.in_(list(topics))))
     if result.rowcount:
         note_change(session, EXPERT, user_id, now)
+    session.commit()
     return result.rowcount
 
 

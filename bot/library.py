@@ -74,6 +74,13 @@ def upsert_item(session: Session, draft: Draft, now: datetime, *, source: str = 
     return item, outcome
 
 
+def save_from_slack(session: Session, draft: Draft, now: datetime, *, created_by: str) -> str:
+    """The "Save to learning library" shortcut: upsert the item and commit; returns `added|updated|unchanged`."""
+    _, outcome = upsert_item(session, draft, now, source="shortcut", created_by=created_by)
+    session.commit()
+    return outcome
+
+
 def import_items(session: Session, drafts: Iterable[Draft], now: datetime) -> ImportCounts:
     """Upsert every draft (the caller commits, in batches if it likes)."""
     counts = ImportCounts()

@@ -1,14 +1,29 @@
-"""Slack listeners: thin. Parse the payload, ack, call a use case, render, send."""
+"""Slack listeners: thin. Parse the payload, ack, call a use case, render, send.
+
+Listeners are module-level functions; Bolt injects their arguments by name, `deps` included (set on
+every request's context by the one middleware below). Each feature module's `register(app)` attaches
+its own listeners; `register_all` is the one place that lists the modules.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Callable
 
-from handlers import actions, andon, commands, events, home, views
+from slack_bolt import App, BoltContext
+
+from handlers import andon, answers, home, learn, library, questions, reflection
 from handlers.deps import Deps
+
+FEATURES = (learn, questions, answers, andon, home, library, reflection)
 
 
 def register_all(app: App, deps: Deps) -> None:
-    """Attach every listener module to the app (the one place that lists them)."""
-    for module in (commands, actions, andon, events, home, views):
-        module.register(app, deps)
+    """Give every request `context["deps"]`, then attach every feature's listeners."""
+
+    @app.middleware
+    def provide_deps(context: BoltContext, next_: Callable[[], None]) -> None:
+        context["deps"] = deps
+        next_()
+
+    for feature in FEATURES:
+        feature.register(app)

@@ -1,4 +1,4 @@
-"""Andon card buttons (managers only), the resolve-with-content modal, and the asker's "I'm blocked"."""
+"""Andon: the card's buttons (managers only), the resolve-with-content modal, the asker's "I'm blocked"."""
 
 from __future__ import annotations
 
@@ -6,97 +6,139 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot import access, andon
-from bot.refusal import Refusal
-from handlers import andon_blocks, blocks
+from bot.outbox import OnSent, SlackCall
+from handlers import andon_blocks, blocks, ids
 from handlers.deps import Deps
+from handlers.rendering import NotYet, Render, Rendering
+from handlers.settle import UNCHANGED, Returned, refuses, settles
+
+Payload = dict[str, Any]
 
 
-def register(app: App, deps: Deps) -> None:
-    """Attach the card's buttons and modal."""
-    runtime = deps.runtime
-    settings = runtime.settings
+@settles
+def acknowledge(ack: Ack, action: Payload, body: Payload, deps: Deps) -> None:
+    ack()
+    with deps.runtime.sessions() as session:
+        andon.acknowledge(session, deps.runtime.settings, deps.now(), card_id=int(action["value"]),
+                          user_id=body["user"]["id"])
 
-    def refuse(respond: Respond, refusal: Exception) -> None:
-        respond(response_type="ephemeral", replace_original=False, **blocks.notice(str(refusal)))
 
-    def managed(ack: Ack, body: dict[str, Any], respond: Respond, change: Any) -> None:
-        """Ack, apply a manager's change to a card; anyone else gets a private refusal."""
-        ack()
-        try:
-            with runtime.sessions() as session:
-                change(session, body["user"]["id"])
-        except Refusal as refusal:
-            refuse(respond, refusal)
-            return
-        deps.settle(body["user"]["id"])
+@settles
+def assign(ack: Ack, action: Payload, body: Payload, deps: Deps) -> None:
+    """The users menu sits in the block `andon:<card id>`."""
+    ack()
+    card_id = int(str(action.get("block_id", f"{ids.ANDON_BLOCK}:0")).split(":")[1])
+    with deps.runtime.sessions() as session:
+        andon.assign(session, deps.runtime.settings, deps.now(), card_id=card_id, user_id=body["user"]["id"],
+                     assignee=action["selected_user"])
 
-    @app.action("andon_ack")
-    def acknowledge(ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond) -> None:
-        managed(ack, body, respond, lambda session, user: andon.acknowledge(
-            session, settings, deps.now(), card_id=int(action["value"]), user_id=user))
 
-    @app.action("andon_assign")
-    def assign(ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond) -> None:
-        card_id = int(str(action.get("block_id", "andon:0")).split(":")[1])
-        managed(ack, body, respond, lambda session, user: andon.assign(
-            session, settings, deps.now(), card_id=card_id, user_id=user, assignee=action["selected_user"]))
+@settles
+def snooze(ack: Ack, action: Payload, body: Payload, deps: Deps) -> None:
+    ack()
+    card_id, _, period = str(action["value"]).partition(":")
+    with deps.runtime.sessions() as session:
+        andon.snooze(session, deps.runtime.settings, deps.now(), card_id=int(card_id), user_id=body["user"]["id"],
+                     period=period)
 
-    @app.action("andon_snooze")
-    def snooze(ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond) -> None:
-        card_id, _, period = str(action["value"]).partition(":")
-        managed(ack, body, respond, lambda session, user: andon.snooze(
-            session, settings, deps.now(), card_id=int(card_id), user_id=user, period=period))
 
-    @app.action("andon_resolve")
-    def open_resolve(ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond,
-                     client: WebClient) -> None:
-        ack()
-        user = body["user"]["id"]
-        try:
-            access.require_learning_manager(settings, user, "change andon cards")
-        except Refusal as refusal:
-            refuse(respond, refusal)
-            return
-        with runtime.sessions() as session:
-            view = andon.card_view(session, settings, int(action["value"]))
-        if view is not None:
-            client.views_open(trigger_id=body["trigger_id"], view=andon_blocks.resolve_modal(view.card.id,
-                                                                                             view.card.label))
+@refuses
+def open_resolve(ack: Ack, action: Payload, body: Payload, client: WebClient, deps: Deps) -> None:
+    """Open the resolve modal, for managers only."""
+    ack()
+    settings = deps.runtime.settings
+    access.require_learning_manager(settings, body["user"]["id"], "change andon cards")
+    with deps.runtime.sessions() as session:
+        view = andon.card_view(session, settings, int(action["value"]))
+    if view is not None:
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=andon_blocks.resolve_modal(view.card.id, view.card.label))
 
-    @app.view("andon_resolve")
-    def resolve(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = view["state"]["values"]
-        title = str(values["title"]["value"].get("value") or "").strip()
-        url = str(values["url"]["value"].get("value") or "").strip() or None
-        summary = str(values["summary"]["value"].get("value") or "").strip()
-        if not title:
-            ack(response_action="errors", errors={"title": "A title, please."})
-            return
-        if url and not url.lower().startswith(("http://", "https://")):
-            ack(response_action="errors", errors={"url": "A link starting with https://, please."})
-            return
-        try:
-            with runtime.sessions() as session:
-                andon.resolve(session, settings, deps.now(), card_id=int(view["private_metadata"]),
-                              user_id=body["user"]["id"], title=title, url=url, summary=summary)
-        except Refusal as refusal:
-            ack(response_action="errors", errors={"title": str(refusal)})
-            return
-        ack()
-        deps.settle(body["user"]["id"])
 
-    @app.action("pull_cord")
-    def pull_cord(ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        try:
-            with runtime.sessions() as session:
-                andon.pull_cord(session, settings, deps.now(), question_id=int(action["value"]),
-                                user_id=body["user"]["id"])
-        except Refusal as refusal:
-            refuse(respond, refusal)
-            return
-        deps.settle(body["user"]["id"])
-        respond(response_type="ephemeral", replace_original=False, **blocks.notice(
-            "You pulled the cord: the learning managers can see your question now and will help unblock you."))
+@settles(field=ids.TITLE)
+def resolve(ack: Ack, body: Payload, view: Payload, deps: Deps) -> Returned:
+    """The resolve modal: the content joins the library and every asker gets it."""
+    title, summary = blocks.submitted(view, ids.TITLE), blocks.submitted(view, ids.SUMMARY)
+    url = blocks.submitted(view, ids.URL) or None
+    if not title:
+        ack(response_action="errors", errors={ids.TITLE: "A title, please."})
+        return UNCHANGED
+    if url and not url.lower().startswith(("http://", "https://")):
+        ack(response_action="errors", errors={ids.URL: "A link starting with https://, please."})
+        return UNCHANGED
+    with deps.runtime.sessions() as session:
+        andon.resolve(session, deps.runtime.settings, deps.now(), card_id=int(view["private_metadata"]),
+                      user_id=body["user"]["id"], title=title, url=url, summary=summary)
+    ack()
+    return None
+
+
+@settles
+def pull_cord(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: Deps) -> None:
+    """"I'm blocked": the asker's question goes to the learning managers now."""
+    ack()
+    with deps.runtime.sessions() as session:
+        andon.pull_cord(session, deps.runtime.settings, deps.now(), question_id=int(action["value"]),
+                        user_id=body["user"]["id"])
+    respond(response_type="ephemeral", replace_original=False, **blocks.notice(
+        "You pulled the cord: the learning managers can see your question now and will help unblock you."))
+
+
+def card(r: Rendering, session: Session, card_id: int, _args: Payload) -> SlackCall | None:
+    view = andon.card_view(session, r.settings, card_id)
+    if view is None or not r.settings.andon_channel:
+        return None
+    return SlackCall("chat.postMessage", {"channel": r.settings.andon_channel, "unfurl_links": False,
+                                          **andon_blocks.card(view, r.clock.now(), r.links.message)})
+
+
+def _posted(r: Rendering, session: Session, card_id: int) -> andon.CardView | None:
+    """The card's view, once its post exists (NotYet before: updates wait for the post)."""
+    view = andon.card_view(session, r.settings, card_id)
+    if view is not None and view.card.channel and not view.card.message_ts:
+        raise NotYet(f"andon card {card_id} is not posted yet")
+    return view if view is not None and view.card.channel else None
+
+
+def card_update(r: Rendering, session: Session, card_id: int, _args: Payload) -> SlackCall | None:
+    view = _posted(r, session, card_id)
+    return None if view is None else SlackCall("chat.update", {
+        "channel": view.card.channel, "ts": view.card.message_ts,
+        **andon_blocks.card(view, r.clock.now(), r.links.message)})
+
+
+def thread_note(r: Rendering, session: Session, card_id: int, args: Payload) -> SlackCall | None:
+    view = _posted(r, session, card_id)
+    return None if view is None else SlackCall("chat.postMessage", {
+        "channel": view.card.channel, "thread_ts": view.card.message_ts,
+        **andon_blocks.thread_note(view, args["kind"])})
+
+
+def assigned(r: Rendering, session: Session, card_id: int, args: Payload) -> SlackCall | None:
+    view = andon.card_view(session, r.settings, card_id)
+    return None if view is None else SlackCall("chat.postMessage",
+                                               {"channel": args["user"], **andon_blocks.assigned(view)})
+
+
+def resolved(_: Rendering, session: Session, card_id: int, args: Payload) -> SlackCall | None:
+    done = andon.resolution(session, card_id)
+    return None if done is None else SlackCall("chat.postMessage", {"channel": args["user"], **(
+        andon_blocks.resolved_notice(done.label, done.title, done.url, done.summary))})
+
+
+RENDERERS: dict[str, Render] = {andon.ANDON_CARD: card, andon.ANDON_UPDATE: card_update,
+                                andon.ANDON_THREAD: thread_note, andon.ANDON_ASSIGNED: assigned,
+                                andon.ANDON_RESOLVED: resolved}
+ON_SENT: dict[str, OnSent] = {andon.ANDON_CARD: andon.record_post}
+
+
+def register(app: App) -> None:
+    app.action(ids.ANDON_ACK)(acknowledge)
+    app.action(ids.ANDON_ASSIGN)(assign)
+    app.action(ids.ANDON_SNOOZE)(snooze)
+    app.action(ids.ANDON_RESOLVE)(open_resolve)
+    app.view(ids.ANDON_RESOLVE)(resolve)
+    app.action(ids.PULL_CORD)(pull_cord)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from bot.andon import CardView
+from handlers import ids
 from handlers.blocks import (Block, actions, button, context, escape, link, mention, message, modal, plain_input,
                              quote, section, truncate)
 
@@ -54,15 +55,15 @@ def card(view: CardView, now: datetime, permalink: Link) -> dict[str, Any]:
         blocks.append(context(f"…and {n - SAMPLES} more."))
     blocks.append(context(_state(view, now)))
     if c.status in ("open", "acknowledged"):
-        acknowledge = [button("Acknowledge", "andon_ack", str(c.id), "primary")] if c.status == "open" else []
+        acknowledge = [button("Acknowledge", ids.ANDON_ACK, str(c.id), "primary")] if c.status == "open" else []
         blocks.append(actions(
             *acknowledge,
-            {"type": "users_select", "action_id": "andon_assign", "placeholder":
+            {"type": "users_select", "action_id": ids.ANDON_ASSIGN, "placeholder":
              {"type": "plain_text", "text": "Assign to…"}},
-            button("Snooze 1 day", "andon_snooze", f"{c.id}:1d"),
-            button("Snooze 1 week", "andon_snooze", f"{c.id}:1w"),
-            button("Resolve with content", "andon_resolve", str(c.id)),
-            block_id=f"andon:{c.id}"))
+            button("Snooze 1 day", ids.ANDON_SNOOZE, f"{c.id}:1d"),
+            button("Snooze 1 week", ids.ANDON_SNOOZE, f"{c.id}:1w"),
+            button("Resolve with content", ids.ANDON_RESOLVE, str(c.id)),
+            block_id=f"{ids.ANDON_BLOCK}:{c.id}"))
     text = f"Andon: {escape(c.label)}: {n} {'resolved' if view.resolution else 'unanswered'} question(s)"
     return message(text, blocks)
 
@@ -109,8 +110,8 @@ def resolved_notice(label: str, title: str, url: str | None, summary: str) -> di
 
 
 def resolve_modal(card_id: int, label: str) -> dict[str, Any]:
-    return modal("andon_resolve", "Resolve with content", "Resolve", [
-        plain_input("title", "Title", initial=label, max_length=200),
-        plain_input("url", "Link (optional)", optional=True, max_length=2000),
-        plain_input("summary", "Summary", multiline=True),
+    return modal(ids.ANDON_RESOLVE, "Resolve with content", "Resolve", [
+        plain_input(ids.TITLE, "Title", initial=label, max_length=200),
+        plain_input(ids.URL, "Link (optional)", optional=True, max_length=2000),
+        plain_input(ids.SUMMARY, "Summary", multiline=True),
     ], str(card_id))

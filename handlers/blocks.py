@@ -1,30 +1,16 @@
-"""Pure Block Kit builders: the one place that escapes user text and respects Slack's limits."""
+"""Block Kit primitives: the one place that escapes user text and respects Slack's limits."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
-from bot.asking import MAX_QUESTION_CHARS, AskOutcome, Offer, PostView
+from handlers import ids
 
 Block = dict[str, Any]
 
 SECTION_LIMIT = 3000
 BUTTON_LIMIT = 75
-SNIPPET_LIMIT = 200
 MAX_BLOCKS = 50
-
-USAGE = (
-    "*Learnbot* helps you learn from the library and from colleagues.\n"
-    "• `/learn <your question>`: find an answer, or ask the colleagues who know\n"
-    "• `/learn anon <your question>`: the same, without your name on it\n"
-    "• `/learn expert add <topics>` · `/learn expert remove <topics>` · `/learn expert list`: "
-    "the topics colleagues may ask you about\n"
-    "• `/learn away [until]`: pause questions to you (e.g. `/learn away 2026-12-01`); `/learn back` resumes\n"
-    "• `/learn digest off` / `on`: your weekly expert note\n"
-    "• `/learn help`: this message"
-)
-
 
 def escape(text: str) -> str:
     """Make user text inert in mrkdwn: `&`, `<`, `>` can no longer form links or mentions."""
@@ -93,130 +79,9 @@ def channel_link(channel_id: str) -> str:
     return f"<#{channel_id}>"
 
 
-# -- /learn replies ----------------------------------------------------------------------------
-
-def usage() -> dict[str, Any]:
-    return message(USAGE, [section(USAGE)])
-
-
-def too_long(length: int) -> dict[str, Any]:
-    text = (f"That question is {length:,} characters long; please keep it under {MAX_QUESTION_CHARS:,} "
-            "so colleagues can read it at a glance. The gist is enough, details can go in the thread.")
-    return message(text)
-
-
-def snippet(body: str) -> str:
-    return escape(truncate(" ".join(body.split()), SNIPPET_LIMIT))
-
-
-def linked_offers(offers: Sequence[Offer], permalink: Callable[[str, str, str | None], str | None]) -> list[Offer]:
-    """Offers of past threads get the thread's permalink as their link."""
-    return [replace(o, url=permalink(o.thread[0], o.thread[1], None)) if o.thread else o for o in offers]
-
-
-def _offer_block(question_id: int, offer: Offer) -> Block:
-    if offer.thread:
-        text = "Asked before: " + link(offer.url, offer.title)
-        if offer.body:
-            text += "\nAnswer: " + snippet(offer.body)
-        value = f"{question_id}:"
-    else:
-        text = link(offer.url, offer.title) + ("\n" + snippet(offer.body) if offer.body else "")
-        value = f"{question_id}:{offer.item_id}"
-    return section(text, button("This answered it", "item_answered", value, "primary"))
-
-
-def offered(outcome: AskOutcome, offers: Sequence[Offer]) -> dict[str, Any]:
-    """The asker's ephemeral answer: the best items, each with "This answered it", and a way to a person."""
-    top = next((o.item_id for o in offers if not o.thread), "")
-    blocks = [section(f"Here is what I found for:\n{quote(outcome.text, 500)}")]
-    blocks += [_offer_block(outcome.question_id, o) for o in offers]
-    blocks.append(actions(button("Ask a colleague", "ask_colleague", f"{outcome.question_id}:{top}")))
-    return message(f"I found {len(offers)} item(s) that may answer your question.", blocks)
-
-
-def routed(outcome: AskOutcome, offers: Sequence[Offer] = ()) -> dict[str, Any]:
-    """Tells the asker where the question went (and what the library had, if anything)."""
-    if outcome.routed_to:
-        where = f"I've asked your colleagues in {channel_link(outcome.routed_to)}"
-        where += f" and paged {len(outcome.experts)} expert(s)." if outcome.experts else "."
-        where += " Answers will come in the thread there, and I'll let you know."
-    else:
-        where = ("I couldn't find an answer, and no help channel is configured. "
-                 "Ask your admin to set LEARNBOT_HELP_CHANNEL.")
-    blocks = [section(f"{where}\n{quote(outcome.text, 500)}")]
-    if outcome.routed_to:
-        blocks.append(actions(button("I'm blocked", "pull_cord", str(outcome.question_id), "danger")))
-        blocks.append(context("Blocked and can't wait? The button tells the learning managers now."))
-    if offers:
-        blocks.append(context("Meanwhile, these might be related:"))
-        blocks += [_offer_block(outcome.question_id, o) for o in offers]
-    return message(where, blocks)
-
-
-def question_post(view: PostView) -> dict[str, Any]:
-    """The help-channel post for a routed question (no name when asked anonymously), with its state."""
-    who = mention(view.asker) if view.asker else "Someone"
-    blocks = [section(f"*{who} asked:*\n{quote(view.text)}")]
-    if view.status == "resolved":
-        blocks.append(section(":white_check_mark: Answered and accepted: thank you! It's in the library now."))
-    else:
-        if view.experts:
-            blocks.append(section("Could you help, " + ", ".join(mention(e) for e in view.experts)
-                                  + "? Reply in this thread."))
-        else:
-            blocks.append(section("Does anyone know? Reply in this thread."))
-        if view.claimed_by:
-            blocks.append(context(f":raising_hand: {mention(view.claimed_by)} is on it."))
-        blocks.append(actions(button("I'll take it", "claim_question", str(view.question_id), "primary"),
-                              button("Not my area", "decline_question", str(view.question_id))))
-    blocks.append(context(f"Question #{view.question_id} · asked with /learn"))
-    fallback = f"{'Someone' if view.asker is None else 'A colleague'} asked: {escape(truncate(view.text, 200))}"
-    return message(fallback, blocks)
-
-
-def answer_notice(question_id: int, question: str, answer_id: int, answerer: str, channel: str,
-                  thread_link: str | None) -> dict[str, Any]:
-    """The asker's DM when the first answer arrives."""
-    where = link(thread_link, "See the thread") if thread_link else f"See the thread in {channel_link(channel)}"
-    text = f"{mention(answerer)} answered your question:\n{quote(question, 500)}\n{where}"
-    return message(f"{mention(answerer)} answered your question.", [
-        section(text),
-        actions(button("Accept answer", "accept_answer", f"{question_id}:{answer_id}", "primary"),
-                button("Still stuck", "still_stuck", str(question_id))),
-        context("You can also react with :white_check_mark: to the reply that answered it."),
-    ])
-
-
-THREAD_PING_TEXT = {
-    "nudge": "Still looking for an answer here. {who}, could you help?",
-    "reroute": "{who}, could you take this one?",
-    "stuck": "The asker is still stuck. {who}, could you help?",
-}
-
-
-def thread_ping(reason: str, users: Sequence[str]) -> dict[str, Any]:
-    """A follow-up in the question's thread, mentioning the next experts."""
-    who = ", ".join(mention(u) for u in users)
-    if not who:
-        return message("The asker is still stuck. Can anyone else help?")
-    return message(THREAD_PING_TEXT[reason].format(who=who))
-
-
-def reflect_invite(question_id: int, question: str, role: str) -> dict[str, Any]:
-    """After a question is resolved: an optional one-line reflection."""
-    lead = ("Your question is resolved:" if role == "asker" else "Your answer was accepted, thank you! The question:")
-    ask = ("What did you learn? One line helps you remember it." if role == "asker" else
-           "What did this question teach you? One line is enough.")
-    return message(f"{lead} what did you learn?", [
-        section(f"{lead}\n{quote(question, 500)}\n{ask}"),
-        actions(button("Add a reflection", "open_reflection", str(question_id))),
-    ])
-
-
 def plain_input(block_id: str, label: str, *, initial: str = "", multiline: bool = False, max_length: int = 3000,
                 optional: bool = False) -> Block:
-    element: Block = {"type": "plain_text_input", "action_id": "value", "multiline": multiline,
+    element: Block = {"type": "plain_text_input", "action_id": ids.INPUT, "multiline": multiline,
                       "max_length": max_length}
     if initial:
         element["initial_value"] = truncate(initial, max_length)
@@ -231,22 +96,9 @@ def modal(callback_id: str, title: str, submit: str, blocks: Sequence[Block], me
             "close": {"type": "plain_text", "text": "Cancel"}, "blocks": list(blocks)}
 
 
-def reflection_modal(question_id: int) -> dict[str, Any]:
-    return modal("reflection", "Reflection", "Save", [
-        plain_input("reflection", "What did you learn?", max_length=500),
-    ], str(question_id))
-
-
-def save_modal(title: str, body: str, metadata: str) -> dict[str, Any]:
-    return modal("save_to_library", "Save to library", "Save", [
-        plain_input("title", "Title", initial=title, max_length=200),
-        plain_input("body", "Content", initial=body, multiline=True),
-        plain_input("tags", "Tags (comma-separated)", optional=True, max_length=500),
-    ], metadata)
-
-
-def feedback_thanks(title: str) -> dict[str, Any]:
-    return message(f"Glad it helped! I'll remember that {escape(title)} answers questions like yours.")
+def submitted(view: dict[str, Any], block_id: str) -> str:
+    """The stripped text a modal's `plain_input(block_id, ...)` was submitted with."""
+    return str(view["state"]["values"][block_id][ids.INPUT].get("value") or "").strip()
 
 
 def notice(text: str) -> dict[str, Any]:

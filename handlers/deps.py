@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,10 +21,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Deps:
+    """The services every listener reaches through `context["deps"]`."""
+
     runtime: Runtime
     outbox: Outbox
     links: Permalinks
     client: WebClient
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
+        """Shared, never copied: Bolt deep-copies the context for lazy listeners."""
+        return self
 
     def now(self) -> datetime:
         return self.runtime.clock.now()

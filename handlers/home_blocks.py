@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from bot.home import HomeView
+from handlers import ids
 from handlers.andon_blocks import age
 from handlers.blocks import Block, button, context, escape, link, modal, plain_input, quote, section, truncate
 from handlers.digest_blocks import duration
@@ -35,8 +36,8 @@ def home(view: HomeView, now: datetime, permalink: Link) -> dict[str, Any]:
                        f"{age(a.answered_at, now)} ago" + _thread(a.channel, a.thread_ts, permalink))
                for a in view.answers] or [context("No answers yet. When colleagues ask in your topics, you'll "
                                                   "be pinged in the help channel.")]
-    blocks.append(section("*My expertise*", button("Add topics", "home_add_topics", "add", "primary")))
-    blocks += [section(f"{escape(topic)} _({source})_", button("Remove", "home_remove_topic", truncate(topic, 200)))
+    blocks.append(section("*My expertise*", button("Add topics", ids.HOME_ADD_TOPICS, "add", "primary")))
+    blocks += [section(f"{escape(topic)} _({source})_", button("Remove", ids.HOME_REMOVE_TOPIC, truncate(topic, 200)))
                for topic, source in view.topics[:20]] or [context("No declared topics yet.")]
     if view.learned:
         blocks.append(context("Learned from your answers: " + ", ".join(f"{escape(label)} ({n})"
@@ -62,6 +63,6 @@ def _manager(view: HomeView, now: datetime) -> list[Block]:
 
 
 def add_topics_modal() -> dict[str, Any]:
-    return modal("home_add_topics", "Add expertise", "Add", [
-        plain_input("topics", "Topics, separated by commas", max_length=1000)], "")
+    return modal(ids.HOME_ADD_TOPICS, "Add expertise", "Add", [
+        plain_input(ids.TOPICS, "Topics, separated by commas", max_length=1000)], "")
 

@@ -161,7 +161,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot import digest
     from bot.run.build import build
     from handlers.digest_blocks import digest as digest_payload
-    from handlers.messages import digest_png
+    from handlers.digest import digest_png
     from handlers.plaintext import Names, render_blocks
 
     bot = build(settings, load_index=False)

@@ -8,21 +8,8 @@ from typing import Any, Iterator
 import pytest
 
 from bot.asking import AskOutcome, Offer, PostView
-from handlers.blocks import (
-    BUTTON_LIMIT,
-    SECTION_LIMIT,
-    button,
-    context,
-    escape,
-    link,
-    message,
-    offered,
-    linked_offers,
-    question_post,
-    routed,
-    section,
-    too_long,
-)
+from handlers.blocks import BUTTON_LIMIT, SECTION_LIMIT, button, context, escape, link, message, section
+from handlers.question_blocks import linked_offers, offered, question_post, routed, too_long
 
 VPN = Offer(11, "Resetting your VPN password", "https://intranet.example.com/vpn",
             "Open the self-service portal, choose VPN, then Reset password.", 91.0)

@@ -1,0 +1,44 @@
+"""Every id Slack sends back to a listener: written once, read by the Block Kit builder and the listener.
+
+The values are stored in messages already posted in real workspaces: never change them.
+"""
+
+from __future__ import annotations
+
+LEARN = "/learn"  # the slash command
+
+# Buttons on the asker's replies and DMs
+ITEM_ANSWERED = "item_answered"
+ASK_COLLEAGUE = "ask_colleague"
+PULL_CORD = "pull_cord"
+ACCEPT_ANSWER = "accept_answer"
+STILL_STUCK = "still_stuck"
+OPEN_REFLECTION = "open_reflection"
+
+# Buttons on the help-channel post
+CLAIM_QUESTION = "claim_question"
+DECLINE_QUESTION = "decline_question"
+
+# The andon card: its buttons, the users menu in the block `andon:<card id>`, the resolve modal
+ANDON_ACK = "andon_ack"
+ANDON_ASSIGN = "andon_assign"
+ANDON_SNOOZE = "andon_snooze"
+ANDON_RESOLVE = "andon_resolve"  # the button and the modal it opens
+ANDON_BLOCK = "andon"
+
+# The Home tab
+HOME_ADD_TOPICS = "home_add_topics"  # the button and the modal it opens
+HOME_REMOVE_TOPIC = "home_remove_topic"
+
+# Modals and the message shortcut
+REFLECTION = "reflection"  # the modal and its one input block
+SAVE_TO_LIBRARY = "save_to_library"  # the message shortcut and the modal it opens
+
+# Input blocks read on submission (each holds one plain_text_input with the action id INPUT)
+INPUT = "value"
+TITLE = "title"
+URL = "url"
+SUMMARY = "summary"
+BODY = "body"
+TAGS = "tags"
+TOPICS = "topics"
