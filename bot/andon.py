@@ -325,6 +325,20 @@ class CardView:
     def oldest(self) -> datetime | None:
         return min((q.asked_at for q in self.questions), default=None)
 
+    @property
+    def live(self) -> bool:
+        """Still waiting for a manager: its buttons are shown."""
+        return self.card.status in LIVE
+
+    @property
+    def unacknowledged(self) -> bool:
+        return self.card.status == CardStatus.OPEN
+
+    @property
+    def closed(self) -> bool:
+        """Every question left it with an answer in its thread."""
+        return self.card.status == CardStatus.CLOSED
+
 
 def card_view(session: Session, settings: Settings, card_id: int) -> CardView | None:
     card = session.get(AndonCard, card_id)

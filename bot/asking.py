@@ -173,8 +173,12 @@ class PostView:
     asker: str | None
     channel: str | None
     experts: list[str]
-    status: str
+    status: QuestionStatus
     claimed_by: str | None
+
+    @property
+    def resolved(self) -> bool:
+        return self.status == QuestionStatus.RESOLVED
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ UNRESOLVED = (QuestionStatus.ASKED, QuestionStatus.ROUTED, QuestionStatus.ANSWER
 @dataclass(frozen=True)
 class MyQuestion:
     text: str
-    status: str
+    status: QuestionStatus
     asked_at: datetime
     channel: str | None
     thread_ts: str | None

@@ -54,8 +54,8 @@ def card(view: CardView, now: datetime, permalink: Link) -> dict[str, Any]:
     if n > SAMPLES:
         blocks.append(context(f"…and {n - SAMPLES} more."))
     blocks.append(context(_state(view, now)))
-    if c.status in ("open", "acknowledged"):
-        acknowledge = [button("Acknowledge", ids.ANDON_ACK, str(c.id), "primary")] if c.status == "open" else []
+    if view.live:
+        acknowledge = [button("Acknowledge", ids.ANDON_ACK, str(c.id), "primary")] if view.unacknowledged else []
         blocks.append(actions(
             *acknowledge,
             {"type": "users_select", "action_id": ids.ANDON_ASSIGN, "placeholder":
@@ -75,12 +75,12 @@ def _state(view: CardView, now: datetime) -> str:
         parts.append(f"acknowledged by {mention(c.acknowledged_by)}")
     if c.assigned_to:
         parts.append(f"assigned to {mention(c.assigned_to)}")
-    if c.snoozed_until and c.snoozed_until > now and c.status in ("open", "acknowledged"):
+    if c.snoozed_until and c.snoozed_until > now and view.live:
         parts.append(f"snoozed for {age(now, c.snoozed_until)}")
     if c.resolved_by and c.resolved_at:
         since = view.oldest or c.created_at
         parts.append(f"resolved by {mention(c.resolved_by)} in {age(since, c.resolved_at)} from the first question")
-    if c.status == "closed":
+    if view.closed:
         parts.append("every question got an answer in its thread")
     return " · ".join(parts)
 

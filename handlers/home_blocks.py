@@ -10,10 +10,12 @@ from handlers import ids
 from handlers.andon_blocks import age
 from handlers.blocks import Block, button, context, escape, link, modal, plain_input, quote, section, truncate
 from handlers.digest_blocks import duration
+from store.models import QuestionStatus
 
 Link = Callable[[str, str, str | None], str | None]
-STATUS = {"asked": "waiting for your verdict on the library's answer", "routed": "asked colleagues, no answer yet",
-          "answered": "answered: accept it, or say you're still stuck"}
+STATUS = {QuestionStatus.ASKED: "waiting for your verdict on the library's answer",
+          QuestionStatus.ROUTED: "asked colleagues, no answer yet",
+          QuestionStatus.ANSWERED: "answered: accept it, or say you're still stuck"}
 MAX_HOME_BLOCKS = 100
 
 

@@ -98,7 +98,7 @@ def question_post(view: PostView) -> dict[str, Any]:
     """The help-channel post for a routed question (no name when asked anonymously), with its state."""
     who = mention(view.asker) if view.asker else "Someone"
     blocks = [section(f"*{who} asked:*\n{quote(view.text)}")]
-    if view.status == "resolved":
+    if view.resolved:
         blocks.append(section(":white_check_mark: Answered and accepted: thank you! It's in the library now."))
     else:
         if view.experts:

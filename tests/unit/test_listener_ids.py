@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.andon import CardQuestion, CardView
 from bot.asking import AskOutcome, Offer, PostView
 from bot.home import HomeView
-from bot.payloads import block_action, message_shortcut, signed_headers, slash_command, view_submission
+from bot.local.payloads import block_action, message_shortcut, signed_headers, slash_command, view_submission
 from handlers import andon_blocks, home_blocks, ids, question_blocks, register_all
 from handlers.library import save_modal
 from handlers.reflection import reflection_modal
