@@ -1,4 +1,4 @@
-"""Routing quality of bot.matching against two baselines on public intent datasets.
+"""Routing quality of bot.search.engine against two baselines on public intent datasets.
 
 Usage:  python bench/quality.py DATA_DIR [--max-test 1000] [--seed 13] [--sweep] [--semantic] [--tune]
 
@@ -44,8 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rapidfuzz import process, utils  # noqa: E402
 
-import bot.matching as matching  # noqa: E402
-from bot.matching import ExpertRecord, ItemRecord, MatchIndex  # noqa: E402
+import bot.search.engine as matching  # noqa: E402
+from bot.search.engine import ExpertRecord, ItemRecord, MatchIndex  # noqa: E402
 
 Example = tuple[str, str]  # (text, label)
 ENCODER = None  # set by --semantic: a CachedEncoder over the configured model
@@ -64,7 +64,7 @@ class CachedEncoder:
         are memoised too: the same training sentences are item lines and expert evidence many times."""
         import numpy as np
 
-        from bot.semantic import DocumentVectors, passages
+        from bot.search.encoders import DocumentVectors, passages
 
         lines = [passages(t) for t in texts]
         missing = list(dict.fromkeys(p for ps in lines for p in ps if p not in self.lines))
@@ -434,7 +434,7 @@ def main() -> None:
     if args.semantic:
         global ENCODER
         from bot.config import load_settings
-        from bot.semantic import load_encoder
+        from bot.search.encoders import load_encoder
 
         encoder = load_encoder(load_settings())
         if encoder is None:

@@ -1,4 +1,4 @@
-"""Speed and memory of bot.matching on synthetic libraries, against a naive rapidfuzz full scan.
+"""Speed and memory of bot.search.engine on synthetic libraries, against a naive rapidfuzz full scan.
 
 Usage:  python bench/speed.py [--sizes 10000,100000,1000000] [--queries 300] [--seed 7]
         python bench/speed.py --semantic [--sizes 100000] [--embed-sample 0] [--embed-threads 1]
@@ -63,7 +63,7 @@ def english_words() -> list[str]:
     from tokenizers import Tokenizer
 
     from bot.config import load_settings
-    from bot.semantic import find_model
+    from bot.search.encoders import find_model
 
     model = find_model(load_settings())
     if model.path is None:
@@ -92,7 +92,7 @@ class Library:
         return self.rng.choices(self.words, cum_weights=self.cum, k=n)
 
     def item(self, item_id: int):
-        from bot.matching import ItemRecord
+        from bot.search.engine import ItemRecord
 
         rng = self.rng
         title = " ".join(self.sample(rng.randint(4, 10))).capitalize()
@@ -149,8 +149,8 @@ def embed_library(items: list, sample: int, threads: int) -> tuple[object, Itera
     from dataclasses import replace
 
     from bot.config import load_settings
-    from bot.matching import embedding_text
-    from bot.semantic import DocumentVectors, LineVectors, load_encoder
+    from bot.search.engine import embedding_text
+    from bot.search.encoders import DocumentVectors, LineVectors, load_encoder
 
     settings = load_settings()
     bulk = load_encoder(replace(settings, embedding_threads=threads))
@@ -173,7 +173,7 @@ def worker(size: int, n_queries: int, n_naive: int, seed: int, semantic: bool = 
     """Build one library of ``size`` items and measure it (runs in a fresh process)."""
     from rapidfuzz import process, utils
 
-    from bot.matching import MatchIndex
+    from bot.search.engine import MatchIndex
 
     library = Library(seed, english_words() if english else None)
     items = [library.item(i) for i in range(size)]

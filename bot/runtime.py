@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.index import LiveIndex
-from bot.semantic import load_encoder
+from bot.search.live import LiveIndex
+from bot.search.encoders import load_encoder
 from store.db import make_engine, session_factory, upgrade
 
 

@@ -14,7 +14,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime, open_runtime
-from bot.semantic import load_encoder
+from bot.search.encoders import load_encoder
 from tests.harness import Harness
 
 PG_URL = os.environ.get("LEARNBOT_TEST_DATABASE_URL")

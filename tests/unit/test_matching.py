@@ -1,10 +1,10 @@
-"""Unit tests for bot.matching: ranking, decisions, feedback, updates, experts and odd input."""
+"""Unit tests for bot.search.engine: ranking, decisions, feedback, updates, experts and odd input."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.matching import (
+from bot.search.engine import (
     DEFAULT_MARGIN,
     DEFAULT_THRESHOLD,
     ExpertRecord,

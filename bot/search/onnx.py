@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import ConfigError
-from bot.semantic import DOCUMENT_TOKENS, QUERY_TOKENS, LineEncoder
+from bot.search.encoders import DOCUMENT_TOKENS, QUERY_TOKENS, LineEncoder
 
 ONNX_RECIPE = "int8v1"  # export + quantisation recipe: part of the model id
 INNER_BATCH = 32  # lines per onnxruntime call, sorted by length so padding stays small
@@ -79,7 +79,7 @@ def cached_model(model_path: Path, model_id: str, cache_dir: Path) -> Path:
 
 
 class OnnxEncoder(LineEncoder):
-    """The int8 ONNX model on the CPU with a bounded number of threads (an Encoder, bot.semantic)."""
+    """The int8 ONNX model on the CPU with a bounded number of threads (an Encoder, bot.search.encoders)."""
 
     runtime = "onnx"
 

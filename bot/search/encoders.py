@@ -106,7 +106,7 @@ def load_encoder(settings: Settings) -> Encoder | None:
 def _cached_encoder(path: Path, name: str, runtime: str, cache: Path, threads: int) -> Encoder:
     """One loaded model per process, path and runtime (a runtime, a test or a benchmark may open several)."""
     if runtime == "onnx":
-        from bot.onnx_encoder import OnnxEncoder
+        from bot.search.onnx import OnnxEncoder
 
         return OnnxEncoder(path, name, document_model_id(name, path), cache, threads)
     return SentenceEncoder(path, name, threads)

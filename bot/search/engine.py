@@ -15,7 +15,7 @@ Pure Python over plain records (no Slack, no SQL). How a question is ranked:
      alias, each body sentence). The scorer (mean of token_sort_ratio and token_set_ratio) was
      chosen by measurement, see bench/README.md; WRatio ranks short questions against long text badly,
    plus a bonus for confirmed aliases and a penalty for questions the item did not help with.
-5. Semantic fusion (optional, the ``semantic`` extra): with an ``encoder`` (bot/semantic.py) every
+5. Semantic fusion (optional, the ``semantic`` extra): with an ``encoder`` (bot/search/encoders.py) every
    item, past question and piece of expert evidence also carries a sentence embedding; the query is
    embedded once; the candidates are the BM25 pool plus the nearest vectors, and each candidate's
    score is ``(1 - SEMANTIC_WEIGHT) * word score + SEMANTIC_WEIGHT * semantic score`` where the
@@ -49,7 +49,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 if TYPE_CHECKING:  # the semantic extra (numpy, torch) is imported only when an encoder is given
-    from bot.semantic import DocumentVectors, Encoder, LineVectors, VectorIndex
+    from bot.search.encoders import DocumentVectors, Encoder, LineVectors, VectorIndex
 
 __all__ = [
     "DEFAULT_MARGIN",
@@ -266,7 +266,7 @@ def _passages(primary: tuple[str, ...], body: str) -> tuple[str, ...]:
 def embedding_text(item: ItemRecord) -> str:
     """What is embedded for an item, one phrasing per line: title and tags, then up to
     MAX_EMBED_LINES body sentences. The encoder embeds each line (at most 32 word pieces) and keeps
-    the normalised sum: a centroid of the item's phrasings (bot/semantic.py, docs/semantic.md)."""
+    the normalised sum: a centroid of the item's phrasings (bot/search/encoders.py, docs/semantic.md)."""
     head = ". ".join(part.strip() for part in (item.title, ", ".join(item.tags)) if part.strip())
     body = [s.strip() for s in _sentences(item.body)[:MAX_EMBED_LINES]]
     return "\n".join(line for line in (head, *body) if line)
@@ -685,7 +685,7 @@ class MatchIndex:
     Thread-safety: every mutation and every search holds one re-entrant lock, so a search never
     sees a half-applied update (searches are short, a few milliseconds).
 
-    With an ``encoder`` (bot.semantic.Encoder) matching is hybrid: upserts take a precomputed
+    With an ``encoder`` (bot.search.encoders.Encoder) matching is hybrid: upserts take a precomputed
     embedding (or compute one), a search embeds its query once, outside the lock.
     """
 
@@ -712,7 +712,7 @@ class MatchIndex:
         self._evidence = _TextIndex()  # keys: (user_id, n); docs carry the evidence weight
         self._evidence_count: dict[str, int] = {}
         if encoder is not None:
-            from bot.semantic import VectorIndex
+            from bot.search.encoders import VectorIndex
 
             for index in (self._items, self._questions, self._evidence):
                 index.vectors = VectorIndex(encoder.dimension)
@@ -753,7 +753,7 @@ class MatchIndex:
 
     def _item_vector(self, item: ItemRecord) -> DocumentVectors:
         """The current vectors when the embedded text is unchanged, else new ones."""
-        from bot.semantic import DocumentVectors
+        from bot.search.encoders import DocumentVectors
 
         assert self.encoder is not None
         old = self._records.get(item.id)

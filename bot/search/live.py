@@ -20,7 +20,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.matching import ExpertRecord, ItemRecord, MatchIndex, MatchResult, QuestionRecord, embedding_text
+from bot.search.engine import ExpertRecord, ItemRecord, MatchIndex, MatchResult, QuestionRecord, embedding_text
 from bot.progress import progress_bar
 from store.models import (
     Answer,
@@ -34,7 +34,7 @@ from store.models import (
 )
 
 if TYPE_CHECKING:
-    from bot.semantic import Encoder
+    from bot.search.encoders import Encoder
 
 ITEM, EXPERT, QUESTION, SYNONYMS = "item", "expert", "question", "synonyms"
 LEARNED_HALF_LIFE = timedelta(days=180)
@@ -136,7 +136,7 @@ class StoredVectors:
         return vectors
 
     def _load(self, kind: str, data: bytes) -> Any:
-        from bot.semantic import DocumentVectors, from_bytes
+        from bot.search.encoders import DocumentVectors, from_bytes
 
         return DocumentVectors.from_bytes(data, self.encoder.dimension) if kind == ITEM else from_bytes(data)
 
@@ -150,7 +150,7 @@ class StoredVectors:
     def _save(self, session: Session, kind: str, rows: Mapping[str, tuple[str, Any]],
               stored: Mapping[str, object], now: datetime) -> None:
         """Insert or update rows and commit; a concurrent insert by another process is not an error."""
-        from bot.semantic import to_bytes
+        from bot.search.encoders import to_bytes
 
         stale = [ref for ref in rows if ref in stored]
         if stale:
