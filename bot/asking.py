@@ -11,9 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.search.live import LiveIndex
+from bot.search import LiveIndex, MatchResult
 from bot.library import answer_key, record_feedback
-from bot.search.engine import MatchResult
 from bot.outbox import enqueue
 from bot.people import ensure_person
 from bot.routing import choose_experts, record_pings

@@ -14,10 +14,9 @@ from sqlalchemy import select
 from bot import experts, library
 from bot.config import ConfigError, Settings, load_settings
 from bot.importing import Parsed, parse_content, parse_experts, read_text
-from bot.search.engine import Hit, MatchResult, parse_synonyms
+from bot.search import Hit, MatchResult, parse_synonyms
 from bot.progress import progress_bar
-from bot.runtime import Runtime, open_runtime
-from bot.search.encoders import describe_matcher
+from bot.runtime import Runtime, describe_matcher, open_runtime
 from store.db import make_engine, upgrade
 from store.models import LibraryItem, Question
 

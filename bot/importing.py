@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from bot.search.live import split_tags
+from bot.search.database import split_tags
 
 MAX_TITLE = 500
 MAX_URL = 2000

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.importing import ContentRow
-from bot.search.live import ITEM, SYNONYMS, note_change
+from bot.search.changes import ITEM, SYNONYMS, note_change
 from store.models import Feedback, LibraryItem, Question, SynonymGroup
 
 

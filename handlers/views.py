@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot import asking, library, reflection
 from bot.importing import ContentRow
-from bot.search.live import split_tags
+from bot.search.database import split_tags
 from handlers import blocks
 from handlers.deps import Deps
 

@@ -13,8 +13,7 @@ from sqlalchemy import create_engine, text
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.local_slack import LocalSlack
-from bot.runtime import Runtime, open_runtime
-from bot.search.encoders import load_encoder
+from bot.runtime import Runtime, open_encoder, open_runtime
 from tests.harness import Harness
 
 PG_URL = os.environ.get("LEARNBOT_TEST_DATABASE_URL")
@@ -80,7 +79,7 @@ def make_settings(database_url: str, slack: LocalSlack, **overrides: object) -> 
 def embedding_model() -> None:
     """With the semantic extra, load the default encoder once up front: on a cold cache the onnx
     runtime exports its model first (about 15 s), which must not eat a subprocess test's timeout."""
-    load_encoder(Settings())
+    open_encoder(Settings())
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.search.live import EXPERT, QUESTION, LiveIndex
+from bot.search import EXPERT, QUESTION, LiveIndex
 from bot.slack_export import BadExport, ExportReport, decode_mrkdwn, import_export, parse_ts, read_export
 from store.db import make_engine, session_factory, upgrade
 from store.models import Answer, IndexChange, Person, Question

@@ -1,0 +1,103 @@
+"""What is embedded and how: an item's lines (``embedding_text``), the Encoder protocol, and the
+line-by-line document recipe both runtimes share (``LineEncoder``)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
+
+from bot.search.records import ItemRecord
+from bot.search.text import sentences
+from bot.search.vectors import DOCUMENT_FORMAT, FIRST_LINE_WEIGHT, DocumentVectors, centroids
+
+if TYPE_CHECKING:
+    import numpy as np
+
+DOCUMENT_TOKENS = 32  # word pieces per embedded line of a document (see embedding_text)
+QUERY_TOKENS = 128
+BATCH = 256
+MAX_EMBED_LINES = 150  # body sentences embedded per item (each costs one more line to embed)
+
+
+class Encoder(Protocol):
+    """Texts -> unit-length float32 vectors: ``encode`` one row per text (a past question, a piece of
+    expert evidence), ``encode_documents`` an item's centroid and lines, ``encode_query`` a question."""
+
+    name: str
+    runtime: str  # "onnx" or "transformer" (EncoderSpec.runtime)
+    dimension: int
+    model_id: str  # changes when the model changes: stored vectors of another model_id are recomputed
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+
+    def encode_documents(self, texts: Sequence[str],
+                         progress: Callable[[int], None] | None = None) -> list[DocumentVectors]: ...
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
+def embedding_text(item: ItemRecord) -> str:
+    """What is embedded for an item, one phrasing per line: title and tags, then up to
+    MAX_EMBED_LINES body sentences. The encoder embeds each line (at most 32 word pieces) and keeps
+    the normalised sum: a centroid of the item's phrasings (LineEncoder, docs/semantic.md)."""
+    head = ". ".join(part.strip() for part in (item.title, ", ".join(item.tags)) if part.strip())
+    body = [s.strip() for s in sentences(item.body)[:MAX_EMBED_LINES]]
+    return "\n".join(line for line in (head, *body) if line)
+
+
+def model_id(path: Path) -> str:
+    """A fingerprint of a model directory: its configuration files and the sizes of its weights."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and ".git" not in p.parts):
+        relative = file.relative_to(path).as_posix()
+        if file.suffix == ".json":
+            digest.update(relative.encode() + file.read_bytes())
+        elif file.suffix in (".safetensors", ".bin", ".onnx"):
+            digest.update(f"{relative}:{file.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
+
+
+def document_model_id(name: str, path: Path) -> str:
+    """The model's fingerprint and the document recipe: changing either recomputes stored vectors."""
+    return f"{name[:30]}:{model_id(path)}:t{DOCUMENT_TOKENS}w{FIRST_LINE_WEIGHT:g}f{DOCUMENT_FORMAT}"  # + runtime: <= 64
+
+
+def passages(text: str) -> list[str]:
+    """The lines of a document that are embedded separately (at least one, possibly empty)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return lines or [text]
+
+
+class LineEncoder:
+    """The document recipe both runtimes share; a runtime supplies ``_embed_lines`` (unit rows).
+
+    A document of several lines (``embedding_text`` puts an item's title and body
+    sentences on lines of their own) is embedded line by line, each line truncated at
+    DOCUMENT_TOKENS, in batches of BATCH documents.
+    """
+
+    dimension: int
+
+    def _embed_lines(self, lines: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_documents(self, texts: Sequence[str],
+                         progress: Callable[[int], None] | None = None) -> list[DocumentVectors]:
+        """Documents -> their DocumentVectors; ``progress(done)`` after each batch."""
+        out: list[DocumentVectors] = []
+        for start in range(0, len(texts), BATCH):
+            chunk = [passages(t) for t in texts[start:start + BATCH]]
+            vectors = self._embed_lines([p for lines in chunk for p in lines])
+            row = 0
+            for lines in chunk:
+                out.append(DocumentVectors.of_lines(vectors[row:row + len(lines)]))
+                row += len(lines)
+            if progress:
+                progress(start + len(chunk))
+        return out
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Documents -> their centroids as unit float32 rows (past questions, expert evidence)."""
+        return centroids(self.encode_documents(texts, progress), self.dimension)
+

@@ -1,0 +1,123 @@
+"""Text to terms: accents folded, lower-cased, words stemmed, CJK runs split into bigrams; sentences
+and the passages fuzzy re-ranking compares a query with."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+STOP_WORDS = frozenset(
+    """a about am an and any are as at be been being but by can could did do does doing for from
+    had has have having he her here hers him his how i if in into is it its itself just me might
+    my myself no nor not of on or our ours please she should so some such than that the their
+    them then there these they this those to too very was we were what when where which while who
+    whom why will with would you your yours""".split()
+)
+
+_WORD_RE = re.compile(r"\w+")
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_SENTENCE_RE = re.compile(r"[\n\r]+|[.!?;]\s+")
+_VOWELS = frozenset("aeiouy")
+_stem_cache: dict[str, str] = {}
+_SURFACE: dict[str, str] = {}  # stemmed term -> first word seen, for explanations
+MAX_PASSAGES = 200  # body sentences kept for fuzzy re-ranking (all are indexed)
+
+
+def stem(word: str) -> str:
+    """Light English suffix stripping: plurals, -ing, -ed, -ly, -ation/-ion, final -e/-y.
+
+    Deliberately small; conflates e.g. reset/resetting, change/changed/changing,
+    policy/policies, activate/activation, connect/connection.
+    """
+    if len(word) <= 3 or not word.isascii() or not word.isalpha():
+        return word
+    w = word
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("sses"):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
+        w = w[:-1]
+    for suffix in ("ing", "ed"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and _VOWELS & set(w[: -len(suffix)]):
+            w = w[: -len(suffix)]
+            if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+                w = w[:-1]  # resetting -> resett -> reset
+            break
+    if w.endswith("ly") and len(w) > 5:
+        w = w[:-2]
+    if w.endswith("ation") and len(w) > 7:
+        w = w[:-5] + "at"
+    elif w.endswith(("tion", "sion")) and len(w) > 6:
+        w = w[:-3]
+    if w.endswith("y") and len(w) > 3 and w[-2] not in _VOWELS:
+        w = w[:-1] + "i"
+    elif w.endswith("e") and len(w) > 3:
+        w = w[:-1]
+    return w
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents (café -> cafe)."""
+    text = text.casefold()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _term(token: str) -> str:
+    """Stem one lower-cased word (stop words are kept as they are); cached, remembers a surface form."""
+    cached = _stem_cache.get(token)
+    if cached is None:
+        cached = token if token in STOP_WORDS else stem(token)
+        if len(_stem_cache) < 500_000:
+            _stem_cache[token] = cached
+            _SURFACE.setdefault(cached, token)
+    return cached
+
+
+def _cjk_bigrams(token: str) -> list[str]:
+    """Split a run of CJK characters (no spaces between words) into overlapping bigrams."""
+    if len(token) < 2:
+        return [token]
+    return [token[i : i + 2] for i in range(len(token) - 1)]
+
+
+def normalize(text: str) -> list[str]:
+    """Text -> list of terms: accents folded, lower-cased, stemmed; CJK runs become bigrams."""
+    tokens = _WORD_RE.findall(fold(text))
+    terms = list(map(_stem_cache.get, tokens))  # fast path: every word seen before
+    if None not in terms:
+        return terms
+    out: list[str] = []
+    for token, term in zip(tokens, terms):
+        if term is not None:
+            out.append(term)
+        elif not token.isascii() and _CJK_RE.search(token):
+            out.extend(_cjk_bigrams(token))
+        else:
+            out.append(_term(token))
+    return out
+
+
+def surface(term: str) -> str:
+    """A readable word for a stemmed term (the first word seen that produced it)."""
+    return _SURFACE.get(term, term)
+
+
+def sentences(text: str) -> list[str]:
+    """Split a body into lines/sentences."""
+    return [s for s in _SENTENCE_RE.split(text) if s and not s.isspace()] if text else []
+
+
+@lru_cache(maxsize=8192)
+def passages(primary: tuple[str, ...], body: str) -> tuple[str, ...]:
+    """Normalised passages for fuzzy re-ranking: title/aliases (or question), then body sentences.
+
+    Computed when a document is re-ranked, not stored: this keeps indexing fast and memory small;
+    the cache holds the passages of recently re-ranked documents.
+    """
+    lines = [" ".join(normalize(s)) for s in sentences(body)[:MAX_PASSAGES]]
+    return tuple(" ".join(normalize(p)) for p in primary) + tuple(line for line in lines if line)
