@@ -61,7 +61,7 @@ from bot.search.ranking import (
 from bot.search.embedding import embedding_text
 from bot.search.records import ExpertRecord, Explanation, Hit, ItemRecord, MatchResult, QuestionRecord
 from bot.search.synonyms import Synonyms
-from bot.search.text import STOP_WORDS, normalize
+from bot.search.text import STOP_WORDS, Vocabulary
 
 if TYPE_CHECKING:  # the semantic extra (numpy, torch) is imported only when an encoder is given
     from bot.search.embedding import Encoder
@@ -104,11 +104,12 @@ class MatchIndex:
         self.semantic_weight = SEMANTIC_WEIGHT if semantic_weight is None else semantic_weight
         self.expert_semantic_weight = EXPERT_SEMANTIC_WEIGHT if semantic_weight is None else semantic_weight
         self._lock = threading.RLock()
-        self._synonyms = Synonyms(synonyms)
-        self._items = TextIndex()
+        self._vocabulary = Vocabulary()  # the words of this index: stems, surface forms, passages
+        self._synonyms = Synonyms(synonyms, self._vocabulary)
+        self._items = TextIndex(self._vocabulary)
         self._records: dict[int, ItemRecord] = {}
-        self._questions = TextIndex()
-        self._evidence = TextIndex()  # keys: (user_id, n); docs carry the evidence weight
+        self._questions = TextIndex(self._vocabulary)
+        self._evidence = TextIndex(self._vocabulary)  # keys: (user_id, n); docs carry the evidence weight
         self._evidence_count: dict[str, int] = {}
         if encoder is not None:
             from bot.search.vectors import VectorIndex
@@ -121,7 +122,7 @@ class MatchIndex:
 
     def set_synonyms(self, groups: Iterable[Sequence[str]]) -> None:
         """Replace the synonym table (applies to the next search; no re-indexing needed)."""
-        synonyms = Synonyms(groups)
+        synonyms = Synonyms(groups, self._vocabulary)
         with self._lock:
             self._synonyms = synonyms
 
@@ -133,6 +134,7 @@ class MatchIndex:
         With an encoder, ``vector`` is the embedding of ``embedding_text(item)``; when it is not
         given, the previous one is kept if that text did not change, else it is computed.
         """
+        normalize = self._vocabulary.normalize
         aliases = [normalize(a) for a in item.aliases]
         fields = [(normalize(item.title), TITLE_WEIGHT), (normalize(" ".join(item.tags)), TAG_WEIGHT)]
         fields += [(terms, ALIAS_WEIGHT) for terms in aliases]
@@ -203,7 +205,7 @@ class MatchIndex:
         with self._lock:
             if self.encoder is not None and vector is None:
                 vector = self._embed([q.text])[0]
-            self._questions.add(q.id, (), [(normalize(q.text), TITLE_WEIGHT)], doc, vector)
+            self._questions.add(q.id, (), [(self._vocabulary.normalize(q.text), TITLE_WEIGHT)], doc, vector)
 
     def remove_question(self, question_id: int) -> None:
         with self._lock:
@@ -223,7 +225,8 @@ class MatchIndex:
             self.remove_expert(e.user_id)
             for n, (text, weight) in enumerate(evidence):
                 doc = Doc(key=e.user_id, primary=(text,), weight=weight)
-                self._evidence.add((e.user_id, n), (), [(normalize(text), TITLE_WEIGHT)], doc, embedded.get(text))
+                self._evidence.add((e.user_id, n), (), [(self._vocabulary.normalize(text), TITLE_WEIGHT)], doc,
+                                   embedded.get(text))
             self._evidence_count[e.user_id] = len(evidence)
 
     def _current_evidence_vectors(self, user_id: str) -> dict[str, Any]:
@@ -282,7 +285,7 @@ class MatchIndex:
 
     def _parse(self, index: TextIndex, text: str) -> Query:
         """Normalise, typo-correct against ``index``'s vocabulary and expand synonyms."""
-        terms = normalize(text[:MAX_QUERY_CHARS])
+        terms = self._vocabulary.normalize(text[:MAX_QUERY_CHARS])
         fixes = self._typo_fixes(index, terms)
         corrected = [fixes.get(t, (t, 0))[0] for t in terms]
         concepts: list[Concept] = []

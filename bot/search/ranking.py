@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.search.records import Explanation
-from bot.search.text import STOP_WORDS, passages, surface
+from bot.search.text import STOP_WORDS, Vocabulary
 
 if TYPE_CHECKING:  # the semantic extra (numpy) is imported only when an index has vectors
     from bot.search.vectors import LineVectors, VectorIndex
@@ -95,7 +95,8 @@ class Query:
 class TextIndex:
     """An inverted index with BM25 scoring and rapidfuzz re-ranking. Not thread-safe by itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary  # shared with the other text indexes of a MatchIndex
         self.postings: dict[str, tuple[array, array]] = {}  # term -> (doc numbers, weighted tf)
         self.docs: list[Doc | None] = []  # by doc number; None once removed (tombstone)
         self.lengths = array("f")
@@ -327,8 +328,7 @@ class TextIndex:
             parts["penalty"] = -REJECTION_PENALTY * max(0.0, (rejected - 50) / 50)
         return parts
 
-    @staticmethod
-    def _passage_similarity(query: Query, doc: Doc) -> float:
+    def _passage_similarity(self, query: Query, doc: Doc) -> float:
         """Rapidfuzz similarity (0..100) of the query to the doc's passages (title, aliases, body lines).
 
         Half the best passage, half the mean of the best FUZZY_TOP_PASSAGES: an item whose several
@@ -336,7 +336,7 @@ class TextIndex:
         unrelated body sentences. Body sentences count BODY_PASSAGE_FACTOR as much as title/aliases.
         """
         sims = []
-        for i, passage in enumerate(passages(doc.primary, doc.body)):
+        for i, passage in enumerate(self.vocabulary.passages(doc.primary, doc.body)):
             factor = 1.0 if i < len(doc.primary) else BODY_PASSAGE_FACTOR
             sims.append(factor * max(similarity(variant, passage) for variant in query.texts))
         best = heapq.nlargest(FUZZY_TOP_PASSAGES, sims)
@@ -345,7 +345,7 @@ class TextIndex:
     def explain(self, query: Query, number: int, parts: dict[str, float]) -> Explanation:
         matched = [t for t in query.weights if t not in STOP_WORDS and self.contains(t, number)]
         return Explanation(
-            matched_terms=tuple(surface(t) for t in matched),
+            matched_terms=tuple(self.vocabulary.surface(t) for t in matched),
             synonyms_used=tuple(dict.fromkeys(query.synonyms[t] for t in matched if t in query.synonyms)),
             parts={k: round(v, 2) for k, v in parts.items()},
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from bot.search.text import normalize
+from bot.search.text import Vocabulary, normalize
 
 
 def parse_synonyms(lines: Iterable[str]) -> tuple[list[tuple[str, ...]], list[tuple[int, str]]]:
@@ -32,11 +32,11 @@ def parse_synonyms(lines: Iterable[str]) -> tuple[list[tuple[str, ...]], list[tu
 class Synonyms:
     """Synonym groups as sequences of terms, looked up by their first term."""
 
-    def __init__(self, groups: Iterable[Sequence[str]] = ()) -> None:
+    def __init__(self, groups: Iterable[Sequence[str]], vocabulary: Vocabulary) -> None:
         self.by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         self.groups: list[list[tuple[tuple[str, ...], str]]] = []  # [(terms, surface)]
         for group in groups:
-            members = [(tuple(normalize(t)), " ".join(t.lower().split())) for t in group]
+            members = [(tuple(vocabulary.normalize(t)), " ".join(t.lower().split())) for t in group]
             members = [(terms, surface) for terms, surface in members if terms]
             if len(members) < 2:
                 continue

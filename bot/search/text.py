@@ -19,9 +19,9 @@ _WORD_RE = re.compile(r"\w+")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SENTENCE_RE = re.compile(r"[\n\r]+|[.!?;]\s+")
 _VOWELS = frozenset("aeiouy")
-_stem_cache: dict[str, str] = {}
-_SURFACE: dict[str, str] = {}  # stemmed term -> first word seen, for explanations
 MAX_PASSAGES = 200  # body sentences kept for fuzzy re-ranking (all are indexed)
+MAX_CACHED_WORDS = 500_000  # words whose term a Vocabulary remembers
+PASSAGE_CACHE = 8192  # documents whose passages a Vocabulary remembers
 
 
 def stem(word: str) -> str:
@@ -67,17 +67,6 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _term(token: str) -> str:
-    """Stem one lower-cased word (stop words are kept as they are); cached, remembers a surface form."""
-    cached = _stem_cache.get(token)
-    if cached is None:
-        cached = token if token in STOP_WORDS else stem(token)
-        if len(_stem_cache) < 500_000:
-            _stem_cache[token] = cached
-            _SURFACE.setdefault(cached, token)
-    return cached
-
-
 def _cjk_bigrams(token: str) -> list[str]:
     """Split a run of CJK characters (no spaces between words) into overlapping bigrams."""
     if len(token) < 2:
@@ -85,39 +74,62 @@ def _cjk_bigrams(token: str) -> list[str]:
     return [token[i : i + 2] for i in range(len(token) - 1)]
 
 
-def normalize(text: str) -> list[str]:
-    """Text -> list of terms: accents folded, lower-cased, stemmed; CJK runs become bigrams."""
-    tokens = _WORD_RE.findall(fold(text))
-    terms = list(map(_stem_cache.get, tokens))  # fast path: every word seen before
-    if None not in terms:
-        return terms
-    out: list[str] = []
-    for token, term in zip(tokens, terms):
-        if term is not None:
-            out.append(term)
-        elif not token.isascii() and _CJK_RE.search(token):
-            out.extend(_cjk_bigrams(token))
-        else:
-            out.append(_term(token))
-    return out
-
-
-def surface(term: str) -> str:
-    """A readable word for a stemmed term (the first word seen that produced it)."""
-    return _SURFACE.get(term, term)
-
-
 def sentences(text: str) -> list[str]:
     """Split a body into lines/sentences."""
     return [s for s in _SENTENCE_RE.split(text) if s and not s.isspace()] if text else []
 
 
-@lru_cache(maxsize=8192)
-def passages(primary: tuple[str, ...], body: str) -> tuple[str, ...]:
-    """Normalised passages for fuzzy re-ranking: title/aliases (or question), then body sentences.
-
-    Computed when a document is re-ranked, not stored: this keeps indexing fast and memory small;
-    the cache holds the passages of recently re-ranked documents.
+class Vocabulary:
+    """Text -> terms for one index, with the state that makes it fast and readable: each word's term
+    (stemming every word again would dominate indexing), the first word seen for each term (an
+    explanation shows words, not stems) and the passages of recently re-ranked documents.
     """
-    lines = [" ".join(normalize(s)) for s in sentences(body)[:MAX_PASSAGES]]
-    return tuple(" ".join(normalize(p)) for p in primary) + tuple(line for line in lines if line)
+
+    def __init__(self) -> None:
+        self._terms: dict[str, str] = {}  # lower-cased word -> term, up to MAX_CACHED_WORDS
+        self._surface: dict[str, str] = {}  # term -> first word seen
+        self.passages = lru_cache(maxsize=PASSAGE_CACHE)(self._passages)
+
+    def normalize(self, text: str) -> list[str]:
+        """Text -> list of terms: accents folded, lower-cased, stemmed; CJK runs become bigrams."""
+        tokens = _WORD_RE.findall(fold(text))
+        terms = list(map(self._terms.get, tokens))  # fast path: every word seen before
+        if None not in terms:
+            return terms
+        out: list[str] = []
+        for token, term in zip(tokens, terms):
+            if term is not None:
+                out.append(term)
+            elif not token.isascii() and _CJK_RE.search(token):
+                out.extend(_cjk_bigrams(token))
+            else:
+                out.append(self._term(token))
+        return out
+
+    def _term(self, token: str) -> str:
+        """Stem one lower-cased word (stop words are kept as they are); cached, remembers a surface form."""
+        cached = self._terms.get(token)
+        if cached is None:
+            cached = token if token in STOP_WORDS else stem(token)
+            if len(self._terms) < MAX_CACHED_WORDS:
+                self._terms[token] = cached
+                self._surface.setdefault(cached, token)
+        return cached
+
+    def surface(self, term: str) -> str:
+        """A readable word for a stemmed term (the first word seen that produced it)."""
+        return self._surface.get(term, term)
+
+    def _passages(self, primary: tuple[str, ...], body: str) -> tuple[str, ...]:
+        """Normalised passages for fuzzy re-ranking: title/aliases (or question), then body sentences.
+
+        Computed when a document is re-ranked, not stored: this keeps indexing fast and memory small;
+        ``passages`` caches those of the PASSAGE_CACHE most recently re-ranked documents.
+        """
+        lines = [" ".join(self.normalize(s)) for s in sentences(body)[:MAX_PASSAGES]]
+        return tuple(" ".join(self.normalize(p)) for p in primary) + tuple(line for line in lines if line)
+
+
+def normalize(text: str) -> list[str]:
+    """``Vocabulary.normalize`` for one-off text (a synonyms table being checked): nothing is kept."""
+    return Vocabulary().normalize(text)
