@@ -64,7 +64,7 @@ def english_words() -> list[str]:
 
     from bot.config import load_settings
     from bot.runtime import encoder_spec
-    from bot.search import find_model
+    from bot.search.encoders import find_model
 
     model = find_model(encoder_spec(load_settings()))
     if model.path is None:
@@ -151,7 +151,8 @@ def embed_library(items: list, sample: int, threads: int) -> tuple[object, Itera
 
     from bot.config import load_settings
     from bot.runtime import encoder_spec
-    from bot.search import embedding_text, load_encoder
+    from bot.search import embedding_text
+    from bot.search.encoders import load_encoder
     from bot.search.vectors import DocumentVectors, LineVectors
 
     settings = load_settings()

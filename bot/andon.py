@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from bot.asking import QuestionError
 from bot.config import Settings
 from bot.importing import ContentRow
-from bot.search import QUESTION, ItemRecord, MatchIndex, note_change
+from bot.search import ItemRecord, MatchIndex
+from bot.search.changes import QUESTION, note_change
 from bot.library import upsert_item
 from bot.outbox import enqueue
 from bot.topics import label_for

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.search import LiveIndex, MatchResult
+from bot.search import MatchResult
+from bot.search.live import LiveIndex
 from bot.library import answer_key, record_feedback
 from bot.outbox import enqueue
 from bot.people import ensure_person

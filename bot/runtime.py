@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.progress import progress_bar
-from bot.search import CacheNotWritable, Encoder, EncoderSpec, LiveIndex, TokenizerMissing, find_model, load_encoder
+from bot.search.embedding import Encoder
+from bot.search.encoders import EncoderSpec, find_model, load_encoder
+from bot.search.errors import CacheNotWritable, TokenizerMissing
+from bot.search.live import LiveIndex
 from store.db import make_engine, session_factory, upgrade
 
 

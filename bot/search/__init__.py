@@ -1,16 +1,12 @@
 """The search engine: route a question to library content, past questions and colleagues."""
 
-from bot.search.changes import EXPERT, ITEM, QUESTION, SYNONYMS, note_change
-from bot.search.embedding import Encoder, embedding_text
-from bot.search.encoders import EncoderSpec, find_model, load_encoder
+# Only the word matcher's API: importing it loads neither SQLAlchemy nor numpy. The live index
+# (bot.search.live), the change log (bot.search.changes) and the encoders (bot.search.encoders) are
+# imported from their modules.
 from bot.search.engine import MatchIndex
-from bot.search.errors import CacheNotWritable, EncoderError, TokenizerMissing
-from bot.search.live import LiveIndex
 from bot.search.records import ExpertRecord, Explanation, Hit, ItemRecord, MatchResult, QuestionRecord
 from bot.search.synonyms import parse_synonyms
+from bot.search.text import embedding_text
 
-__all__ = [
-    "EXPERT", "ITEM", "QUESTION", "SYNONYMS", "CacheNotWritable", "Encoder", "EncoderError", "EncoderSpec",
-    "ExpertRecord", "Explanation", "Hit", "ItemRecord", "LiveIndex", "MatchIndex", "MatchResult", "QuestionRecord",
-    "TokenizerMissing", "embedding_text", "find_model", "load_encoder", "note_change", "parse_synonyms",
-]
+__all__ = ["ExpertRecord", "Explanation", "Hit", "ItemRecord", "MatchIndex", "MatchResult", "QuestionRecord",
+           "embedding_text", "parse_synonyms"]

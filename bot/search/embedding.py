@@ -1,5 +1,5 @@
-"""What is embedded and how: an item's lines (``embedding_text``), the Encoder protocol, and the
-line-by-line document recipe both runtimes share (``LineEncoder``)."""
+"""How a document is embedded: the Encoder protocol, the model id of the recipe, and the
+line-by-line recipe both runtimes share (``LineEncoder``)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
-from bot.search.records import ItemRecord
-from bot.search.text import sentences
 from bot.search.vectors import DOCUMENT_FORMAT, FIRST_LINE_WEIGHT, DocumentVectors, centroids
 
 if TYPE_CHECKING:
     import numpy as np
 
-DOCUMENT_TOKENS = 32  # word pieces per embedded line of a document (see embedding_text)
+DOCUMENT_TOKENS = 32  # word pieces per embedded line of a document (see text.embedding_text)
 QUERY_TOKENS = 128
 BATCH = 256
-MAX_EMBED_LINES = 150  # body sentences embedded per item (each costs one more line to embed)
 
 
 class Encoder(Protocol):
@@ -35,15 +32,6 @@ class Encoder(Protocol):
                          progress: Callable[[int], None] | None = None) -> list[DocumentVectors]: ...
 
     def encode_query(self, text: str) -> np.ndarray: ...
-
-
-def embedding_text(item: ItemRecord) -> str:
-    """What is embedded for an item, one phrasing per line: title and tags, then up to
-    MAX_EMBED_LINES body sentences. The encoder embeds each line (at most 32 word pieces) and keeps
-    the normalised sum: a centroid of the item's phrasings (LineEncoder, docs/semantic.md)."""
-    head = ". ".join(part.strip() for part in (item.title, ", ".join(item.tags)) if part.strip())
-    body = [s.strip() for s in sentences(item.body)[:MAX_EMBED_LINES]]
-    return "\n".join(line for line in (head, *body) if line)
 
 
 def model_id(path: Path) -> str:
@@ -72,7 +60,7 @@ def passages(text: str) -> list[str]:
 class LineEncoder:
     """The document recipe both runtimes share; a runtime supplies ``_embed_lines`` (unit rows).
 
-    A document of several lines (``embedding_text`` puts an item's title and body
+    A document of several lines (``text.embedding_text`` puts an item's title and body
     sentences on lines of their own) is embedded line by line, each line truncated at
     DOCUMENT_TOKENS, in batches of BATCH documents.
     """

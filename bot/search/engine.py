@@ -40,28 +40,10 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
-from bot.search.ranking import (
-    ALIAS_WEIGHT,
-    MAX_QUERY_TERMS,
-    MAX_TYPO_LOOKUPS,
-    MAX_VARIANTS,
-    FUZZY_QUERY_CHARS,
-    SEMANTIC_POOL,
-    SEMANTIC_WEIGHT,
-    STOP_WEIGHT,
-    SYNONYM_WEIGHT,
-    TAG_WEIGHT,
-    TITLE_WEIGHT,
-    TYPO_WEIGHT,
-    Concept,
-    Doc,
-    Query,
-    TextIndex,
-)
-from bot.search.embedding import embedding_text
+from bot.search.ranking import SEMANTIC_POOL, SEMANTIC_WEIGHT, Concept, Doc, Query, TextIndex
 from bot.search.records import ExpertRecord, Explanation, Hit, ItemRecord, MatchResult, QuestionRecord
 from bot.search.synonyms import Synonyms
-from bot.search.text import STOP_WORDS, Vocabulary
+from bot.search.text import STOP_WORDS, Vocabulary, embedding_text
 
 if TYPE_CHECKING:  # the semantic extra (numpy, torch) is imported only when an encoder is given
     from bot.search.embedding import Encoder
@@ -75,7 +57,16 @@ SEMANTIC_EVIDENCE_POOL = 100  # nearest pieces of expert evidence added to the c
 MAX_QUERY_CHARS = 4000
 EXPERT_EVIDENCE = 5  # an expert's score combines their best 5 pieces of evidence
 TOPIC_WEIGHT = 1.5  # a declared topic counts like an answered question of this weight
-
+TITLE_WEIGHT = 2.0  # BM25F-style field weights (term frequency multipliers; body words count 1)
+ALIAS_WEIGHT = 1.5
+TAG_WEIGHT = 1.5
+SYNONYM_WEIGHT = 0.8  # query weight of a synonym expansion, shared over its words
+TYPO_WEIGHT = 0.8  # query weight of a typo-corrected term
+MAX_QUERY_TERMS = 40  # long queries keep their highest-idf terms
+MAX_TYPO_LOOKUPS = 12
+STOP_WEIGHT = 0.3  # query weight of a stop word
+MAX_VARIANTS = 3  # fuzzy scoring tries the typed query plus up to 2 synonym substitutions
+FUZZY_QUERY_CHARS = 600
 
 
 class MatchIndex:

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.search.changes import EXPERT, ITEM, QUESTION, SYNONYMS
 from bot.search.database import answered_questions, expert_records, item_record, item_records, synonym_groups
-from bot.search.embedding import embedding_text
 from bot.search.engine import MatchIndex
 from bot.search.records import ExpertRecord, ItemRecord, MatchResult, QuestionRecord
 from bot.search.stored_vectors import EVIDENCE, Progress, StoredVectors, evidence_texts
+from bot.search.text import embedding_text
 from store.models import IndexChange, LibraryItem
 
 if TYPE_CHECKING:

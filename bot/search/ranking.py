@@ -26,11 +26,6 @@ SEMANTIC_CEIL = 0.9  # cosine at or above this scores 100
 SEMANTIC_POOL = 40  # nearest vectors added to the candidates (items, past questions)
 K1 = 1.2
 B = 0.75
-TITLE_WEIGHT = 2.0  # BM25F-style field weights (term frequency multipliers; body words count 1)
-ALIAS_WEIGHT = 1.5
-TAG_WEIGHT = 1.5
-SYNONYM_WEIGHT = 0.8  # query weight of a synonym expansion, shared over its words
-TYPO_WEIGHT = 0.8  # query weight of a typo-corrected term
 COVERAGE_SLOPE = 2.0  # see _saturate
 BM25_SHARE = 0.5  # calibrated score = 100 * (BM25_SHARE * coverage + (1 - BM25_SHARE) * fuzzy)
 BODY_PASSAGE_FACTOR = 0.95  # body sentences count slightly less than titles/aliases in fuzzy
@@ -39,11 +34,6 @@ REJECTION_PENALTY = 40.0  # points removed for a near-verbatim rejected question
 FUZZY_TOP_PASSAGES = 3  # see TextIndex._passage_similarity
 RERANK_POOL = 40  # BM25 candidates re-ranked with rapidfuzz
 FREQUENT_DF_SHARE = 0.05  # terms in more documents than this share only re-score candidates
-MAX_QUERY_TERMS = 40  # long queries keep their highest-idf terms
-MAX_TYPO_LOOKUPS = 12
-STOP_WEIGHT = 0.3  # query weight of a stop word
-MAX_VARIANTS = 3  # fuzzy scoring tries the typed query plus up to 2 synonym substitutions
-FUZZY_QUERY_CHARS = 600
 
 
 def semantic_score(cosine: float) -> float:

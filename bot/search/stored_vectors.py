@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.search.changes import ITEM
-from bot.search.embedding import Encoder
 from bot.search.records import ExpertRecord
 from store.models import Embedding
+
+if TYPE_CHECKING:
+    from bot.search.embedding import Encoder
 
 EVIDENCE = "evidence"  # embeddings of expert topics and answered questions, keyed by text hash
 EMBED_CHUNK = 2048  # embeddings computed and stored per transaction at start

@@ -1,11 +1,15 @@
-"""Text to terms: accents folded, lower-cased, words stemmed, CJK runs split into bigrams; sentences
-and the passages fuzzy re-ranking compares a query with."""
+"""Text to terms: accents folded, lower-cased, words stemmed, CJK runs split into bigrams; sentences,
+the passages fuzzy re-ranking compares a query with, and the lines an encoder embeds for an item."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.search.records import ItemRecord
 
 STOP_WORDS = frozenset(
     """a about am an and any are as at be been being but by can could did do does doing for from
@@ -22,6 +26,7 @@ _VOWELS = frozenset("aeiouy")
 MAX_PASSAGES = 200  # body sentences kept for fuzzy re-ranking (all are indexed)
 MAX_CACHED_WORDS = 500_000  # words whose term a Vocabulary remembers
 PASSAGE_CACHE = 8192  # documents whose passages a Vocabulary remembers
+MAX_EMBED_LINES = 150  # body sentences embedded per item (each costs one more line to embed)
 
 
 def stem(word: str) -> str:
@@ -77,6 +82,15 @@ def _cjk_bigrams(token: str) -> list[str]:
 def sentences(text: str) -> list[str]:
     """Split a body into lines/sentences."""
     return [s for s in _SENTENCE_RE.split(text) if s and not s.isspace()] if text else []
+
+
+def embedding_text(item: ItemRecord) -> str:
+    """What is embedded for an item, one phrasing per line: title and tags, then up to
+    MAX_EMBED_LINES body sentences. The encoder embeds each line (at most 32 word pieces) and keeps
+    the normalised sum: a centroid of the item's phrasings (embedding.LineEncoder, docs/semantic.md)."""
+    head = ". ".join(part.strip() for part in (item.title, ", ".join(item.tags)) if part.strip())
+    body = [s.strip() for s in sentences(item.body)[:MAX_EMBED_LINES]]
+    return "\n".join(line for line in (head, *body) if line)
 
 
 class Vocabulary:

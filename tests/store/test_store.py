@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import ManualClock
 from bot.importing import ContentRow
-from bot.search import ITEM, LiveIndex, note_change
+from bot.search.changes import ITEM, note_change
+from bot.search.live import LiveIndex
 from bot.library import import_items, item_key, upsert_item
 from bot.local_slack import LocalSlack
 from bot.outbox import Outbox, SlackCall, enqueue

@@ -17,8 +17,11 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.runtime import describe_matcher, encoder_spec, open_encoder
-from bot.search import ITEM, ItemRecord, LiveIndex, MatchIndex, find_model, note_change
+from bot.search import ItemRecord, MatchIndex
+from bot.search.changes import ITEM, note_change
+from bot.search.encoders import find_model
 from bot.search.engine import HYBRID_THRESHOLD
+from bot.search.live import LiveIndex
 from store.db import make_engine, session_factory, upgrade
 from store.models import Embedding, LibraryItem
 from tests.e2e.helpers import learnbot
@@ -109,7 +112,7 @@ def test_hybrid_finds_a_paraphrase_that_word_matching_misses(encoder: Any) -> No
 def test_an_item_vector_is_the_centroid_of_its_title_and_body_sentences(encoder: Any) -> None:
     import numpy as np
 
-    from bot.search.embedding import MAX_EMBED_LINES, embedding_text
+    from bot.search.text import MAX_EMBED_LINES, embedding_text
 
     item = ItemRecord(9, "Travel expenses", "Claim a taxi receipt in the portal. Hotel bills need a manager's approval.",
                       tags=("finance",))
