@@ -67,7 +67,7 @@ class StoredVectors:
             Embedding.kind == kind, Embedding.model_id == self.encoder.model_id)
         if len(texts) <= 500:
             stmt = stmt.where(Embedding.ref.in_(list(texts)))
-        return {ref: (text_hash, vector) for ref, text_hash, vector in session.execute(stmt) if ref in texts}
+        return {ref: (digest, vector) for ref, digest, vector in session.execute(stmt) if ref in texts}
 
     def _save(self, session: Session, kind: str, rows: Mapping[str, tuple[str, Any]],
               stored: Mapping[str, object], now: datetime) -> None:
