@@ -436,7 +436,7 @@ def main() -> None:
     if args.semantic:
         global ENCODER
         from bot.config import load_settings
-        from bot.runtime import open_encoder
+        from bot.encoder_settings import open_encoder
 
         encoder = open_encoder(load_settings())
         if encoder is None:

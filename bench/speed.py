@@ -63,7 +63,7 @@ def english_words() -> list[str]:
     from tokenizers import Tokenizer
 
     from bot.config import load_settings
-    from bot.runtime import encoder_spec
+    from bot.encoder_settings import encoder_spec
     from bot.search.encoders import find_model
 
     model = find_model(encoder_spec(load_settings()))
@@ -150,7 +150,7 @@ def embed_library(items: list, sample: int, threads: int) -> tuple[object, Itera
     from dataclasses import replace
 
     from bot.config import load_settings
-    from bot.runtime import open_encoder
+    from bot.encoder_settings import open_encoder
     from bot.search import embedding_text
     from bot.search.vectors import DocumentVectors, LineVectors
 

@@ -13,7 +13,8 @@ from sqlalchemy import create_engine, text
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.local_slack import LocalSlack
-from bot.runtime import Runtime, open_encoder, open_runtime
+from bot.encoder_settings import open_encoder
+from bot.runtime import Runtime, open_runtime
 from tests.harness import Harness
 
 PG_URL = os.environ.get("LEARNBOT_TEST_DATABASE_URL")

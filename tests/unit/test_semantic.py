@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.runtime import describe_matcher, encoder_spec, open_encoder
+from bot.encoder_settings import describe_matcher, encoder_spec, open_encoder
 from bot.search import ItemRecord, MatchIndex
 from bot.search.changes import ITEM, note_change
 from bot.search.encoders import find_model
