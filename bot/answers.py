@@ -18,7 +18,8 @@ from bot.andon import leave_card
 from bot.asking import POST_UPDATE, own_question
 from bot.config import Settings
 from bot.idempotency import first_time
-from bot.index import EXPERT, ITEM, QUESTION, LiveIndex, note_change
+from bot.search.changes import EXPERT, ITEM, QUESTION, note_change
+from bot.search.live import LiveIndex
 from bot.library import answer_key
 from bot.outbox import enqueue
 from bot.refusal import Refusal

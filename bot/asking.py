@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.index import LiveIndex
+from bot.search import MatchResult
+from bot.search.live import LiveIndex
 from bot.library import answer_key, record_feedback
-from bot.matching import MatchResult
 from bot.outbox import enqueue
 from bot.people import ensure_person
 from bot.refusal import Refusal

@@ -1,4 +1,4 @@
-"""Expert profiles: topics people declare or an admin imports (what they answer is learned in bot.index)."""
+"""Expert profiles: topics people declare or an admin imports (what they answer is learned in bot.search.database)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.config import parse_duration
-from bot.index import EXPERT, note_change, split_tags
+from bot.search.changes import EXPERT, note_change
+from bot.search.database import split_tags
 from bot.people import ensure_person
 from store.models import Expertise
 

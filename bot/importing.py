@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from bot.index import split_tags
 from bot.library import Draft
+from bot.search.database import split_tags
 
 MAX_TITLE = 500
 MAX_URL = 2000

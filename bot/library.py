@@ -11,7 +11,7 @@ from typing import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.index import ITEM, SYNONYMS, note_change
+from bot.search.changes import ITEM, SYNONYMS, note_change
 from store.models import Feedback, LibraryItem, Question, SynonymGroup
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.matching import Hit
+from bot.search import Hit
 from bot.people import ensure_person
 from store.models import Answer, ExpertDecline, ExpertPing, Person, Question
 

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.index import LiveIndex
-from bot.semantic import load_encoder
+from bot.encoder_settings import open_encoder
+from bot.progress import progress_bar
+from bot.search.live import LiveIndex
 from store.db import make_engine, session_factory, upgrade
 
 
@@ -32,7 +33,8 @@ def open_runtime(settings: Settings, clock: Clock | None = None, *, migrate: boo
         upgrade(engine)
     sessions = session_factory(engine)
     clock = clock or SystemClock()
-    index = LiveIndex(sessions, threshold=settings.match_threshold, encoder=load_encoder(settings) if load_index else None)
+    index = LiveIndex(sessions, threshold=settings.match_threshold, encoder=open_encoder(settings) if load_index else None,
+                      progress=progress_bar)
     if load_index:
         index.load(clock.now())
     return Runtime(settings, engine, sessions, clock, index)

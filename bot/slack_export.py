@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.index import EXPERT, QUESTION, note_change
+from bot.search.changes import EXPERT, QUESTION, note_change
 from store.models import Answer, Person, Question, QuestionStatus
 
 BATCH_THREADS = 500

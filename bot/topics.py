@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from bot.matching import STOP_WORDS, stem
+from bot.search.text import STOP_WORDS, stem
 
 _WORD = re.compile(r"[^\W\d_]+")
 

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import library
-from bot.index import split_tags
+from bot.search.database import split_tags
 from handlers import blocks, ids
 from handlers.blocks import modal, plain_input
 from handlers.deps import Deps

@@ -299,7 +299,7 @@ class OutboxMessage(Base):
 
 
 class Embedding(Base):
-    """A stored sentence embedding of an item (bot.semantic.DocumentVectors bytes), a past question or
+    """A stored sentence embedding of an item (bot.search.vectors.DocumentVectors bytes), a past question or
     a piece of expert evidence (float32 bytes), so a restart does not recompute them; `text_hash`
     tells when the text changed."""
 

@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, text
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.encoder_settings import open_encoder
 from bot.local.slack import LocalSlack
-from bot.semantic import load_encoder
 from tests.harness import Harness
 
 PG_URL = os.environ.get("LEARNBOT_TEST_DATABASE_URL")
@@ -79,7 +79,7 @@ def make_settings(database_url: str, slack: LocalSlack, **overrides: object) -> 
 def embedding_model() -> None:
     """With the semantic extra, load the default encoder once up front: on a cold cache the onnx
     runtime exports its model first (about 15 s), which must not eat a subprocess test's timeout."""
-    load_encoder(Settings())
+    open_encoder(Settings())
 
 
 def pytest_configure(config: pytest.Config) -> None:

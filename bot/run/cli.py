@@ -14,10 +14,10 @@ from sqlalchemy import select
 from bot import experts, library
 from bot.config import ConfigError, Settings, load_settings
 from bot.importing import Parsed, parse_content, parse_experts, read_text
-from bot.matching import Hit, MatchResult, parse_synonyms
+from bot.search import Hit, MatchResult, parse_synonyms
 from bot.progress import progress_bar
+from bot.encoder_settings import describe_matcher
 from bot.runtime import Runtime, open_runtime
-from bot.semantic import describe_matcher
 from store.db import make_engine, upgrade
 from store.models import LibraryItem, Question
 

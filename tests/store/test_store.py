@@ -15,9 +15,10 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import ManualClock
-from bot.index import ITEM, LiveIndex, note_change
 from bot.library import Draft, import_items, item_key, upsert_item
 from bot.local.slack import LocalSlack
+from bot.search.changes import ITEM, note_change
+from bot.search.live import LiveIndex
 from bot.outbox import Outbox, SlackCall, enqueue
 from bot.runtime import web_client
 from store.db import alembic_config, make_engine, session_factory, upgrade

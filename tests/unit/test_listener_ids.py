@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import pytest
-import yaml
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 

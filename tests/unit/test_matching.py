@@ -1,20 +1,12 @@
-"""Unit tests for bot.matching: ranking, decisions, feedback, updates, experts and odd input."""
+"""Unit tests for bot.search: ranking, decisions, feedback, updates, experts and odd input."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.matching import (
-    DEFAULT_MARGIN,
-    DEFAULT_THRESHOLD,
-    ExpertRecord,
-    ItemRecord,
-    MatchIndex,
-    QuestionRecord,
-    normalize,
-    parse_synonyms,
-    stem,
-)
+from bot.search import ExpertRecord, ItemRecord, MatchIndex, QuestionRecord, parse_synonyms
+from bot.search.engine import DEFAULT_MARGIN, DEFAULT_THRESHOLD
+from bot.search.text import normalize, stem
 
 LIBRARY = [
     ItemRecord(1, "Resetting your VPN password", "Open the self-service portal and choose reset. "

@@ -16,9 +16,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.index import ITEM, LiveIndex, note_change
-from bot.matching import HYBRID_THRESHOLD, ItemRecord, MatchIndex
-from bot.semantic import describe_matcher, find_model, load_encoder
+from bot.encoder_settings import describe_matcher, encoder_spec, open_encoder
+from bot.search import ItemRecord, MatchIndex
+from bot.search.changes import ITEM, note_change
+from bot.search.encoders import find_model
+from bot.search.engine import HYBRID_THRESHOLD
+from bot.search.live import LiveIndex
 from store.db import make_engine, session_factory, upgrade
 from store.models import Embedding, LibraryItem
 from tests.e2e.helpers import learnbot
@@ -37,9 +40,9 @@ LIBRARY = [
 def real_encoder(runtime: str) -> Any:
     """The real encoder of ``runtime``; skip without the extra (fail under CI, which installs it)."""
     settings = Settings(embedding_runtime=runtime)
-    found = load_encoder(settings)
+    found = open_encoder(settings)
     if found is None:
-        reason = f"semantic extra not available: {find_model(settings).reason}"
+        reason = f"semantic extra not available: {find_model(encoder_spec(settings)).reason}"
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the semantic tests: {reason}")
         pytest.skip(reason)
@@ -76,7 +79,7 @@ class Counting:
 
 def test_semantic_off_means_word_matching_and_says_so() -> None:
     settings = Settings(semantic=False)
-    assert load_encoder(settings) is None
+    assert open_encoder(settings) is None
     assert describe_matcher(settings) == "word+fuzzy (LEARNBOT_SEMANTIC=off)"
     index = MatchIndex()
     index.upsert_item(LIBRARY[3])
@@ -84,7 +87,7 @@ def test_semantic_off_means_word_matching_and_says_so() -> None:
 
 
 def test_matcher_description_names_the_model_or_the_reason() -> None:
-    choice = find_model(Settings())
+    choice = find_model(encoder_spec(Settings()))
     described = describe_matcher(Settings())
     assert described == (f"hybrid ({choice.name}, onnx)" if choice.path else f"word+fuzzy ({choice.reason})")
 
@@ -109,7 +112,7 @@ def test_hybrid_finds_a_paraphrase_that_word_matching_misses(encoder: Any) -> No
 def test_an_item_vector_is_the_centroid_of_its_title_and_body_sentences(encoder: Any) -> None:
     import numpy as np
 
-    from bot.matching import MAX_EMBED_LINES, embedding_text
+    from bot.search.text import MAX_EMBED_LINES, embedding_text
 
     item = ItemRecord(9, "Travel expenses", "Claim a taxi receipt in the portal. Hotel bills need a manager's approval.",
                       tags=("finance",))
@@ -146,7 +149,7 @@ NEIGHBOURS = [
 
 
 def test_a_long_item_is_found_by_its_one_relevant_line(encoder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.semantic
+    import bot.search.vectors
 
     question = "I can't remember my VPN password, how do I get a new one?"
 
@@ -157,7 +160,7 @@ def test_a_long_item_is_found_by_its_one_relevant_line(encoder: Any, monkeypatch
         return [hit.id for hit in index.search(question).content]
 
     assert ranking()[0] == 7  # the FAQ's VPN line outweighs its 21 unrelated lines
-    monkeypatch.setattr(bot.semantic, "PASSAGE_WEIGHT", 0.0)
+    monkeypatch.setattr(bot.search.vectors, "PASSAGE_WEIGHT", 0.0)
     assert ranking()[0] == 2  # by its centroid alone the FAQ loses to the merely related policy
 
 
@@ -165,7 +168,7 @@ def test_document_vectors_keep_the_lines_and_round_trip_through_bytes() -> None:
     real_encoder("onnx")  # skips without the extra (numpy)
     import numpy as np
 
-    from bot.semantic import PASSAGE_RAMP, DocumentVectors
+    from bot.search.vectors import PASSAGE_RAMP, DocumentVectors
 
     rows = np.random.default_rng(3).normal(size=(5, 384)).astype(np.float32)
     rows /= np.linalg.norm(rows, axis=1, keepdims=True)
@@ -185,7 +188,7 @@ def test_document_vectors_keep_the_lines_and_round_trip_through_bytes() -> None:
 
 
 def test_hybrid_routes_experts_and_past_questions_by_meaning(encoder: Any) -> None:
-    from bot.matching import ExpertRecord, QuestionRecord
+    from bot.search import ExpertRecord, QuestionRecord
 
     index = MatchIndex(encoder=encoder)
     index.upsert_expert(ExpertRecord("U0ANN", topics=("payroll", "salary slips")))
@@ -211,7 +214,7 @@ def test_unchanged_item_keeps_its_vector_and_nonsense_is_not_confident(encoder: 
 def test_vector_index_append_replace_remove_top(encoder: Any) -> None:
     import numpy as np
 
-    from bot.semantic import VectorIndex
+    from bot.search.vectors import VectorIndex
 
     vectors = VectorIndex(2)
     for key in range(100):
@@ -228,7 +231,7 @@ def test_a_large_vector_index_scans_a_projection_and_still_finds_the_nearest() -
     real_encoder("onnx")  # skips without the extra (numpy)
     import numpy as np
 
-    from bot.semantic import COARSE_FROM, VectorIndex
+    from bot.search.vectors import COARSE_FROM, VectorIndex
 
     rng = np.random.default_rng(7)
     # sentence vectors cluster by topic, and the topics span few directions
@@ -258,9 +261,9 @@ def test_the_onnx_export_agrees_with_the_transformer_and_is_made_once() -> None:
     onnx, fp32 = real_encoder("onnx"), real_encoder("transformer")
     import numpy as np
 
-    from bot.matching import embedding_text
-    from bot.onnx_encoder import OnnxEncoder
-    from bot.semantic import document_model_id
+    from bot.search import embedding_text
+    from bot.search.embedding import document_model_id
+    from bot.search.onnx import OnnxEncoder
 
     long = " ".join(["the quarterly safety induction for new forklift drivers in the north warehouse"] * 6)
     documents = [embedding_text(item) for item in LIBRARY] + ["VPN", long]  # lengths differ within a batch
@@ -270,7 +273,7 @@ def test_the_onnx_export_agrees_with_the_transformer_and_is_made_once() -> None:
     assert float(onnx.encode_query(long) @ onnx.encode([long])[0]) < 0.99
 
     settings = Settings()
-    model = find_model(settings)
+    model = find_model(encoder_spec(settings))
     assert model.path is not None
     exported = next(settings.embedding_cache.glob("*int8*.onnx"))
     written = exported.stat().st_mtime_ns
@@ -290,7 +293,7 @@ def test_an_unwritable_cache_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_a_model_without_a_fast_tokenizer_is_one_clear_line(tmp_path: Path) -> None:
     real_encoder("onnx")
-    packaged = find_model(Settings()).path
+    packaged = find_model(encoder_spec(Settings())).path
     assert packaged is not None
     model = tmp_path / "model"
     model.mkdir()
@@ -357,7 +360,7 @@ class Gated(Counting):
 
 def test_a_bulk_rebuild_embeds_while_the_old_index_keeps_answering(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.index
+    import bot.search.live
 
     sessions = _database(tmp_path)
     gated = Gated(real_encoder("onnx"))
@@ -366,7 +369,7 @@ def test_a_bulk_rebuild_embeds_while_the_old_index_keeps_answering(tmp_path: Pat
     live.load(NOW)
     gated.open.clear()
     gated.entered.clear()
-    monkeypatch.setattr(bot.index, "RELOAD_AFTER", 2)
+    monkeypatch.setattr(bot.search.live, "RELOAD_AFTER", 2)
     with sessions() as session:  # a bulk import: more changes than RELOAD_AFTER
         for n in range(3):
             session.add(LibraryItem(id=20 + n, key=f"forklift-{n}", title=f"Forklift licence renewal, site {n}",

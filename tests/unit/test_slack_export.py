@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.index import EXPERT, QUESTION, LiveIndex
+from bot.search.changes import EXPERT, QUESTION
+from bot.search.live import LiveIndex
 from bot.slack_export import BadExport, ExportReport, decode_mrkdwn, import_export, parse_ts, read_export
 from store.db import make_engine, session_factory, upgrade
 from store.models import Answer, IndexChange, Person, Question

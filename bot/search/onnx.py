@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.config import ConfigError
-from bot.semantic import DOCUMENT_TOKENS, QUERY_TOKENS, LineEncoder
+from bot.search.embedding import DOCUMENT_TOKENS, QUERY_TOKENS, LineEncoder
+from bot.search.errors import CacheNotWritable, TokenizerMissing
 
 ONNX_RECIPE = "int8v1"  # export + quantisation recipe: part of the model id
 INNER_BATCH = 32  # lines per onnxruntime call, sorted by length so padding stays small
@@ -73,13 +73,12 @@ def cached_model(model_path: Path, model_id: str, cache_dir: Path) -> Path:
             cache_dir.mkdir(parents=True, exist_ok=True)
             export_int8(model_path, target)
         except OSError as error:
-            raise ConfigError(f"LEARNBOT_EMBEDDING_CACHE: cannot write the exported model to {cache_dir} "
-                              f"({error.strerror or error}); point it at a writable directory") from None
+            raise CacheNotWritable(cache_dir, str(error.strerror or error)) from None
     return target
 
 
 class OnnxEncoder(LineEncoder):
-    """The int8 ONNX model on the CPU with a bounded number of threads (an Encoder, bot.semantic)."""
+    """The int8 ONNX model on the CPU with a bounded number of threads (an Encoder, bot.search.embedding)."""
 
     runtime = "onnx"
 
@@ -89,8 +88,7 @@ class OnnxEncoder(LineEncoder):
 
         vocabulary = model_path / "tokenizer.json"
         if not vocabulary.is_file():
-            raise ConfigError(f"LEARNBOT_EMBEDDING_MODEL: the onnx runtime needs {vocabulary.name} in {model_path}; "
-                              "set LEARNBOT_EMBEDDING_RUNTIME=transformer for this model")
+            raise TokenizerMissing(model_path, vocabulary.name)
         self.name = name
         self.model_id = f"{model_id}:{ONNX_RECIPE}"
         options = onnxruntime.SessionOptions()

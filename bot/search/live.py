@@ -1,0 +1,156 @@
+"""The live matching index of one process: built from the database, kept current by the change log.
+
+Every write that affects matching appends an `IndexChange` row in the same transaction; each process
+replays the rows it has not seen yet (`refresh`), so items added by another process become
+searchable within one refresh interval and a restart rebuilds everything from the tables.
+
+With an encoder (the `semantic` extra) the embeddings are kept in the `embeddings` table: a start
+reads them and computes only the missing or stale ones (text or model changed), in batches.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.search.changes import EXPERT, ITEM, QUESTION, SYNONYMS
+from bot.search.database import answered_questions, expert_records, item_record, item_records, synonym_groups
+from bot.search.engine import MatchIndex
+from bot.search.records import ExpertRecord, ItemRecord, MatchResult, QuestionRecord
+from bot.search.stored_vectors import EVIDENCE, Progress, StoredVectors, evidence_texts
+from bot.search.text import embedding_text
+from store.models import IndexChange, LibraryItem
+
+if TYPE_CHECKING:
+    from bot.search.embedding import Encoder
+
+RELOAD_AFTER = 2000
+
+
+class LiveIndex:
+    """A MatchIndex plus the position in the change log it has caught up to; ``progress`` draws
+    long embedding work at start."""
+
+    def __init__(self, sessions: sessionmaker[Session], threshold: float | None = None,
+                 encoder: Encoder | None = None, progress: Progress | None = None) -> None:
+        self._sessions = sessions
+        self._threshold = threshold
+        self._encoder = encoder
+        self._vectors = StoredVectors(encoder, progress) if encoder is not None else None
+        self._index = self._new_index([])
+        self._seen = 0
+        self._lock = threading.Lock()  # incremental changes and the swap after a rebuild
+        self._rebuild = threading.Lock()  # one full rebuild at a time; searches never wait for it
+
+    def _new_index(self, synonyms: list[tuple[str, ...]]) -> MatchIndex:
+        return MatchIndex(synonyms=synonyms, threshold=self._threshold, encoder=self._encoder)
+
+    def search(self, query: str, limit: int = 5, *, explain: bool = False,
+               exclude_experts: tuple[str, ...] = ()) -> MatchResult:
+        return self._index.search(query, limit, explain=explain, exclude_experts=exclude_experts)
+
+    def load(self, now: datetime) -> None:
+        """Build the whole index from the database (at start)."""
+        with self._rebuild:
+            self._build(now)
+
+    def _build(self, now: datetime) -> None:
+        """Build a new index (embedding what has no stored vector, which can take minutes), then
+        swap it in; searches use the previous one meanwhile, and changes logged after the start of
+        the build are replayed by the next refresh."""
+        with self._sessions() as session:
+            seen = session.scalar(select(func.max(IndexChange.id))) or 0
+            index = self._new_index(synonym_groups(session))
+            items = item_records(session)
+            questions = answered_questions(session)
+            experts = list(expert_records(session, now).values())
+            item_vectors, question_vectors, evidence_vectors = self._load_vectors(session, items, questions, experts, now)
+            for record in items:
+                index.upsert_item(record, item_vectors.get(str(record.id)))
+            for question in questions:
+                index.upsert_question(question, question_vectors.get(str(question.id)))
+            for expert in experts:
+                index.upsert_expert(expert, evidence_vectors)
+        with self._lock:
+            self._index, self._seen = index, seen
+
+    def _load_vectors(self, session: Session, items: list[ItemRecord], questions: list[QuestionRecord],
+                      experts: list[ExpertRecord], now: datetime) -> tuple[dict[str, Any], ...]:
+        """Stored embeddings of everything (missing ones computed and stored); empty without an encoder."""
+        if self._vectors is None:
+            return {}, {}, {}
+        self._vectors.drop_other_models(session)
+        by_hash = self._vectors.get(session, EVIDENCE, evidence_texts(experts), now, "embedding expertise")
+        return (
+            self._vectors.get(session, ITEM, {str(r.id): embedding_text(r) for r in items}, now),
+            self._vectors.get(session, QUESTION, {str(q.id): q.text for q in questions}, now),
+            {text: by_hash[key] for key, text in evidence_texts(experts).items()},
+        )
+
+    def refresh(self, now: datetime, *, rebuild: bool = True) -> int:
+        """Apply the changes logged since the last refresh; returns how many were applied.
+
+        Each changed thing is re-read once however often it changed; after a bulk import (more
+        than RELOAD_AFTER changes) a full rebuild is quicker than replaying. It runs only with
+        ``rebuild`` (the scheduler's refresh, not a request's) and when no other rebuild is running.
+        """
+        with self._lock, self._sessions() as session:
+            changes = session.execute(
+                select(IndexChange.id, IndexChange.kind, IndexChange.ref)
+                .where(IndexChange.id > self._seen).order_by(IndexChange.id)
+            ).all()
+        if len(changes) > RELOAD_AFTER:
+            if not rebuild or not self._rebuild.acquire(blocking=False):
+                return 0  # the current index keeps serving until the rebuild swaps in
+            try:
+                self._build(now)
+            finally:
+                self._rebuild.release()
+            return len(changes)
+        with self._lock, self._sessions() as session:
+            for kind, ref in dict.fromkeys((kind, ref) for _, kind, ref in changes):
+                self._apply(session, kind, ref, now)
+            if changes:
+                self._seen = max(self._seen, changes[-1][0])
+            return len(changes)
+
+    def _apply(self, session: Session, kind: str, ref: str, now: datetime) -> None:
+        if kind == ITEM:
+            item = session.get(LibraryItem, int(ref))
+            if item is None:
+                self._index.remove_item(int(ref))
+            else:
+                record = item_record(session, item)
+                self._index.upsert_item(record, self._vector(session, ITEM, ref, embedding_text(record), now))
+        elif kind == EXPERT:
+            expert = expert_records(session, now, [ref]).get(ref)
+            if expert is None:
+                self._index.remove_expert(ref)
+            else:
+                self._index.upsert_expert(expert, self._evidence_vectors(session, expert, now))
+        elif kind == QUESTION:
+            records = answered_questions(session, int(ref))
+            if records:
+                self._index.upsert_question(records[0], self._vector(session, QUESTION, ref, records[0].text, now))
+            else:
+                self._index.remove_question(int(ref))
+        elif kind == SYNONYMS:
+            self._index.set_synonyms(synonym_groups(session))
+
+    def _vector(self, session: Session, kind: str, ref: str, text: str, now: datetime) -> Any:
+        """The stored (or newly computed and stored) embedding of one thing; None without an encoder."""
+        if self._vectors is None:
+            return None
+        return self._vectors.get(session, kind, {ref: text}, now)[ref]
+
+    def _evidence_vectors(self, session: Session, expert: ExpertRecord, now: datetime) -> dict[str, Any] | None:
+        if self._vectors is None:
+            return None
+        texts = evidence_texts([expert])
+        by_hash = self._vectors.get(session, EVIDENCE, texts, now)
+        return {text: by_hash[key] for key, text in texts.items()}
+
