@@ -15,7 +15,8 @@ from bot.search import Hit
 from bot.people import ensure_person
 from store.models import Answer, ExpertDecline, ExpertPing, Person, Question
 
-MIN_EXPERT_SCORE = 20.0  # below this an "expert" matched only by chance: better to ask the channel
+MIN_EXPERT_MATCH = 25.0  # an expert whose best evidence matches less matched by chance: ask the channel
+RELATIVE_FLOOR = 0.25  # nobody scoring under this share of the best candidate is paged beside them
 TIE_POINTS = 5.0  # experts this close to each other are "equally good": spread pings among them
 DECLINE_WEIGHT = 0.6  # "Not my area" on a near-identical question removes up to 60% of the score
 
@@ -31,8 +32,11 @@ def choose_experts(session: Session, settings: Settings, question: Question, hit
     """The best `count` experts for `question` who may be asked now.
 
     Never the asker, nobody already asked, who answered or who declined this question, nobody away, nobody past
-    the daily ping cap, nobody matched below MIN_EXPERT_SCORE. Past declines of similar questions lower a score; among experts within
-    TIE_POINTS of each other the one asked least in the last week goes first.
+    the daily ping cap. The floor is relative: whose best evidence matches under MIN_EXPERT_MATCH (however
+    fresh), or who scores under RELATIVE_FLOOR of the best candidate, is not paged; so the answerers of an
+    old Slack export, whose evidence has faded, are still asked when nobody fresher knows. Past declines of
+    similar questions lower a score; among experts within TIE_POINTS of each other the one asked least in the
+    last week goes first.
     """
     ids = [str(h.id) for h in hits if str(h.id) != question.asker_id]
     if not ids or count < 1:
@@ -44,11 +48,14 @@ def choose_experts(session: Session, settings: Settings, question: Question, hit
     today = _ping_counts(session, ids, now - timedelta(days=1))
     week = _ping_counts(session, ids, now - timedelta(days=7))
     declined = _declined_texts(session, ids)
+    eligible = [hit for hit in hits if str(hit.id) != question.asker_id and str(hit.id) not in excluded
+                and (hit.score if hit.match is None else hit.match) >= MIN_EXPERT_MATCH
+                and today[str(hit.id)] < settings.max_pings_per_day]
+    best = max((hit.score for hit in eligible), default=0.0)
     candidates = []
-    for hit in hits:
+    for hit in eligible:
         user_id = str(hit.id)
-        if (user_id == question.asker_id or user_id in excluded or hit.score < MIN_EXPERT_SCORE
-                or today[user_id] >= settings.max_pings_per_day):
+        if hit.score < RELATIVE_FLOOR * best:
             continue
         similarity = max((fuzz.token_set_ratio(question.text, t) for t in declined.get(user_id, ())), default=0)
         candidates.append(Candidate(user_id, hit.score * (1 - DECLINE_WEIGHT * similarity / 100)))

@@ -352,24 +352,24 @@ class MatchIndex:
         query = self._parse(self._evidence, text)
         semantic = (SEMANTIC_EVIDENCE_POOL, self.expert_semantic_weight)
         found = self._evidence.search(query, limit=400, pool=400, vector=vector, semantic=semantic)
-        evidence: dict[str, list[tuple[float, int, dict[str, float]]]] = {}
+        evidence: dict[str, list[tuple[float, float, int, dict[str, float]]]] = {}
         for score, number, parts in found:
             doc = self._evidence.docs[number]
             if doc.key in exclude:
                 continue
             strength = score / 100 * (1 - math.exp(-doc.weight))
-            evidence.setdefault(doc.key, []).append((strength, number, parts))
+            evidence.setdefault(doc.key, []).append((strength, score, number, parts))
         ranked = []
         for user_id, pieces in evidence.items():
             pieces.sort(key=lambda p: -p[0])
-            miss = math.prod(1 - s for s, _, _ in pieces[:EXPERT_EVIDENCE])
-            ranked.append((100 * (1 - miss), user_id, pieces[0]))
+            miss = math.prod(1 - s for s, _, _, _ in pieces[:EXPERT_EVIDENCE])
+            ranked.append((100 * (1 - miss), user_id, pieces[0], max(p[1] for p in pieces)))
         ranked.sort(key=lambda r: (-r[0], str(r[1])))
         hits = []
-        for score, user_id, (_, number, parts) in ranked[:limit]:
+        for score, user_id, (_, _, number, parts), match in ranked[:limit]:
             explanation = None
             if explain:
                 best = self._evidence.explain(query, number, parts)
                 explanation = Explanation(best.matched_terms, best.synonyms_used, {"evidence": round(score, 2)})
-            hits.append(Hit(user_id, round(score, 2), explanation))
+            hits.append(Hit(user_id, round(score, 2), explanation, round(match, 2)))
         return hits

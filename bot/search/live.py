@@ -11,7 +11,7 @@ reads them and computes only the missing or stale ones (text or model changed), 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -23,12 +23,14 @@ from bot.search.engine import MatchIndex
 from bot.search.records import ExpertRecord, ItemRecord, MatchResult, QuestionRecord
 from bot.search.stored_vectors import EVIDENCE, Progress, StoredVectors, evidence_texts
 from bot.search.text import embedding_text
-from store.models import IndexChange, LibraryItem
+from store.models import Answer, Expertise, IndexChange, LibraryItem
 
 if TYPE_CHECKING:
     from bot.search.embedding import Encoder
 
 RELOAD_AFTER = 2000
+FADE_EVERY = timedelta(days=1)  # learned expertise is re-weighed for its age this often
+FADE_CHUNK = 500  # experts re-weighed per hold of the index lock
 
 
 class LiveIndex:
@@ -43,6 +45,7 @@ class LiveIndex:
         self._vectors = StoredVectors(encoder, progress) if encoder is not None else None
         self._index = self._new_index([])
         self._seen = 0
+        self._faded_at: datetime | None = None
         self._lock = threading.Lock()  # incremental changes and the swap after a rebuild
         self._rebuild = threading.Lock()  # one full rebuild at a time; searches never wait for it
 
@@ -76,7 +79,7 @@ class LiveIndex:
             for expert in experts:
                 index.upsert_expert(expert, evidence_vectors)
         with self._lock:
-            self._index, self._seen = index, seen
+            self._index, self._seen, self._faded_at = index, seen, now
 
     def _load_vectors(self, session: Session, items: list[ItemRecord], questions: list[QuestionRecord],
                       experts: list[ExpertRecord], now: datetime) -> tuple[dict[str, Any], ...]:
@@ -96,8 +99,27 @@ class LiveIndex:
 
         Each changed thing is re-read once however often it changed; after a bulk import (more
         than RELOAD_AFTER changes) a full rebuild is quicker than replaying. It runs only with
-        ``rebuild`` (the scheduler's refresh, not a request's) and when no other rebuild is running.
+        ``rebuild`` (the scheduler's refresh, not a request's) and when no other rebuild is running;
+        so does the daily re-weighing of learned expertise (`fade`).
         """
+        applied = self._replay(now, rebuild)
+        if rebuild and (self._faded_at is None or now - self._faded_at >= FADE_EVERY):
+            self.fade(now)
+        return applied
+
+    def fade(self, now: datetime) -> None:
+        """Re-weigh every expert's answers for their age at `now`, a chunk at a time: searches go on
+        between chunks, and a chunk is read under the lock so a newer change is never overwritten."""
+        with self._sessions() as session:
+            user_ids = sorted(set(session.scalars(select(Expertise.user_id))) | set(session.scalars(
+                select(Answer.user_id).where(Answer.deleted_at.is_(None)))))
+        for start in range(0, len(user_ids), FADE_CHUNK):
+            with self._lock, self._sessions() as session:
+                for expert in expert_records(session, now, user_ids[start:start + FADE_CHUNK]).values():
+                    self._index.upsert_expert(expert)  # same texts: the indexed embeddings are reused
+        self._faded_at = now
+
+    def _replay(self, now: datetime, rebuild: bool) -> int:
         with self._lock, self._sessions() as session:
             changes = session.execute(
                 select(IndexChange.id, IndexChange.kind, IndexChange.ref)

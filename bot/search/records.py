@@ -51,6 +51,7 @@ class Hit:
     id: int | str
     score: float  # 0..100, calibrated: comparable across queries
     explanation: Explanation | None = None
+    match: float | None = None  # experts: how well their best evidence matches, however old or little (0..100)
 
 
 @dataclass(frozen=True)
