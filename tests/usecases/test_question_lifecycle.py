@@ -32,6 +32,16 @@ def routed_question(runtime: Runtime) -> int:
     return outcome.question_id
 
 
+def reply_in_thread(runtime: Runtime, question_id: int, user_id: str, text: str) -> Answer | None:
+    """The help-channel post is delivered, then `user_id` replies in its thread."""
+    with runtime.sessions() as session:
+        asking.record_post(session, question_id, {"channel": "C0HELP", "ts": "1800000000.000100"})
+        session.commit()
+        return answers.record_reply(session, runtime.clock.now(), event_id=f"Ev-{user_id}", channel="C0HELP",
+                                    thread_ts="1800000000.000100", message_ts="1800000000.000200",
+                                    user_id=user_id, text=text)
+
+
 def question(runtime: Runtime, question_id: int) -> Question:
     with runtime.sessions() as session:
         return session.get_one(Question, question_id)
@@ -49,13 +59,7 @@ def test_routed_then_answered_then_accepted_stamps_each_step(runtime: Runtime) -
                                       thread_ts="", message_ts="1.2", user_id="U0BOB", text="Yearly.")
     assert answer is None, "no thread yet: the post was never delivered, so no reply can belong to it"
 
-    with runtime.sessions() as session:
-        asking.record_post(session, qid, {"channel": "C0HELP", "ts": "1800000000.000100"})
-        session.commit()
-        answer = answers.record_reply(session, runtime.clock.now(), event_id="Ev2", channel="C0HELP",
-                                      thread_ts="1800000000.000100", message_ts="1800000000.000200",
-                                      user_id="U0BOB", text="Every 5,000 cycles or yearly.")
-    assert answer is not None
+    assert reply_in_thread(runtime, qid, "U0BOB", "Every 5,000 cycles or yearly.") is not None
     stored = question(runtime, qid)
     assert stored.status is QuestionStatus.ANSWERED and stored.first_answer_at == asked_at + timedelta(minutes=30)
 
@@ -71,13 +75,8 @@ def test_routed_then_answered_then_accepted_stamps_each_step(runtime: Runtime) -
 
 def test_a_reply_by_the_asker_is_not_an_answer(runtime: Runtime) -> None:
     qid = routed_question(runtime)
-    with runtime.sessions() as session:
-        asking.record_post(session, qid, {"channel": "C0HELP", "ts": "1800000000.000100"})
-        session.commit()
-        answer = answers.record_reply(session, runtime.clock.now(), event_id="Ev1", channel="C0HELP",
-                                      thread_ts="1800000000.000100", message_ts="1800000000.000200",
-                                      user_id="U0ALICE", text="Anyone?")
-    assert answer is None and question(runtime, qid).status is QuestionStatus.ROUTED
+    assert reply_in_thread(runtime, qid, "U0ALICE", "Anyone?") is None
+    assert question(runtime, qid).status is QuestionStatus.ROUTED
 
 
 @pytest.mark.parametrize("who, why", [("U0BOB", "Only the person who asked can do that."),
