@@ -62,16 +62,21 @@ class Harness(Driver):
         self.runtime.index.refresh(now)
 
 
-def buttons(call: Call) -> list[dict[str, Any]]:
-    """Every button in a message, in order, as {text, action_id, value}."""
+def block_buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every button in Block Kit blocks, in order, as {text, action_id, value}."""
     found = []
-    for block in call.blocks:
+    for block in blocks:
         elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
         for element in elements:
             if element.get("type") == "button":
                 found.append({"text": element["text"]["text"], "action_id": element["action_id"],
                               "value": element["value"]})
     return found
+
+
+def buttons(call: Call) -> list[dict[str, Any]]:
+    """Every button in a message the bot sent."""
+    return block_buttons(call.blocks)
 
 
 def button(call: Call, label: str) -> dict[str, Any]:

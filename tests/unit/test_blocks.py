@@ -10,6 +10,7 @@ import pytest
 from bot.asking import AskOutcome, Offer, PostView
 from handlers.blocks import BUTTON_LIMIT, SECTION_LIMIT, button, context, escape, link, message, section
 from handlers.question_blocks import linked_offers, offered, question_post, routed, too_long
+from tests.harness import block_buttons
 
 VPN = Offer(11, "Resetting your VPN password", "https://intranet.example.com/vpn",
             "Open the self-service portal, choose VPN, then Reset password.", 91.0)
@@ -34,11 +35,7 @@ def texts(payload: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 def all_buttons(payload: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(label, action_id, value) of every button, in order."""
-    found = []
-    for block in payload.get("blocks", []):
-        elements = block["elements"] if block["type"] == "actions" else [block.get("accessory") or {}]
-        found += [(e["text"]["text"], e["action_id"], e["value"]) for e in elements if e.get("type") == "button"]
-    return found
+    return [(b["text"], b["action_id"], b["value"]) for b in block_buttons(payload.get("blocks", []))]
 
 
 def live_controls(mrkdwn: str) -> list[str]:
