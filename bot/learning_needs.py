@@ -8,6 +8,7 @@ as well as a manager): every asker gets it and the need records when and with wh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -84,13 +85,27 @@ def shippable(session: Session, settings: Settings, *, card_id: int, user_id: st
     return session.get_one(AndonCard, card_id)
 
 
-def planned_course(session: Session, need_id: int) -> tuple[LearningNeed, AndonCard] | None:
-    """A need and its card, for the DMs about it."""
+@dataclass(frozen=True)
+class Course:
+    """A planned course and its card, for the messages about it."""
+
+    card_id: int
+    label: str
+    need: str
+    owner: str
+    due: date
+    planned_by: str
+
+
+def planned_course(session: Session, need_id: int) -> Course | None:
     need = session.get(LearningNeed, need_id)
-    return None if need is None else (need, session.get_one(AndonCard, need.card_id))
+    if need is None:
+        return None
+    card = session.get_one(AndonCard, need.card_id)
+    return Course(card.id, card.label, need.need, need.owner_id, need.due_on, need.planned_by)
 
 
 def due_dates(session: Session, card_ids: list[int]) -> dict[int, date]:
     """The due date of each of these cards' planned courses, by card id."""
-    return dict(session.execute(select(LearningNeed.card_id, LearningNeed.due_on)
-                                .where(LearningNeed.card_id.in_(card_ids))).tuples())
+    rows = session.execute(select(LearningNeed.card_id, LearningNeed.due_on).where(LearningNeed.card_id.in_(card_ids)))
+    return {card_id: due for card_id, due in rows}
