@@ -4,9 +4,9 @@ A question escalates when nobody answered it within the SLA (the sweep), or at o
 pulls the cord. Similar questions join the same open card (clustered with the matching engine,
 incrementally: each new question is compared with the open cards, never all pairs). A card that
 collects LEARNBOT_COURSE_THRESHOLD questions within LEARNBOT_COURSE_WINDOW raises the kanban
-signal: a formal course is needed. Managers acknowledge, assign, snooze, plan a course (bot.learning_needs)
-or resolve it with content.
-Every timer here is derived from stored state, and every message goes through the outbox.
+signal: a formal course is needed. Managers acknowledge, assign, snooze, resolve it with content, or
+plan a course (bot.learning_needs). Every timer here is derived from stored state, and every message
+goes through the outbox.
 """
 
 from __future__ import annotations
