@@ -4,8 +4,9 @@ A question escalates when nobody answered it within the SLA (the sweep), or at o
 pulls the cord. Similar questions join the same open card (clustered with the matching engine,
 incrementally: each new question is compared with the open cards, never all pairs). A card that
 collects LEARNBOT_COURSE_THRESHOLD questions within LEARNBOT_COURSE_WINDOW raises the kanban
-signal: a formal course is needed. Managers acknowledge, assign, snooze or resolve it with content.
-Every timer here is derived from stored state, and every message goes through the outbox.
+signal: a formal course is needed. Managers acknowledge, assign, snooze, resolve it with content, or
+plan a course (bot.learning_needs). Every timer here is derived from stored state, and every message
+goes through the outbox.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bot.refusal import Refusal
 from bot.search import ItemRecord, MatchIndex
 from bot.search.changes import QUESTION, note_change
 from bot.topics import label_for
-from store.models import AndonCard, CardStatus, LibraryItem, Question, QuestionStatus
+from store.models import AndonCard, CardStatus, LearningNeed, LibraryItem, Question, QuestionStatus
 
 ANDON_CARD = "andon_card"
 ANDON_UPDATE = "andon_card_update"
@@ -41,7 +42,7 @@ SWEEP_BUDGET = timedelta(seconds=1.5)
 MAX_REPEATS = 3
 SWEEP_BATCH = 2000
 SNOOZES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
-LIVE = (CardStatus.OPEN, CardStatus.ACKNOWLEDGED)
+LIVE = (CardStatus.OPEN, CardStatus.ACKNOWLEDGED, CardStatus.COURSE_PLANNED)
 
 
 @dataclass(frozen=True)
@@ -223,8 +224,11 @@ def leave_card(session: Session, question: Question, now: datetime) -> None:
 
 # -- managers' buttons ---------------------------------------------------------------------------
 
-def _managed_card(session: Session, settings: Settings, card_id: int, user_id: str) -> AndonCard:
-    access.require_learning_manager(settings, user_id, "change andon cards")
+def _managed_card(session: Session, settings: Settings, card_id: int, user_id: str,
+                  owner: str | None = None) -> AndonCard:
+    """The live card, if `user_id` is a learning manager (or `owner`, where one is given)."""
+    if user_id != owner:
+        access.require_learning_manager(settings, user_id, "change andon cards")
     card = session.get(AndonCard, card_id)
     if card is None:
         raise Refusal("I can't find that card any more.")
@@ -275,8 +279,10 @@ def snooze(session: Session, settings: Settings, now: datetime, *, card_id: int,
 
 def resolve(session: Session, settings: Settings, now: datetime, *, card_id: int, user_id: str, title: str,
             url: str | None, summary: str) -> AndonCard:
-    """Resolve with content: the item joins the library, every asker gets it, their questions resolve."""
-    card = _managed_card(session, settings, card_id, user_id)
+    """Resolve with content (a manager, or the owner of its planned course): the item joins the library,
+    every asker gets it, their questions resolve, a planned course is shipped."""
+    need = learning_need(session, card_id)
+    card = _managed_card(session, settings, card_id, user_id, need.owner_id if need else None)
     item, _ = upsert_item(session, Draft(title, url, summary, (card.label,)), now, source="andon",
                           created_by=user_id)
     card.status, card.resolved_by, card.resolved_at, card.resolved_item_id = CardStatus.RESOLVED, user_id, now, item.id
@@ -287,6 +293,8 @@ def resolve(session: Session, settings: Settings, now: datetime, *, card_id: int
         note_change(session, QUESTION, question.id, now)
     for asker in sorted({q.asker_id for q in questions}):
         enqueue(session, ANDON_RESOLVED, card.id, now, key=asker, args={"user": asker})
+    if need is not None:
+        need.shipped_at, need.item_id = now, item.id
     _changed(session, card, now)
     return card
 
@@ -320,6 +328,7 @@ class CardView:
     askers: int
     managers: tuple[str, ...]
     resolution: tuple[str, str | None] | None = None  # (title, url) of the content that resolved it
+    need: LearningNeed | None = None  # the course planned for it
 
     @property
     def oldest(self) -> datetime | None:
@@ -329,6 +338,10 @@ class CardView:
     def live(self) -> bool:
         """Still waiting for a manager: its buttons are shown."""
         return self.card.status in LIVE
+
+    @property
+    def planned(self) -> bool:
+        return self.card.status == CardStatus.COURSE_PLANNED
 
     @property
     def unacknowledged(self) -> bool:
@@ -349,7 +362,13 @@ def card_view(session: Session, settings: Settings, card_id: int) -> CardView | 
                               q.blocked_at is not None, q.asked_at) for q in rows]
     item = session.get(LibraryItem, card.resolved_item_id) if card.resolved_item_id else None
     resolution = (item.title, item.url) if item else None
-    return CardView(card, questions, len({q.asker_id for q in rows}), access.learning_managers(settings), resolution)
+    return CardView(card, questions, len({q.asker_id for q in rows}), access.learning_managers(settings), resolution,
+                    learning_need(session, card_id))
+
+
+def learning_need(session: Session, card_id: int) -> LearningNeed | None:
+    """The course planned for a card, if any."""
+    return session.scalar(select(LearningNeed).where(LearningNeed.card_id == card_id))
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import access, andon, digest
+from bot import access, andon, digest, learning_needs
 from bot.config import Settings
 from bot.experts import list_topics
 from bot.people import ensure_person
 from bot.topics import group_by_topic
-from store.models import Answer, Person, Question, QuestionStatus
+from store.models import AndonCard, Answer, Person, Question, QuestionStatus
 
 SHOWN = 10
 UNRESOLVED = (QuestionStatus.ASKED, QuestionStatus.ROUTED, QuestionStatus.ANSWERED)
@@ -37,6 +37,16 @@ class MyAnswer:
     thread_ts: str | None
 
 
+@dataclass(frozen=True)
+class BoardCard:
+    """A live andon card on the managers' board."""
+
+    card: AndonCard
+    questions: int
+    oldest: datetime | None
+    due: date | None  # of the course planned for it
+
+
 @dataclass
 class HomeView:
     user_id: str
@@ -45,7 +55,7 @@ class HomeView:
     topics: list[tuple[str, str]]  # (topic, declared|imported)
     learned: list[tuple[str, int]]  # topics learned from answers: (label, answers)
     manager: bool = False
-    cards: list[tuple[int, str, int, datetime | None, bool]] = field(default_factory=list)
+    cards: list[BoardCard] = field(default_factory=list)
     week: digest.WeekNumbers | None = None
 
 
@@ -75,7 +85,8 @@ def home_view(session: Session, settings: Settings, user_id: str, now: datetime)
     view = HomeView(user_id, questions, answers, list_topics(session, user_id), learned)
     if access.is_learning_manager(settings, user_id):
         view.manager = True
-        view.cards = [(card.id, card.label, n, oldest, card.kanban_at is not None)
-                      for card, n, _, oldest in andon.open_cards(session)][:15]
+        cards = andon.open_cards(session)[:15]
+        due = learning_needs.due_dates(session, [card.id for card, *_ in cards])
+        view.cards = [BoardCard(card, n, oldest, due.get(card.id)) for card, n, _, oldest in cards]
         view.week = digest.week_numbers(session, digest.week_of(now, settings.timezone))
     return view

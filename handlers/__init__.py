@@ -11,10 +11,10 @@ from typing import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import andon, answers, home, learn, library, questions, reflection
+from handlers import andon, andon_questions, answers, home, learn, learning_needs, library, questions, reflection
 from handlers.deps import Deps
 
-FEATURES = (learn, questions, answers, andon, home, library, reflection)
+FEATURES = (learn, questions, answers, andon, andon_questions, learning_needs, home, library, reflection)
 
 
 def register_all(app: App, deps: Deps) -> None:

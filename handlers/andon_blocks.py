@@ -9,6 +9,7 @@ from bot.andon import CardView
 from handlers import ids
 from handlers.blocks import (Block, actions, button, context, escape, link, mention, message, modal, plain_input,
                              quote, section, truncate)
+from handlers.learning_needs_blocks import course_state
 
 SAMPLES = 5
 Link = Callable[[str, str, str | None], str | None]
@@ -52,16 +53,19 @@ def card(view: CardView, now: datetime, permalink: Link) -> dict[str, Any]:
                               "Consider a course or a library article."))
     blocks += [section(_sample(q, permalink)) for q in view.questions[-SAMPLES:]]
     if n > SAMPLES:
-        blocks.append(context(f"…and {n - SAMPLES} more."))
+        blocks.append(section(f"…and {n - SAMPLES} more.", button(f"See all {n} questions", ids.ANDON_QUESTIONS,
+                                                                  str(c.id))))
     blocks.append(context(_state(view, now)))
     if view.live:
         acknowledge = [button("Acknowledge", ids.ANDON_ACK, str(c.id), "primary")] if view.unacknowledged else []
+        plan = [] if view.planned else [button("Plan a course", ids.ANDON_PLAN_COURSE, str(c.id))]
         blocks.append(actions(
             *acknowledge,
             {"type": "users_select", "action_id": ids.ANDON_ASSIGN, "placeholder":
              {"type": "plain_text", "text": "Assign to…"}},
             button("Snooze 1 day", ids.ANDON_SNOOZE, f"{c.id}:1d"),
             button("Snooze 1 week", ids.ANDON_SNOOZE, f"{c.id}:1w"),
+            *plan,
             button("Resolve with content", ids.ANDON_RESOLVE, str(c.id)),
             block_id=f"{ids.ANDON_BLOCK}:{c.id}"))
     text = f"Andon: {escape(c.label)}: {n} {'resolved' if view.resolution else 'unanswered'} question(s)"
@@ -70,11 +74,13 @@ def card(view: CardView, now: datetime, permalink: Link) -> dict[str, Any]:
 
 def _state(view: CardView, now: datetime) -> str:
     c = view.card
-    parts = [f"Card #{c.id} · {c.status}"]
+    parts = [f"Card #{c.id} · {c.status.replace('_', ' ')}"]
     if c.acknowledged_by:
         parts.append(f"acknowledged by {mention(c.acknowledged_by)}")
     if c.assigned_to:
         parts.append(f"assigned to {mention(c.assigned_to)}")
+    if need := view.need:
+        parts.append(course_state(need.need, need.owner_id, need.due_on, need.shipped_at is not None))
     if c.snoozed_until and c.snoozed_until > now and view.live:
         parts.append(f"snoozed for {age(now, c.snoozed_until)}")
     if c.resolved_by and c.resolved_at:

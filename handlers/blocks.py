@@ -89,6 +89,18 @@ def plain_input(block_id: str, label: str, *, initial: str = "", multiline: bool
             "label": {"type": "plain_text", "text": label}}
 
 
+def users_input(block_id: str, label: str, *, initial: str | None = None) -> Block:
+    element: Block = {"type": "users_select", "action_id": ids.INPUT}
+    if initial:
+        element["initial_user"] = initial
+    return {"type": "input", "block_id": block_id, "element": element, "label": {"type": "plain_text", "text": label}}
+
+
+def date_input(block_id: str, label: str) -> Block:
+    return {"type": "input", "block_id": block_id, "element": {"type": "datepicker", "action_id": ids.INPUT},
+            "label": {"type": "plain_text", "text": label}}
+
+
 def modal(callback_id: str, title: str, submit: str, blocks: Sequence[Block], metadata: str) -> dict[str, Any]:
     return {"type": "modal", "callback_id": callback_id, "private_metadata": metadata,
             "title": {"type": "plain_text", "text": truncate(title, 24)},
@@ -99,6 +111,17 @@ def modal(callback_id: str, title: str, submit: str, blocks: Sequence[Block], me
 def submitted(view: dict[str, Any], block_id: str) -> str:
     """The stripped text a modal's `plain_input(block_id, ...)` was submitted with."""
     return str(view["state"]["values"][block_id][ids.INPUT].get("value") or "").strip()
+
+
+def picked(view: dict[str, Any], block_id: str, key: str) -> str | None:
+    """What a modal's `users_input` or `date_input` was submitted with (`key`: selected_user, selected_date)."""
+    return view["state"]["values"].get(block_id, {}).get(ids.INPUT, {}).get(key) or None
+
+
+def read_only_modal(title: str, blocks: Sequence[Block]) -> dict[str, Any]:
+    """A modal that only shows something: no callback, no submit."""
+    return {"type": "modal", "title": {"type": "plain_text", "text": truncate(title, 24)},
+            "close": {"type": "plain_text", "text": "Close"}, "blocks": list(blocks)}
 
 
 def notice(text: str) -> dict[str, Any]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from bot.home import HomeView
+from bot.home import BoardCard, HomeView
 from handlers import ids
 from handlers.andon_blocks import age
 from handlers.blocks import Block, button, context, escape, link, modal, plain_input, quote, section, truncate
 from handlers.digest_blocks import duration
-from store.models import QuestionStatus
+from handlers.learning_needs_blocks import due_text
+from store.models import CardStatus, QuestionStatus
 
 Link = Callable[[str, str, str | None], str | None]
 STATUS = {QuestionStatus.ASKED: "waiting for your verdict on the library's answer",
@@ -19,8 +20,12 @@ STATUS = {QuestionStatus.ASKED: "waiting for your verdict on the library's answe
 MAX_HOME_BLOCKS = 100
 
 
+def _url(channel: str | None, ts: str | None, permalink: Link) -> str | None:
+    return permalink(channel, ts, None) if channel and ts else None
+
+
 def _thread(channel: str | None, ts: str | None, permalink: Link) -> str:
-    url = permalink(channel, ts, None) if channel and ts else None
+    url = _url(channel, ts, permalink)
     return f" · {link(url, 'thread')}" if url else ""
 
 
@@ -45,15 +50,26 @@ def home(view: HomeView, now: datetime, permalink: Link) -> dict[str, Any]:
         blocks.append(context("Learned from your answers: " + ", ".join(f"{escape(label)} ({n})"
                                                                         for label, n in view.learned)))
     if view.manager:
-        blocks += _manager(view, now)
+        blocks += _manager(view, now, permalink)
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
-def _manager(view: HomeView, now: datetime) -> list[Block]:
+def _board_line(b: BoardCard, now: datetime, permalink: Link) -> str:
+    """The card, linked to its message, with its size, age and state (open / acknowledged / course
+    planned, due …; snoozed)."""
+    c = b.card
+    state = f"course planned, due {due_text(b.due)}" if b.due else \
+        "acknowledged" if c.status == CardStatus.ACKNOWLEDGED else "open"
+    if c.snoozed_until and c.snoozed_until > now:
+        state += f", snoozed for {age(now, c.snoozed_until)}"
+    signal = ":large_orange_diamond: " if c.kanban_at else ""
+    return (f"{signal}{link(_url(c.channel, c.message_ts, permalink), c.label)}: {b.questions} question(s), "
+            f"oldest {age(b.oldest, now)} · {state}")
+
+
+def _manager(view: HomeView, now: datetime, permalink: Link) -> list[Block]:
     blocks: list[Block] = [{"type": "divider"}, section("*Andon board*")]
-    blocks += [section(f"{':large_orange_diamond: ' if signal else ''}*{escape(label)}*: {n} question(s), "
-                       f"oldest {age(oldest, now)} · card #{card_id}") for card_id, label, n, oldest, signal
-               in view.cards] or [context("No open andon cards.")]
+    blocks += [section(_board_line(b, now, permalink)) for b in view.cards] or [context("No open andon cards.")]
     if view.week:
         w = view.week
         share = (lambda part: f"{part / w.asked:.0%}" if w.asked else "–")

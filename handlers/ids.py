@@ -25,6 +25,9 @@ ANDON_ASSIGN = "andon_assign"
 ANDON_SNOOZE = "andon_snooze"
 ANDON_RESOLVE = "andon_resolve"  # the button and the modal it opens
 ANDON_BLOCK = "andon"
+ANDON_PLAN_COURSE = "andon_plan_course"  # the button and the modal it opens
+ANDON_QUESTIONS = "andon_questions"  # "See all N questions", and the page buttons in its modal
+COURSE_SHIPPED = "course_shipped"  # on the course owner's DM: opens the resolve modal
 
 # The Home tab
 HOME_ADD_TOPICS = "home_add_topics"  # the button and the modal it opens
@@ -42,3 +45,6 @@ SUMMARY = "summary"
 BODY = "body"
 TAGS = "tags"
 TOPICS = "topics"
+NEED = "need"
+OWNER = "owner"  # a users_select (action id INPUT)
+DUE = "due"  # a datepicker (action id INPUT)

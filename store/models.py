@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -51,10 +52,11 @@ class QuestionStatus(StrEnum):
 
 
 class CardStatus(StrEnum):
-    """open → acknowledged → resolved; closed when its last question left it."""
+    """open → acknowledged → (course_planned) → resolved; closed when its last question left it."""
 
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
+    COURSE_PLANNED = "course_planned"
     RESOLVED = "resolved"
     CLOSED = "closed"
 
@@ -175,6 +177,21 @@ class AndonCard(Base):
     kanban_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     notified_at: Mapped[datetime] = mapped_column(UTCDateTime())
     notify_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LearningNeed(Base):
+    """A course planned for an andon card's topic: who makes it, by when, and what shipped."""
+
+    __tablename__ = "learning_needs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("andon_cards.id"), unique=True)
+    need: Mapped[str] = mapped_column(String(500))
+    owner_id: Mapped[str] = mapped_column(String(32), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    planned_by: Mapped[str] = mapped_column(String(32))
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("library_items.id"))
 
 
 class ExpertPing(Base):

@@ -71,9 +71,11 @@ class Driver:
         return self.dispatch(event_callback(event, event_id=event_id))
 
     def submit(self, user: str, view: Mapping[str, Any], values: dict[str, str]) -> BoltResponse:
-        """Submit a modal the bot opened (as sent in views.open) with `values` by block_id."""
+        """Submit a modal the bot opened (as sent in views.open) with `values` by block_id (a user id or
+        an ISO date for its pickers)."""
+        types = {b["block_id"]: b["element"]["type"] for b in view.get("blocks", []) if b.get("type") == "input"}
         return self.dispatch(view_submission(user, view["callback_id"], values,
-                                             private_metadata=view.get("private_metadata", "")))
+                                             private_metadata=view.get("private_metadata", ""), types=types))
 
     def shortcut(self, user: str, callback_id: str, channel: str, message: dict[str, Any]) -> BoltResponse:
         """Run a message shortcut on `message`."""

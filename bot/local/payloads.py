@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
@@ -37,9 +37,11 @@ def slash_command(user_id: str, text: str, *, channel_id: str = "C0GENERAL", res
 
 def block_action(user_id: str, action_id: str, value: str, *, channel_id: str = "C0GENERAL",
                  message_ts: str | None = None, response_url: str = "", ephemeral: bool = False,
-                 block_id: str = "b", selected_user: str | None = None) -> str:
-    """The form body of a button press (`block_actions`), or of a user picked in a users_select."""
-    container: dict[str, Any] = {"type": "message", "channel_id": channel_id, "is_ephemeral": ephemeral}
+                 block_id: str = "b", selected_user: str | None = None, view_id: str | None = None) -> str:
+    """The form body of a button press (`block_actions`), or of a user picked in a users_select; in the
+    modal `view_id` when given, else on a message."""
+    container: dict[str, Any] = {"type": "view", "view_id": view_id} if view_id else \
+        {"type": "message", "channel_id": channel_id, "is_ephemeral": ephemeral}
     if message_ts:
         container["message_ts"] = message_ts
     payload: dict[str, Any] = {
@@ -61,6 +63,8 @@ def block_action(user_id: str, action_id: str, value: str, *, channel_id: str = 
     }
     if message_ts:
         payload["message"] = {"ts": message_ts, "type": "message"}
+    if view_id:
+        payload["view"] = {"id": view_id, "type": "modal"}
     return urlencode({"payload": json.dumps(payload)})
 
 
@@ -72,8 +76,18 @@ def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> str
     })
 
 
-def view_submission(user_id: str, callback_id: str, values: dict[str, str], *, private_metadata: str = "") -> str:
-    """The form body of a modal's submission; `values` maps block_id to the input's text."""
+SELECTED = {"users_select": "selected_user", "datepicker": "selected_date"}  # where a picked value goes
+
+
+def _state(element: str, text: str) -> dict[str, str]:
+    """An input element's state as Slack submits it."""
+    return {"type": element, SELECTED.get(element, "value"): text}
+
+
+def view_submission(user_id: str, callback_id: str, values: Mapping[str, str], *, private_metadata: str = "",
+                    types: Mapping[str, str] | None = None) -> str:
+    """The form body of a modal's submission; `values` maps block_id to what was typed or picked, in
+    an element of the type `types` gives (plain_text_input unless said: users_select, datepicker)."""
     payload = {
         "type": "view_submission",
         "team": {"id": TEAM_ID},
@@ -83,7 +97,7 @@ def view_submission(user_id: str, callback_id: str, values: dict[str, str], *, p
         "view": {
             "id": f"V{next(_ids):08d}", "type": "modal", "callback_id": callback_id,
             "private_metadata": private_metadata,
-            "state": {"values": {block: {"value": {"type": "plain_text_input", "value": text}}
+            "state": {"values": {block: {"value": _state((types or {}).get(block, "plain_text_input"), text)}
                                  for block, text in values.items()}},
         },
     }

@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     andon = sub.add_parser("andon", help="andon cards")
     andon_sub = andon.add_subparsers(dest="andon_command", required=True, metavar="ACTION")
     andon_sub.add_parser("list", help="print the open cards").set_defaults(handler=_andon_list)
+    export = andon_sub.add_parser("export", help="every card (all states) with every question, as CSV or JSON")
+    export.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default): a row per "
+                        "question with its card's columns; json: an object per card with its questions")
+    export.add_argument("--out", type=Path, help="write to this file instead of standard output")
+    export.set_defaults(handler=_andon_export)
 
     ask = sub.add_parser("ask", help="route questions as /learn would (from stdin without QUESTION)")
     ask.add_argument("question", nargs="?")
@@ -215,6 +220,26 @@ def _andon_list(settings: Settings, _args: argparse.Namespace) -> int:
         who = f", acknowledged by {card.acknowledged_by}" if card.acknowledged_by else ""
         print(f"#{card.id} {card.label}: {questions} question(s) from {askers} asker(s), oldest {age}, "
               f"{card.status}{who}{flags}")
+    return 0
+
+
+def _andon_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.andon_export import WRITERS, export_cards
+
+    runtime = open_runtime(settings, load_index=False)
+    with runtime.sessions() as session:
+        cards = export_cards(session, runtime.clock.now())
+    if not args.out:
+        WRITERS[args.format](cards, sys.stdout)
+        return 0
+    try:
+        with args.out.open("w", encoding="utf-8", newline="") as out:
+            WRITERS[args.format](cards, out)
+    except OSError as exc:
+        print(f"learnbot: cannot write {args.out}: {exc}", file=sys.stderr)
+        return 2
+    questions = sum(card["questions_count"] for card in cards)
+    print(f"andon export: {len(cards)} card(s), {questions} question(s) written to {args.out}")
     return 0
 
 

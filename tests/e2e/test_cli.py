@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
+from bot import andon, asking, learning_needs
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.runtime import open_runtime
 from tests.e2e.helpers import learnbot
 
 CONTENT = """title,url,body,tags
@@ -132,3 +137,58 @@ def test_digest_dry_run_prints_both_versions_and_writes_the_chart(tmp_path: Path
     assert (tmp_path / "charts" / "learnbot-2026-W47.png").read_bytes().startswith(b"\x89PNG")
     bad = learnbot(tmp_path, "digest", "--dry-run", "--week", "last tuesday")
     assert bad.returncode == 2 and "expected a week such as 2026-W47" in bad.stderr
+
+
+def andon_history(tmp_path: Path) -> None:
+    """Two cards in the store at tmp_path: a laser-cutter card with a planned course (three questions,
+    one anonymous, from two people) and a resolved forklift card."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'learnbot.db'}", help_channel="C0HELP",
+                        andon_channel="C0ANDON", managers=("U0MANAGER",))
+    runtime = open_runtime(settings, ManualClock())
+    asked = [("U0ALICE", "How do I recalibrate the laser cutter after a lens change?", False),
+             ("U0BOB", "laser cutter recalibration after changing the lens", True),
+             ("U0ALICE", "who recalibrates the laser cutter, lens changed?", False),
+             ("U0CAROL", "Where is the forklift licence renewal form?", False)]
+    with runtime.sessions() as session:
+        for asker, text, anonymous in asked:
+            asking.ask(session, runtime.index, settings, runtime.clock.now(), asker_id=asker, text=text,
+                       asked_in="C0GENERAL", anonymous=anonymous)
+        runtime.clock.advance(settings.answer_sla)
+        andon.sweep_andon(session, settings, runtime.clock.now())
+        laser, forklift = (card for card, *_ in andon.open_cards(session))
+        learning_needs.plan_course(session, settings, runtime.clock.now(), card_id=laser.id, user_id="U0MANAGER",
+                                   need="Laser lens course", owner="U0TRAINER", due=runtime.clock.now().date())
+        andon.resolve(session, settings, runtime.clock.now(), card_id=forklift.id, user_id="U0MANAGER",
+                      title="Forklift licence renewal", url=None, summary="")
+    runtime.engine.dispose()
+
+
+def test_andon_export_json_has_one_object_per_card_with_its_questions(tmp_path: Path) -> None:
+    andon_history(tmp_path)
+    result = learnbot(tmp_path, "andon", "export", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    laser, forklift = json.loads(result.stdout)
+    assert (laser["state"], laser["questions_count"], laser["askers"]) == ("course_planned", 3, 2)
+    assert (laser["need"], laser["need_owner"], laser["need_due"], laser["need_shipped_at"]) == (
+        "Laser lens course", "U0TRAINER", "2026-01-05", None)
+    assert [q["asker"] for q in laser["questions"]] == ["U0ALICE", None, "U0ALICE"]  # anonymous: no name
+    assert laser["questions"][0]["text"] == "How do I recalibrate the laser cutter after a lens change?"
+    assert laser["questions"][0]["asked_at"] == "2026-01-05T09:00:00+00:00"
+    assert laser["questions"][0]["question_status"] == "routed" and laser["age_hours"] > 4
+    assert (forklift["state"], forklift["resolved_by"], forklift["need"]) == ("resolved", "U0MANAGER", None)
+    assert forklift["questions"][0]["question_status"] == "resolved"
+    assert forklift["questions"][0]["question_age_hours"] == 4.0  # asked to resolved
+
+
+def test_andon_export_csv_has_one_row_per_question_with_the_cards_columns(tmp_path: Path) -> None:
+    andon_history(tmp_path)
+    result = learnbot(tmp_path, "andon", "export", "--out", "cards.csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "andon export: 2 card(s), 4 question(s) written to cards.csv"
+    with (tmp_path / "cards.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["state"], r["askers"], r["asker"]) for r in rows] == [
+        ("course_planned", "2", "U0ALICE"), ("course_planned", "2", ""), ("course_planned", "2", "U0ALICE"),
+        ("resolved", "1", "U0CAROL")]
+    assert rows[0]["need_owner"] == "U0TRAINER" and rows[3]["need_owner"] == ""
+    assert rows[3]["text"] == "Where is the forklift licence renewal form?"

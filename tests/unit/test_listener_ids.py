@@ -12,8 +12,11 @@ from slack_sdk import WebClient
 from bot.andon import CardQuestion, CardView
 from bot.asking import AskOutcome, Offer, PostView
 from bot.home import HomeView
+from bot.learning_needs import Course
 from bot.local.payloads import block_action, message_shortcut, signed_headers, slash_command, view_submission
 from handlers import andon_blocks, home_blocks, ids, question_blocks, register_all
+from handlers.andon_questions import questions_modal
+from handlers.learning_needs_blocks import course_owned, plan_modal
 from handlers.library import save_modal
 from handlers.reflection import reflection_modal
 from store.models import AndonCard
@@ -29,6 +32,7 @@ STORED = {  # in messages already posted in real workspaces
     "ANDON_ASSIGN": "andon_assign", "ANDON_SNOOZE": "andon_snooze", "ANDON_RESOLVE": "andon_resolve",
     "ANDON_BLOCK": "andon", "HOME_ADD_TOPICS": "home_add_topics", "HOME_REMOVE_TOPIC": "home_remove_topic",
     "REFLECTION": "reflection", "SAVE_TO_LIBRARY": "save_to_library", "LEARN": "/learn", "INPUT": "value",
+    "ANDON_PLAN_COURSE": "andon_plan_course", "ANDON_QUESTIONS": "andon_questions", "COURSE_SHIPPED": "course_shipped",
 }
 
 
@@ -37,7 +41,8 @@ def built() -> list[dict[str, Any]]:
     outcome = AskOutcome(7, "How do I reset the VPN?", False, routed_to="C0HELP", experts=["U0BOB"])
     offers = [Offer(1, "VPN", "https://x.example/vpn", "Use the portal.", 90.0)]
     card = AndonCard(id=3, label="vpn", status="open", created_at=NOW)
-    view = CardView(card, [CardQuestion("vpn?", "U0ALICE", "C0HELP", "1.2", False, NOW)], 1, ("U0MANAGER",))
+    view = CardView(card, [CardQuestion("vpn?", "U0ALICE", "C0HELP", "1.2", False, NOW)] * 60, 1, ("U0MANAGER",))
+    course = Course(3, "vpn", "VPN basics", "U0BOB", NOW.date(), "U0MANAGER")
     home = HomeView("U0ALICE", [], [], [("vpn", "declared")], [])
     return [
         question_blocks.offered(outcome, offers), question_blocks.routed(outcome, offers),
@@ -45,6 +50,7 @@ def built() -> list[dict[str, Any]]:
         question_blocks.answer_notice(7, "vpn?", 5, "U0BOB", "C0HELP", None),
         question_blocks.reflect_invite(7, "vpn?", "asker"), reflection_modal(7),
         andon_blocks.card(view, NOW, lambda *_: None), andon_blocks.resolve_modal(3, "vpn"),
+        questions_modal(view, 0, NOW), plan_modal(3, "vpn", None), course_owned(course),
         home_blocks.home(home, NOW, lambda *_: None), home_blocks.add_topics_modal(), save_modal("t", "b", "{}"),
     ]
 
@@ -88,7 +94,8 @@ def listened(app: App, kind: str, id_: str) -> bool:
 
 def test_every_id_a_builder_emits_has_a_listener(app: App) -> None:
     found = {pair for payload in built() for pair in emitted(payload)}
-    assert {id_ for _, id_ in found} >= {ids.CLAIM_QUESTION, ids.ANDON_ASSIGN, ids.HOME_ADD_TOPICS, ids.REFLECTION}
+    assert {id_ for _, id_ in found} >= {ids.CLAIM_QUESTION, ids.ANDON_ASSIGN, ids.HOME_ADD_TOPICS, ids.REFLECTION,
+                                         ids.ANDON_PLAN_COURSE, ids.ANDON_QUESTIONS, ids.COURSE_SHIPPED}
     assert [pair for pair in sorted(found) if not listened(app, *pair)] == []
 
 
