@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from bot.home import HomeView
+from bot.wording import plural
 from handlers import ids
 from handlers.andon_blocks import age
 from handlers.blocks import Block, button, context, escape, link, modal, plain_input, quote, section, truncate
@@ -51,7 +52,7 @@ def home(view: HomeView, now: datetime, permalink: Link) -> dict[str, Any]:
 
 def _manager(view: HomeView, now: datetime) -> list[Block]:
     blocks: list[Block] = [{"type": "divider"}, section("*Andon board*")]
-    blocks += [section(f"{':large_orange_diamond: ' if signal else ''}*{escape(label)}*: {n} question(s), "
+    blocks += [section(f"{':large_orange_diamond: ' if signal else ''}*{escape(label)}*: {plural(n, 'question')}, "
                        f"oldest {age(oldest, now)} · card #{card_id}") for card_id, label, n, oldest, signal
                in view.cards] or [context("No open andon cards.")]
     if view.week:
