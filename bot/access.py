@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.refusal import Refusal
+from store.models import AndonCard
 
 
 def learning_managers(settings: Settings) -> tuple[str, ...]:
@@ -23,3 +24,15 @@ def require_learning_manager(settings: Settings, user_id: str, doing: str) -> No
     """Refuse anyone but a learning manager: "Only learning managers can <doing>."."""
     if not is_learning_manager(settings, user_id):
         raise Refusal(f"Only learning managers can {doing}.")
+
+
+def may_resolve_card(settings: Settings, user_id: str, card: AndonCard) -> bool:
+    """Learning managers resolve any card; the person a card is assigned to resolves that card."""
+    return is_learning_manager(settings, user_id) or card.assigned_to == user_id
+
+
+def require_may_resolve_card(settings: Settings, user_id: str, card: AndonCard) -> None:
+    """Refuse anyone who may not resolve `card` (the button that opens the modal, and its submission)."""
+    if not may_resolve_card(settings, user_id, card):
+        raise Refusal("Only learning managers can change andon cards; the person a card is assigned to "
+                      "can resolve it.")

@@ -26,6 +26,10 @@ ANDON_SNOOZE = "andon_snooze"
 ANDON_RESOLVE = "andon_resolve"  # the button and the modal it opens
 ANDON_BLOCK = "andon"
 
+# The asker's DM when their card is resolved: did the content help?
+ANDON_HELPED = "andon_helped"
+ANDON_NOT_HELPED = "andon_not_helped"
+
 # The Home tab
 HOME_ADD_TOPICS = "home_add_topics"  # the button and the modal it opens
 HOME_REMOVE_TOPIC = "home_remove_topic"

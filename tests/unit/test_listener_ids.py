@@ -10,7 +10,7 @@ import yaml
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
-from bot.andon import CardQuestion, CardView
+from bot.andon import CardQuestion, CardView, Resolution
 from bot.asking import AskOutcome, Offer, PostView
 from bot.home import HomeView
 from bot.local.payloads import block_action, message_shortcut, signed_headers, slash_command, view_submission
@@ -46,6 +46,7 @@ def built() -> list[dict[str, Any]]:
         question_blocks.answer_notice(7, "vpn?", 5, "U0BOB", "C0HELP", None),
         question_blocks.reflect_invite(7, "vpn?", "asker"), reflection_modal(7),
         andon_blocks.card(view, NOW, lambda *_: None), andon_blocks.resolve_modal(3, "vpn"),
+        andon_blocks.assigned(view), andon_blocks.resolved_notice(Resolution(3, 7, "vpn?", "VPN", None, "")),
         home_blocks.home(home, NOW, lambda *_: None), home_blocks.add_topics_modal(), save_modal("t", "b", "{}"),
     ]
 
