@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.refusal import Refusal
+from store.models import AndonCard
 
 
 def learning_managers(settings: Settings) -> tuple[str, ...]:
@@ -23,3 +24,17 @@ def require_learning_manager(settings: Settings, user_id: str, doing: str) -> No
     """Refuse anyone but a learning manager: "Only learning managers can <doing>."."""
     if not is_learning_manager(settings, user_id):
         raise Refusal(f"Only learning managers can {doing}.")
+
+
+def may_resolve_card(settings: Settings, user_id: str, card: AndonCard, course_owner: str | None = None) -> bool:
+    """Learning managers resolve any card; the person a card is assigned to, or who owns the course
+    planned for it, resolves that card."""
+    return is_learning_manager(settings, user_id) or user_id in (card.assigned_to, course_owner)
+
+
+def require_may_resolve_card(settings: Settings, user_id: str, card: AndonCard,
+                             course_owner: str | None = None) -> None:
+    """Refuse anyone who may not resolve `card` (the button that opens the modal, and its submission)."""
+    if not may_resolve_card(settings, user_id, card, course_owner):
+        raise Refusal("Only learning managers can change andon cards; the person a card is assigned to "
+                      "can resolve it.")

@@ -1,12 +1,17 @@
-"""Andon: unanswered questions become one card per topic for learning managers.
+"""Andon: unresolved questions become one card per topic for learning managers.
 
-A question escalates when nobody answered it within the SLA (the sweep), or at once when its asker
-pulls the cord. Similar questions join the same open card (clustered with the matching engine,
-incrementally: each new question is compared with the open cards, never all pairs). A card that
-collects LEARNBOT_COURSE_THRESHOLD questions within LEARNBOT_COURSE_WINDOW raises the kanban
-signal: a formal course is needed. Managers acknowledge, assign, snooze, resolve it with content, or
-plan a course (bot.learning_needs). Every timer here is derived from stored state, and every message
-goes through the outbox.
+Only an accepted answer, "This answered it" or a resolution ends a question: a reply nobody
+accepted does not. A question escalates when it is still unresolved past the SLA (the sweep), or at
+once when its asker pulls the cord or says the replies left them stuck. Similar questions join the
+same open card (clustered with the matching engine, incrementally: each new question is compared
+with the open cards, never all pairs). A new card, and each pull of the cord, pages the learning
+managers in the card's thread. A card on which LEARNBOT_COURSE_THRESHOLD different people asked
+within LEARNBOT_COURSE_WINDOW raises the kanban signal: a formal course is needed. Managers
+acknowledge, assign, snooze, resolve it with content (the assignee may resolve it too) or plan a
+course (bot.learning_needs, whose owner ships it); a card
+closes when every question on it is resolved. An asker whom the content did not help reopens their
+question on the card. Every timer here is derived from stored state, and every message goes
+through the outbox.
 """
 
 from __future__ import annotations
@@ -20,19 +25,20 @@ from sqlalchemy.orm import Session
 
 from bot import access
 from bot.config import Settings
-from bot.library import Draft, upsert_item
+from bot.library import Draft, record_feedback, upsert_item
 from bot.outbox import enqueue
 from bot.refusal import Refusal
 from bot.search import ItemRecord, MatchIndex
 from bot.search.changes import QUESTION, note_change
 from bot.topics import label_for
-from store.models import AndonCard, CardStatus, LearningNeed, LibraryItem, Question, QuestionStatus
+from store.models import AndonCard, Answer, CardStatus, LearningNeed, LibraryItem, Question, QuestionStatus
 
 ANDON_CARD = "andon_card"
 ANDON_UPDATE = "andon_card_update"
 ANDON_THREAD = "andon_thread"
 ANDON_ASSIGNED = "andon_assigned"
 ANDON_RESOLVED = "andon_resolved"
+ANDON_POST_CLOSED = "andon_question_post"  # a question's help-channel post, updated when its card resolves it
 
 CLUSTER_SCORE = 40.0  # a question joins the best open card scoring at least this (0–100)
 REPRESENTATIVES = 8  # questions that stand for a card when matching new ones
@@ -43,6 +49,7 @@ MAX_REPEATS = 3
 SWEEP_BATCH = 2000
 SNOOZES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
 LIVE = (CardStatus.OPEN, CardStatus.ACKNOWLEDGED, CardStatus.COURSE_PLANNED)
+UNRESOLVED = (QuestionStatus.ASKED, QuestionStatus.ROUTED, QuestionStatus.ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -114,10 +121,11 @@ def sweep_andon(session: Session, settings: Settings, now: datetime,
     """
     started = time.monotonic()
     due = session.scalars(
-        select(Question.id).where(Question.status == QuestionStatus.ROUTED, Question.first_answer_at.is_(None),
-                                  Question.escalated_at.is_(None), Question.routed_at <= now - settings.answer_sla)
+        select(Question.id).where(Question.status.in_(UNRESOLVED), Question.escalated_at.is_(None),
+                                  Question.routed_at <= now - settings.answer_sla)
         .order_by(Question.routed_at, Question.id).limit(SWEEP_BATCH)).all()
     touched: dict[int, AndonCard] = {}
+    new: set[int] = set()
     escalated = opened = 0
     clusters = _Clusters(session) if due else None
     with session.no_autoflush:
@@ -128,12 +136,16 @@ def sweep_andon(session: Session, settings: Settings, now: datetime,
                 card, created = clusters.place(question, now)
                 question.andon_card_id = card.id
                 touched[card.id] = card
+                if created:
+                    new.add(card.id)
                 escalated, opened = escalated + 1, opened + created
     session.flush()
     signals = 0
     for card in touched.values():
         _refresh_card(session, card, now)
         signals += _maybe_signal(session, settings, card, now)
+        if card.id in new:
+            _page(session, card, now, "new", key="new")
     reminders = _remind(session, settings, now)
     session.commit()
     return AndonReport(escalated, opened, signals, reminders)
@@ -146,12 +158,23 @@ def pull_cord(session: Session, settings: Settings, now: datetime, *, question_i
         raise Refusal("I can't find that question any more.")
     if question.asker_id != user_id:
         raise Refusal("Only the person who asked can do that.")
-    if question.status in (QuestionStatus.RESOLVED, QuestionStatus.SELF_SERVED):
+    if question.status not in UNRESOLVED:
         raise Refusal("This question is already resolved.")
     if not settings.andon_channel:
         raise Refusal("No andon channel is configured; ask your admin to set LEARNBOT_ANDON_CHANNEL.")
     question.blocked_at = question.blocked_at or now
-    if question.andon_card_id is None:  # not on a card (never, or it left one when answered)
+    card = escalate_now(session, settings, question, now, kind="blocked", key=f"blocked:{question.id}")
+    session.commit()
+    return card
+
+
+def escalate_now(session: Session, settings: Settings, question: Question, now: datetime, *, kind: str,
+                 key: str) -> AndonCard:
+    """Put the question on a card now (unless it is on one) and page the managers once per `key`.
+
+    For a pull of the cord ("blocked") or an asker the replies left stuck ("stuck"); the caller commits.
+    """
+    if question.andon_card_id is None:  # not on a card yet (older releases took answered questions off theirs)
         question.escalated_at = None
         session.flush()
         for claimed in _claim(session, [question.id], now):
@@ -161,17 +184,25 @@ def pull_cord(session: Session, settings: Settings, now: datetime, *, question_i
     card = session.get_one(AndonCard, question.andon_card_id)
     _refresh_card(session, card, now)
     _maybe_signal(session, settings, card, now)
-    session.commit()
+    _page(session, card, now, kind, key=key, question_id=question.id)
     return card
 
 
+def _page(session: Session, card: AndonCard, now: datetime, kind: str, *, key: str,
+          question_id: int | None = None) -> None:
+    """A note mentioning the learning managers in the card's thread, once per `key`."""
+    args: dict[str, object] = {"kind": kind} | ({"question_id": question_id} if question_id else {})
+    enqueue(session, ANDON_THREAD, card.id, now, key=f"page:{key}", args=args)
+
+
 def _refresh_card(session: Session, card: AndonCard, now: datetime) -> None:
-    """Relabel the card (closed when no question is left on it) and queue its post or update."""
-    texts = list(session.scalars(select(Question.text).where(Question.andon_card_id == card.id)
-                                 .order_by(Question.id).limit(LABEL_SAMPLE)))
+    """Relabel the card (closed when every question on it is resolved) and queue its post or update."""
+    on_card = Question.andon_card_id == card.id
+    texts = list(session.scalars(select(Question.text).where(on_card).order_by(Question.id).limit(LABEL_SAMPLE)))
     if texts:
         card.label = label_for(texts)
-    elif card.status in LIVE:
+    waiting = session.scalar(select(Question.id).where(on_card, Question.status.in_(UNRESOLVED)).limit(1))
+    if waiting is None and card.status in LIVE:
         card.status = CardStatus.CLOSED
     card.version += 1
     if card.message_ts is None and card.version == 1:
@@ -181,10 +212,10 @@ def _refresh_card(session: Session, card: AndonCard, now: datetime) -> None:
 
 
 def _maybe_signal(session: Session, settings: Settings, card: AndonCard, now: datetime) -> bool:
-    """Raise the kanban signal once, when the topic keeps coming back; True if raised now."""
-    recent = session.scalar(select(func.count()).select_from(Question).where(
+    """Raise the kanban signal once, when different people keep asking about the topic; True if raised now."""
+    askers = session.scalar(select(func.count(func.distinct(Question.asker_id))).where(
         Question.andon_card_id == card.id, Question.asked_at >= now - settings.course_window)) or 0
-    if card.kanban_at is None and card.status in LIVE and recent >= settings.course_threshold:
+    if card.kanban_at is None and card.status in LIVE and askers >= settings.course_threshold:
         card.kanban_at = now
         enqueue(session, ANDON_THREAD, card.id, now, key="kanban", args={"kind": "kanban"})
         return True
@@ -211,12 +242,12 @@ def record_post(session: Session, card_id: int, sent: dict[str, object]) -> None
         card.channel, card.message_ts = str(sent.get("channel")), str(sent.get("ts"))
 
 
-def leave_card(session: Session, question: Question, now: datetime) -> None:
-    """An answer arrived after escalation: the question leaves its card (the caller commits)."""
+def question_settled(session: Session, question: Question, now: datetime) -> None:
+    """The asker accepted an answer (or "This answered it") after escalation: the card shows it, and
+    closes when none of its questions is left unresolved (the caller commits)."""
     if question.andon_card_id is None:
         return
     card = session.get_one(AndonCard, question.andon_card_id)
-    question.andon_card_id = None
     session.flush()
     if card.status in LIVE:
         _refresh_card(session, card, now)
@@ -224,16 +255,25 @@ def leave_card(session: Session, question: Question, now: datetime) -> None:
 
 # -- managers' buttons ---------------------------------------------------------------------------
 
-def _managed_card(session: Session, settings: Settings, card_id: int, user_id: str,
-                  owner: str | None = None) -> AndonCard:
-    """The live card, if `user_id` is a learning manager (or `owner`, where one is given)."""
-    if user_id != owner:
-        access.require_learning_manager(settings, user_id, "change andon cards")
+def _live_card(session: Session, card_id: int) -> AndonCard:
     card = session.get(AndonCard, card_id)
     if card is None:
         raise Refusal("I can't find that card any more.")
     if card.status not in LIVE:
         raise Refusal(f"This card is already {card.status}.")
+    return card
+
+
+def _managed_card(session: Session, settings: Settings, card_id: int, user_id: str) -> AndonCard:
+    access.require_learning_manager(settings, user_id, "change andon cards")
+    return _live_card(session, card_id)
+
+
+def card_to_resolve(session: Session, settings: Settings, *, card_id: int, user_id: str) -> AndonCard:
+    """The live card `user_id` may resolve (a learning manager, or its assignee); a Refusal otherwise."""
+    card = _live_card(session, card_id)
+    need = learning_need(session, card_id)
+    access.require_may_resolve_card(settings, user_id, card, need.owner_id if need else None)
     return card
 
 
@@ -279,32 +319,81 @@ def snooze(session: Session, settings: Settings, now: datetime, *, card_id: int,
 
 def resolve(session: Session, settings: Settings, now: datetime, *, card_id: int, user_id: str, title: str,
             url: str | None, summary: str) -> AndonCard:
-    """Resolve with content (a manager, or the owner of its planned course): the item joins the library,
-    every asker gets it, their questions resolve, a planned course is shipped."""
+    """Resolve with content (a manager, the assignee, or the owner of its planned course): the item joins
+    the library, the card's unresolved questions resolve, their help-channel posts close, each of their
+    askers gets the content (once per resolution) and a planned course is shipped."""
+    card = card_to_resolve(session, settings, card_id=card_id, user_id=user_id)
     need = learning_need(session, card_id)
-    card = _managed_card(session, settings, card_id, user_id, need.owner_id if need else None)
     item, _ = upsert_item(session, Draft(title, url, summary, (card.label,)), now, source="andon",
                           created_by=user_id)
     card.status, card.resolved_by, card.resolved_at, card.resolved_item_id = CardStatus.RESOLVED, user_id, now, item.id
-    questions = session.scalars(select(Question).where(Question.andon_card_id == card.id)).all()
+    questions = session.scalars(select(Question).where(Question.andon_card_id == card.id,
+                                                       Question.status.in_(UNRESOLVED)).order_by(Question.id)).all()
     for question in questions:
-        if question.status != QuestionStatus.RESOLVED:
-            question.status, question.resolved_at = QuestionStatus.RESOLVED, now
+        question.status, question.resolved_at = QuestionStatus.RESOLVED, now
         note_change(session, QUESTION, question.id, now)
+        enqueue(session, ANDON_POST_CLOSED, question.id, now, key=f"v{card.version}")
     for asker in sorted({q.asker_id for q in questions}):
-        enqueue(session, ANDON_RESOLVED, card.id, now, key=asker, args={"user": asker})
+        enqueue(session, ANDON_RESOLVED, card.id, now, key=f"{asker}:v{card.version}", args={"user": asker})
     if need is not None:
         need.shipped_at, need.item_id = now, item.id
     _changed(session, card, now)
     return card
 
 
+def _resolved_for(session: Session, card_id: int, user_id: str) -> tuple[AndonCard, list[Question]]:
+    """The card and `user_id`'s questions on it that its content resolved (none accepted an answer)."""
+    card = session.get(AndonCard, card_id)
+    if card is None:
+        raise Refusal("I can't find that card any more.")
+    asked = session.scalars(select(Question).where(Question.andon_card_id == card_id, Question.asker_id == user_id)
+                            .order_by(Question.id)).all()
+    if not asked:
+        raise Refusal("Only the people who asked can do that.")
+    accepted = select(Answer.id).where(Answer.question_id == Question.id, Answer.accepted_at.is_not(None)).exists()
+    resolved = session.scalars(select(Question).where(Question.id.in_([q.id for q in asked]),
+                                                      Question.status == QuestionStatus.RESOLVED, ~accepted)
+                               .order_by(Question.id)).all()
+    return card, list(resolved)
+
+
+def helped(session: Session, now: datetime, *, card_id: int, user_id: str) -> None:
+    """"Yes, it helped": the content learns the asker's questions as aliases; commits."""
+    card, questions = _resolved_for(session, card_id, user_id)
+    for question in questions if card.resolved_item_id else ():
+        record_feedback(session, question, card.resolved_item_id, helpful=True, now=now)
+    session.commit()
+
+
+def reopen(session: Session, now: datetime, *, card_id: int, user_id: str) -> bool:
+    """"No, it didn't help": the asker's questions go back on the card, which is live again and pages
+    the managers; commits. False when there was nothing to reopen (a second click)."""
+    card, questions = _resolved_for(session, card_id, user_id)
+    if not questions:
+        return False
+    if card.status not in LIVE:
+        card.status, card.notified_at, card.notify_count = CardStatus.OPEN, now, 0
+    for question in questions:
+        answered = session.scalar(select(Answer.id).where(Answer.question_id == question.id,
+                                                          Answer.deleted_at.is_(None)).limit(1))
+        question.status = QuestionStatus.ANSWERED if answered else QuestionStatus.ROUTED
+        question.resolved_at = None
+        if card.resolved_item_id:
+            record_feedback(session, question, card.resolved_item_id, helpful=False, now=now)
+        note_change(session, QUESTION, question.id, now)
+        enqueue(session, ANDON_POST_CLOSED, question.id, now, key=f"reopened:v{card.version}")
+    _refresh_card(session, card, now)
+    _page(session, card, now, "reopened", key=f"reopened:{user_id}:v{card.version}", question_id=questions[0].id)
+    session.commit()
+    return True
+
+
 def open_cards(session: Session) -> list[tuple[AndonCard, int, int, datetime | None]]:
-    """Live cards with (questions, distinct askers, oldest question time), oldest card first."""
+    """Live cards with (unresolved questions, their distinct askers, the oldest one's time), oldest card first."""
     rows = session.execute(
         select(AndonCard, func.count(Question.id), func.count(func.distinct(Question.asker_id)),
                func.min(Question.asked_at))
-        .join(Question, Question.andon_card_id == AndonCard.id, isouter=True)
+        .join(Question, (Question.andon_card_id == AndonCard.id) & Question.status.in_(UNRESOLVED), isouter=True)
         .where(AndonCard.status.in_(LIVE)).group_by(AndonCard.id).order_by(AndonCard.created_at, AndonCard.id))
     return [(card, n, askers, oldest) for card, n, askers, oldest in rows]
 
@@ -324,7 +413,7 @@ class CardView:
     """What a card shows, read at rendering time."""
 
     card: AndonCard
-    questions: list[CardQuestion]
+    questions: list[CardQuestion]  # the unresolved ones; all of them once the card is resolved
     askers: int
     managers: tuple[str, ...]
     resolution: tuple[str, str | None] | None = None  # (title, url) of the content that resolved it
@@ -349,7 +438,7 @@ class CardView:
 
     @property
     def closed(self) -> bool:
-        """Every question left it with an answer in its thread."""
+        """Every question on it was resolved by an accepted answer."""
         return self.card.status == CardStatus.CLOSED
 
 
@@ -357,10 +446,13 @@ def card_view(session: Session, settings: Settings, card_id: int) -> CardView | 
     card = session.get(AndonCard, card_id)
     if card is None:
         return None
-    rows = session.scalars(select(Question).where(Question.andon_card_id == card_id).order_by(Question.id)).all()
+    resolved = card.status == CardStatus.RESOLVED
+    shown = select(Question).where(Question.andon_card_id == card_id)
+    rows = session.scalars((shown if resolved else shown.where(Question.status.in_(UNRESOLVED)))
+                           .order_by(Question.id)).all()
     questions = [CardQuestion(q.text, None if q.anonymous else q.asker_id, q.help_channel, q.thread_ts,
                               q.blocked_at is not None, q.asked_at) for q in rows]
-    item = session.get(LibraryItem, card.resolved_item_id) if card.resolved_item_id else None
+    item = session.get(LibraryItem, card.resolved_item_id) if resolved and card.resolved_item_id else None
     resolution = (item.title, item.url) if item else None
     return CardView(card, questions, len({q.asker_id for q in rows}), access.learning_managers(settings), resolution,
                     learning_need(session, card_id))
@@ -373,15 +465,22 @@ def learning_need(session: Session, card_id: int) -> LearningNeed | None:
 
 @dataclass(frozen=True)
 class Resolution:
-    """The content a card was resolved with, for its askers."""
+    """The content a card was resolved with, for one asker: named by their question, not the topic label."""
 
-    label: str
+    card_id: int
+    question_id: int
+    question: str
     title: str
     url: str | None
     summary: str
 
 
-def resolution(session: Session, card_id: int) -> Resolution | None:
+def resolution(session: Session, card_id: int, asker: str) -> Resolution | None:
+    """What the card was resolved with, named by `asker`'s first question on it."""
     card = session.get(AndonCard, card_id)
+    question = session.scalar(select(Question).where(Question.andon_card_id == card_id, Question.asker_id == asker)
+                              .order_by(Question.id).limit(1))
     item = session.get(LibraryItem, card.resolved_item_id) if card and card.resolved_item_id else None
-    return None if card is None or item is None else Resolution(card.label, item.title, item.url, item.body)
+    if card is None or question is None or item is None:
+        return None
+    return Resolution(card.id, question.id, question.text, item.title, item.url, item.body)

@@ -1,4 +1,8 @@
-"""Answers in a question's thread: record them, tell the asker once, accept, capture, follow up.
+"""Answers in a question's thread: record them, tell the asker, accept, capture, follow up.
+
+A reply is an answer, but only the asker's acceptance ends the question: until then it stays open,
+escalates past the SLA like an unanswered one, and "Still stuck" puts it on an andon card at once.
+A resolved question takes no more claims, answers or acceptances.
 
 Slash commands do not work in threads, so everything here is driven by message events, reactions
 and buttons. Every notice goes through the outbox, keyed so that a retried event or a double click
@@ -14,7 +18,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.andon import leave_card
+from bot import andon
 from bot.asking import POST_UPDATE, own_question
 from bot.config import Settings
 from bot.idempotency import first_time
@@ -52,15 +56,16 @@ def question_for_thread(session: Session, channel: str, thread_ts: str) -> Quest
 
 def record_reply(session: Session, now: datetime, *, event_id: str, channel: str, thread_ts: str,
                  message_ts: str, user_id: str, text: str) -> Answer | None:
-    """A reply in a question's thread by someone other than the asker is an answer.
+    """A reply in an open question's thread by someone other than the asker is an answer.
 
-    The first answer stamps the question and queues the asker's notice (once). Returns the new
-    answer, or None when the message is not one (or was seen before).
+    The first answer stamps `first_answer_at` (the digest's response time); an answer to a question
+    waiting for one (the first, or the first after "Still stuck") queues the asker's notice, once.
+    Returns the new answer, or None when the message is not one (or was seen before).
     """
     if not first_time(session, event_id, now):
         return None
     question = question_for_thread(session, channel, thread_ts)
-    if question is None or user_id == question.asker_id or not text.strip():
+    if question is None or question.status not in OPEN or user_id == question.asker_id or not text.strip():
         session.commit()
         return None
     if session.scalar(select(Answer.id).where(Answer.question_id == question.id, Answer.message_ts == message_ts)):
@@ -69,12 +74,12 @@ def record_reply(session: Session, now: datetime, *, event_id: str, channel: str
     answer = Answer(question_id=question.id, user_id=user_id, message_ts=message_ts, text=text, created_at=now)
     session.add(answer)
     session.flush()
-    if question.first_answer_at is None:
-        question.first_answer_at = now
-        if question.status == QuestionStatus.ROUTED:
-            question.status = QuestionStatus.ANSWERED
-        enqueue(session, ANSWER_NOTICE, question.id, now, args={"answer_id": answer.id})
-    leave_card(session, question, now)
+    first = question.first_answer_at is None
+    question.first_answer_at = question.first_answer_at or now
+    if question.status == QuestionStatus.ROUTED:
+        question.status = QuestionStatus.ANSWERED
+        enqueue(session, ANSWER_NOTICE, question.id, now, args={"answer_id": answer.id},
+                key=None if first else f"answer:{answer.id}")
     note_change(session, EXPERT, user_id, now)
     session.commit()
     return answer
@@ -113,9 +118,11 @@ def _answer_at(session: Session, channel: str, message_ts: str) -> Answer | None
 
 def accept(session: Session, now: datetime, link: Link, *, question_id: int, user_id: str,
            answer_id: int | None = None) -> Accepted:
-    """The asker accepts an answer: the question is resolved and the answer joins the library.
+    """The asker accepts an answer: the question is resolved (its andon card shows it) and the answer
+    joins the library.
 
-    Accepting again (a double click, a ✅ after the button) changes nothing and returns `already`.
+    Accepting again (a double click, a ✅ after the button) changes nothing and returns `already`;
+    a question resolved otherwise (by its andon card, or "This answered it") is refused.
     """
     question = own_question(session, question_id, user_id)
     accepted = session.scalar(select(Answer).where(Answer.question_id == question.id,
@@ -123,9 +130,12 @@ def accept(session: Session, now: datetime, link: Link, *, question_id: int, use
     if accepted is not None:
         item_id = session.scalar(select(LibraryItem.id).where(LibraryItem.key == answer_key(question.id)))
         return Accepted(question.id, accepted.id, item_id or 0, accepted.user_id, already=True)
+    if question.status not in OPEN:
+        raise Refusal("This question is already resolved.")
     answer = _choose_answer(session, question, answer_id)
     answer.accepted_at = now
     question.status, question.resolved_at = QuestionStatus.RESOLVED, now
+    andon.question_settled(session, question, now)
     item = _capture(session, question, answer, link, now)
     note_change(session, QUESTION, question.id, now)
     note_change(session, EXPERT, answer.user_id, now)
@@ -179,18 +189,22 @@ def _capture(session: Session, question: Question, answer: Answer, link: Link, n
 
 def still_stuck(session: Session, index: LiveIndex, settings: Settings, now: datetime, *, question_id: int,
                 user_id: str) -> list[str]:
-    """The answers did not help: reopen the question and ask the next experts, in the thread.
+    """The answers did not help: the question waits for an answer again, the next experts are asked in
+    the thread, and (with an andon channel) it goes on an andon card now, paging the managers.
 
     Only an answered question can be reopened, so a second click does nothing.
     """
     question = own_question(session, question_id, user_id)
-    if question.status == QuestionStatus.RESOLVED:
+    if question.status not in OPEN:
         raise Refusal("This question is already resolved.")
     if question.status != QuestionStatus.ANSWERED:
         return []
     question.status = QuestionStatus.ROUTED
     answers = len(session.scalars(select(Answer.id).where(Answer.question_id == question.id)).all())
-    pinged = _ask_more(session, index, settings, question, f"stuck:{answers}", now)
+    reason = f"stuck:{answers}"
+    pinged = _ask_more(session, index, settings, question, reason, now)
+    if settings.andon_channel:
+        andon.escalate_now(session, settings, question, now, kind="stuck", key=f"{reason}:{question.id}")
     session.commit()
     return pinged
 
@@ -202,7 +216,9 @@ def claim(session: Session, now: datetime, *, question_id: int, user_id: str) ->
         raise Refusal("I can't find that question any more.")
     if question.asker_id == user_id:
         raise Refusal("That's your own question; a colleague will pick it up.")
-    if question.claimed_by is None and question.status in OPEN:
+    if question.status not in OPEN:
+        raise Refusal("This question is already resolved.")
+    if question.claimed_by is None:
         question.claimed_by, question.claimed_at = user_id, now
         enqueue(session, POST_UPDATE, question.id, now, key=f"claim:{user_id}")
         session.commit()

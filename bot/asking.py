@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import andon
 from bot.config import Settings
 from bot.search import MatchResult
 from bot.search.live import LiveIndex
@@ -18,7 +19,7 @@ from bot.outbox import enqueue
 from bot.people import ensure_person
 from bot.refusal import Refusal
 from bot.routing import choose_experts, record_pings
-from store.models import Answer, ExpertPing, LibraryItem, Question, QuestionStatus
+from store.models import AndonCard, Answer, ExpertPing, LibraryItem, Question, QuestionStatus
 
 MAX_QUESTION_CHARS = 4000
 RELATED_FLOOR = 35.0  # below this score a match is noise: not worth the asker's attention
@@ -105,8 +106,9 @@ def accept_item(session: Session, now: datetime, *, question_id: int, user_id: s
             raise Refusal("That item is no longer in the library.")
         title = item.title
         record_feedback(session, question, item_id, helpful=True, now=now)
-    if question.status in (QuestionStatus.ASKED, QuestionStatus.ROUTED):
+    if question.status in andon.UNRESOLVED:
         question.status, question.self_served_at, question.resolved_at = QuestionStatus.SELF_SERVED, now, now
+        andon.question_settled(session, question, now)
     session.commit()
     return title
 
@@ -175,6 +177,7 @@ class PostView:
     experts: list[str]
     status: QuestionStatus
     claimed_by: str | None
+    resolution: tuple[str, str | None] | None = None  # (title, url): the learning team resolved it with content
 
     @property
     def resolved(self) -> bool:
@@ -207,4 +210,17 @@ def post_view(session: Session, question_id: int) -> PostView | None:
                                    .where(ExpertPing.question_id == question_id, ExpertPing.reason == "routed")
                                    .order_by(ExpertPing.score.desc(), ExpertPing.id)))
     return PostView(question.id, question.text, None if question.anonymous else question.asker_id,
-                    question.help_channel, experts, question.status, question.claimed_by)
+                    question.help_channel, experts, question.status, question.claimed_by,
+                    _team_resolution(session, question))
+
+
+def _team_resolution(session: Session, question: Question) -> tuple[str, str | None] | None:
+    """(title, url) of the content its andon card resolved it with; None if an answer was accepted."""
+    if question.status != QuestionStatus.RESOLVED or question.andon_card_id is None:
+        return None
+    if session.scalar(select(Answer.id).where(Answer.question_id == question.id, Answer.accepted_at.is_not(None))):
+        return None
+    row = session.execute(select(LibraryItem.title, LibraryItem.url)
+                          .join(AndonCard, AndonCard.resolved_item_id == LibraryItem.id)
+                          .where(AndonCard.id == question.andon_card_id)).first()
+    return None if row is None else (row.title, row.url)

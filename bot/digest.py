@@ -1,8 +1,9 @@
 """The weekly digest: is pull learning working? What was asked, answered, how fast, the gaps, who helped.
 
 Every number is a SQL aggregate over indexed columns, about the questions asked in the week (a
-cohort): how many the library answered at once, how many colleagues answered, how fast, how many
-are still open or were escalated. A week's run is recorded before anything is queued, so a
+cohort): how many the library answered at once, how many colleagues answered (the asker accepted
+an answer), how fast the first reply came, how many are still open (a reply nobody accepted leaves
+a question open) or were escalated. A week's run is recorded before anything is queued, so a
 week is never sent twice, whichever process or restart gets there first.
 """
 
@@ -13,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy import Float, and_, case, cast, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot import access
-from bot.andon import open_cards
+from bot.andon import UNRESOLVED, open_cards
 from bot.config import Settings, parse_cron
 from bot.outbox import enqueue
 from bot.people import ensure_person
@@ -89,7 +90,7 @@ class WeekNumbers:
     week: Week
     asked: int
     by_library: int
-    by_colleagues: int
+    by_colleagues: int  # an answer was accepted
     escalated: int
     still_open: int
     median_first_answer: timedelta | None
@@ -149,15 +150,18 @@ def _percentile(session: Session, cohort: ColumnElement[bool], fraction: float, 
 def week_numbers(session: Session, week: Week) -> WeekNumbers:
     """The cohort numbers of one week."""
     cohort = and_(Question.asked_at >= week.start, Question.asked_at < week.end, Question.source == "slack")
+    accepted = exists().where(Answer.question_id == Question.id, Answer.accepted_at.is_not(None))
     counts = session.execute(select(
         func.count(),
         func.count(Question.self_served_at),
-        func.count(Question.first_answer_at),
+        func.sum(case((accepted, 1), else_=0)),
         func.count(Question.escalated_at),
         func.sum(case((Question.status.in_((QuestionStatus.ROUTED, QuestionStatus.ANSWERED)), 1), else_=0)),
+        func.count(Question.first_answer_at),
     ).where(cohort)).one()
-    return WeekNumbers(week, counts[0], counts[1], counts[2], counts[3], int(counts[4] or 0),
-                       _percentile(session, cohort, 0.5, counts[2]), _percentile(session, cohort, 0.9, counts[2]))
+    replied = counts[5]
+    return WeekNumbers(week, counts[0], counts[1], int(counts[2] or 0), counts[3], int(counts[4] or 0),
+                       _percentile(session, cohort, 0.5, replied), _percentile(session, cohort, 0.9, replied))
 
 
 def _andon_numbers(session: Session, week: Week) -> AndonNumbers:
@@ -226,8 +230,9 @@ def _open_cards(session: Session) -> list[tuple[str, int, datetime | None]]:
 
 
 def _oldest_open(session: Session) -> list[tuple[str, str | None, datetime, str | None, str | None]]:
-    rows = session.scalars(select(Question).where(Question.status == QuestionStatus.ROUTED,
-                                                  Question.first_answer_at.is_(None), Question.source == "slack")
+    """The oldest questions nobody resolved: unanswered, or with replies nobody accepted."""
+    rows = session.scalars(select(Question).where(Question.status.in_(UNRESOLVED), Question.routed_at.is_not(None),
+                                                  Question.source == "slack")
                            .order_by(Question.asked_at, Question.id).limit(5))
     return [(q.text, None if q.anonymous else q.asker_id, q.asked_at, q.help_channel, q.thread_ts) for q in rows]
 

@@ -16,7 +16,6 @@ from bot.topics import group_by_topic
 from store.models import AndonCard, Answer, Person, Question, QuestionStatus
 
 SHOWN = 10
-UNRESOLVED = (QuestionStatus.ASKED, QuestionStatus.ROUTED, QuestionStatus.ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ def watching(session: Session, user_ids: set[str]) -> list[str]:
 
 def home_view(session: Session, settings: Settings, user_id: str, now: datetime) -> HomeView:
     questions = [MyQuestion(q.text, q.status, q.asked_at, q.help_channel, q.thread_ts) for q in session.scalars(
-        select(Question).where(Question.asker_id == user_id, Question.status.in_(UNRESOLVED))
+        select(Question).where(Question.asker_id == user_id, Question.status.in_(andon.UNRESOLVED))
         .order_by(Question.asked_at.desc()).limit(SHOWN))]
     rows = session.execute(
         select(Question.text, Answer.created_at, Answer.accepted_at, Question.help_channel, Question.thread_ts)

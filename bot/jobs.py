@@ -7,6 +7,7 @@ from typing import Callable
 
 from bot import andon, answers, digest
 from bot.runtime import Runtime
+from bot.wording import plural
 
 
 @dataclass(frozen=True)
@@ -18,10 +19,10 @@ class SweepReport:
 
     def summary(self) -> str:
         a = self.andon
-        return (f"sweep: {self.nudged} nudged, {a.escalated} escalated ({a.cards_opened} new card(s)), "
-                f"{a.signals} kanban signal(s), {a.reminders} reminder(s), "
+        return (f"sweep: {self.nudged} nudged, {a.escalated} escalated ({plural(a.cards_opened, 'new card')}), "
+                f"{plural(a.signals, 'kanban signal')}, {plural(a.reminders, 'reminder')}, "
                 + (f"digest of {self.digest_week} started, " if self.digest_week else "")
-                + f"{self.delivered} message(s) sent")
+                + f"{plural(self.delivered, 'message')} sent")
 
 
 def sweep(runtime: Runtime, deliver: Callable[[], int]) -> SweepReport:

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.search.changes import EXPERT, QUESTION, note_change
+from bot.wording import plural
 from store.models import Answer, Person, Question, QuestionStatus
 
 BATCH_THREADS = 500
@@ -157,10 +158,11 @@ class ExportReport:
     errors: list[FileError] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"slack export: {self.threads} thread(s) in {self.channels} channel(s): "
-                f"{self.questions} question(s) and {self.answers} answer(s) added, {self.people} people added, "
-                f"{self.already} already imported, {self.unanswered} without an answer, "
-                f"{self.skipped} message(s) skipped, {len(self.errors)} file(s) with errors")
+        return (f"slack export: {plural(self.threads, 'thread')} in {plural(self.channels, 'channel')}: "
+                f"{plural(self.questions, 'question')} and {plural(self.answers, 'answer')} added, "
+                f"{plural(self.people, 'person')} added, {self.already} already imported, "
+                f"{self.unanswered} without an answer, {plural(self.skipped, 'message')} skipped, "
+                f"{plural(len(self.errors), 'file')} with errors")
 
 
 # -- reading ------------------------------------------------------------------------------------

@@ -1,16 +1,17 @@
-"""Andon: the card's buttons (managers only), the resolve-with-content modal, the asker's "I'm blocked"."""
+"""Andon: the card's buttons (managers; the assignee may resolve), the resolve-with-content modal, the
+asker's "I'm blocked" and their "Did this help?" on the resolution."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import access, andon
+from bot import andon, asking
 from bot.outbox import OnSent, SlackCall
-from handlers import andon_blocks, blocks, ids
+from handlers import andon_blocks, blocks, ids, questions
 from handlers.deps import Deps
 from handlers.rendering import NotYet, Render, Rendering
 from handlers.settle import UNCHANGED, Returned, refuses, settles
@@ -47,15 +48,13 @@ def snooze(ack: Ack, action: Payload, body: Payload, deps: Deps) -> None:
 
 @refuses
 def open_resolve(ack: Ack, action: Payload, body: Payload, client: WebClient, deps: Deps) -> None:
-    """Open the resolve modal, for managers only."""
+    """Open the resolve modal, for managers and the card's assignee (the card or the assignee's DM)."""
     ack()
-    settings = deps.runtime.settings
-    access.require_learning_manager(settings, body["user"]["id"], "change andon cards")
     with deps.runtime.sessions() as session:
-        view = andon.card_view(session, settings, int(action["value"]))
-    if view is not None:
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=andon_blocks.resolve_modal(view.card.id, view.card.label))
+        card = andon.card_to_resolve(session, deps.runtime.settings, card_id=int(action["value"]),
+                                     user_id=body["user"]["id"])
+        modal = andon_blocks.resolve_modal(card.id, card.label)
+    client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
 @settles(field=ids.TITLE)
@@ -87,6 +86,30 @@ def pull_cord(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: 
         "You pulled the cord: the learning managers can see your question now and will help unblock you."))
 
 
+def _verdict(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: Deps,
+             record: Callable[..., object], reply: str) -> None:
+    """The asker's verdict on the content that resolved their card (the button's value is the card id)."""
+    ack()
+    with deps.runtime.sessions() as session:
+        record(session, deps.now(), card_id=int(action["value"]), user_id=body["user"]["id"])
+    respond(response_type="ephemeral", replace_original=False, **blocks.notice(reply))
+
+
+@settles
+def helped(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: Deps) -> None:
+    """"Yes, it helped" in the asker's resolution DM: the content learns their question."""
+    _verdict(ack, action, body, respond, deps, andon.helped,
+             "Glad it helped! The next person with this question will find it in the library.")
+
+
+@settles
+def not_helped(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: Deps) -> None:
+    """"No, it didn't help": the asker's question goes back on the card, and the managers are paged."""
+    _verdict(ack, action, body, respond, deps, andon.reopen,
+             "Sorry it didn't help. Your question is back on the learning team's card: they can see it now "
+             "and will follow up.")
+
+
 def card(r: Rendering, session: Session, card_id: int, _args: Payload) -> SlackCall | None:
     view = andon.card_view(session, r.settings, card_id)
     if view is None or not r.settings.andon_channel:
@@ -98,9 +121,11 @@ def card(r: Rendering, session: Session, card_id: int, _args: Payload) -> SlackC
 def _posted(r: Rendering, session: Session, card_id: int) -> andon.CardView | None:
     """The card's view, once its post exists (NotYet before: updates wait for the post)."""
     view = andon.card_view(session, r.settings, card_id)
-    if view is not None and view.card.channel and not view.card.message_ts:
+    if view is None or not r.settings.andon_channel:
+        return None
+    if not view.card.message_ts:
         raise NotYet(f"andon card {card_id} is not posted yet")
-    return view if view is not None and view.card.channel else None
+    return view
 
 
 def card_update(r: Rendering, session: Session, card_id: int, _args: Payload) -> SlackCall | None:
@@ -112,9 +137,10 @@ def card_update(r: Rendering, session: Session, card_id: int, _args: Payload) ->
 
 def thread_note(r: Rendering, session: Session, card_id: int, args: Payload) -> SlackCall | None:
     view = _posted(r, session, card_id)
+    question = asking.question_thread(session, int(args["question_id"])) if "question_id" in args else None
     return None if view is None else SlackCall("chat.postMessage", {
         "channel": view.card.channel, "thread_ts": view.card.message_ts,
-        **andon_blocks.thread_note(view, args["kind"])})
+        **andon_blocks.thread_note(view, args["kind"], question.text if question else None)})
 
 
 def assigned(r: Rendering, session: Session, card_id: int, args: Payload) -> SlackCall | None:
@@ -124,14 +150,14 @@ def assigned(r: Rendering, session: Session, card_id: int, args: Payload) -> Sla
 
 
 def resolved(_: Rendering, session: Session, card_id: int, args: Payload) -> SlackCall | None:
-    done = andon.resolution(session, card_id)
-    return None if done is None else SlackCall("chat.postMessage", {"channel": args["user"], **(
-        andon_blocks.resolved_notice(done.label, done.title, done.url, done.summary))})
+    done = andon.resolution(session, card_id, args["user"])
+    return None if done is None else SlackCall("chat.postMessage", {"channel": args["user"],
+                                                                    **andon_blocks.resolved_notice(done)})
 
 
 RENDERERS: dict[str, Render] = {andon.ANDON_CARD: card, andon.ANDON_UPDATE: card_update,
                                 andon.ANDON_THREAD: thread_note, andon.ANDON_ASSIGNED: assigned,
-                                andon.ANDON_RESOLVED: resolved}
+                                andon.ANDON_RESOLVED: resolved, andon.ANDON_POST_CLOSED: questions.post_update}
 ON_SENT: dict[str, OnSent] = {andon.ANDON_CARD: andon.record_post}
 
 
@@ -142,3 +168,5 @@ def register(app: App) -> None:
     app.action(ids.ANDON_RESOLVE)(open_resolve)
     app.view(ids.ANDON_RESOLVE)(resolve)
     app.action(ids.PULL_CORD)(pull_cord)
+    app.action(ids.ANDON_HELPED)(helped)
+    app.action(ids.ANDON_NOT_HELPED)(not_helped)

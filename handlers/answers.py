@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot import answers, asking
 from bot.outbox import SlackCall
+from bot.wording import plural
 from handlers import blocks, ids, question_blocks
 from handlers.deps import Deps
 from handlers.questions import pressed
@@ -101,13 +102,16 @@ def accept(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: Dep
 
 @settles
 def still_stuck(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: Deps) -> None:
-    """"Still stuck" in the asker's notice: more colleagues are asked in the thread."""
+    """"Still stuck" in the asker's notice: more colleagues are asked in the thread, the managers see it."""
     question_id, _, user_id = pressed(ack, action, body)
+    settings = deps.runtime.settings
     with deps.runtime.sessions() as session:
-        pinged = answers.still_stuck(session, deps.runtime.index, deps.runtime.settings, deps.now(),
-                                     question_id=question_id, user_id=user_id)
-    _ephemeral(respond, f"I've asked {len(pinged)} more colleague(s) in the thread." if pinged else
-               "I've told the thread you're still stuck.")
+        pinged = answers.still_stuck(session, deps.runtime.index, settings, deps.now(), question_id=question_id,
+                                     user_id=user_id)
+    asked = f"I've asked {plural(len(pinged), 'more colleague')} in the thread" if pinged else \
+        "I've told the thread you're still stuck"
+    _ephemeral(respond, asked + (", and the learning managers can see your question now."
+                                 if settings.andon_channel else "."))
 
 
 def answer_notice(r: Rendering, session: Session, question_id: int, args: Payload) -> SlackCall | None:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from bot.digest import Digest, ExpertWeek, WeekNumbers
+from bot.wording import plural
 from handlers.andon_blocks import age
 from handlers.blocks import Block, context, escape, link, mention, message, quote, section
 
@@ -56,8 +57,8 @@ def _numbers(d: Digest) -> str:
         f"*{duration(n.p90_first_answer)}* (last week {duration(p.median_first_answer)} / "
         f"{duration(p.p90_first_answer)})",
         f"• *{n.still_open}* still open · *{n.escalated}* escalated to the andon board",
-        f"• Andon: {d.andon.opened} card(s) opened, {d.andon.acknowledged} acknowledged, {d.andon.resolved} "
-        f"resolved, {d.andon.signals} new kanban signal(s)",
+        f"• Andon: {plural(d.andon.opened, 'card')} opened, {d.andon.acknowledged} acknowledged, "
+        f"{d.andon.resolved} resolved, {plural(d.andon.signals, 'new kanban signal')}",
     ])
 
 
@@ -74,20 +75,20 @@ def digest(d: Digest, permalink: Link, now: datetime) -> dict[str, Any]:
         _listing("Top topics", [f"• {escape(label)} ({n})" for label, n in d.top_topics], "Not enough questions."),
         _listing("Knowledge gaps (asked, but the library had no answer)",
                  [f"• {escape(label)} ({n})" for label, n in d.gaps], "None this week."),
-        _listing("Top helpers: thank you!", [f"• {mention(u)}: {n} answer(s), {acc} accepted"
+        _listing("Top helpers: thank you!", [f"• {mention(u)}: {plural(n, 'answer')}, {acc} accepted"
                                              for u, n, acc in d.helpers], "Nobody answered in a thread this week."),
-        _listing("Library", [f"• {d.new_items} new item(s)"] + [f"• {link(url, title)}: helped {n} time(s)"
-                                                                 for title, url, n in d.helpful_items], ""),
+        _listing("Library", [f"• {plural(d.new_items, 'new item')}"]
+                 + [f"• {link(url, title)}: helped {plural(n, 'time')}" for title, url, n in d.helpful_items], ""),
     ]
     if d.reflections:
         blocks.append(_listing("What people learned", [f"{quote(text, 300)} _(an {role})_"
                                                         for role, text in d.reflections], ""))
     if d.open_cards or d.oldest_open:
-        blocks.append(_listing("Open andon cards", [f"• {escape(label)}: {n} question(s), oldest "
+        blocks.append(_listing("Open andon cards", [f"• {escape(label)}: {plural(n, 'question')}, oldest "
                                                     f"{age(oldest, now)}" for label, n, oldest in d.open_cards],
                                "No open cards."))
-        blocks.append(_listing("Oldest unanswered questions", [_oldest(row, permalink, now) for row in d.oldest_open],
-                               "None."))
+        blocks.append(_listing("Oldest open questions (no accepted answer)",
+                               [_oldest(row, permalink, now) for row in d.oldest_open], "None."))
     blocks.append(context("Numbers are about the questions asked during the week; changes compare with the week "
                           "before. The chart shows the last 8 weeks."))
     return message(f"Learnbot weekly digest · {week}: {d.numbers.asked} questions asked", blocks)
@@ -103,9 +104,9 @@ def _oldest(row: tuple[str, str | None, datetime, str | None, str | None], perma
 
 def expert_note(week: str, numbers: ExpertWeek) -> dict[str, Any]:
     """An expert's weekly note: what was asked of them, what they gave, the thanks."""
-    text = (f"*Your week on Learnbot ({week})*\n• {numbers.asked_of_them} question(s) in your topics came to you\n"
-            f"• you gave {numbers.answers} answer(s), {numbers.thanks} accepted"
+    text = (f"*Your week on Learnbot ({week})*\n• {plural(numbers.asked_of_them, 'question')} in your topics came "
+            f"to you\n• you gave {plural(numbers.answers, 'answer')}, {numbers.thanks} accepted"
             + ("\nThank you: your answers are in the library now, helping the next person." if numbers.thanks
                else ""))
-    return message(f"Your week on Learnbot: {numbers.answers} answer(s), {numbers.thanks} accepted",
+    return message(f"Your week on Learnbot: {plural(numbers.answers, 'answer')}, {numbers.thanks} accepted",
                    [section(text), context("Don't want this note? `/learn digest off` stops it.")])

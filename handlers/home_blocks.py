@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from bot.home import BoardCard, HomeView
+from bot.wording import plural
 from handlers import ids
 from handlers.andon_blocks import age
 from handlers.blocks import Block, button, context, escape, link, modal, plain_input, quote, section, truncate
@@ -63,7 +64,7 @@ def _board_line(b: BoardCard, now: datetime, permalink: Link) -> str:
     if c.snoozed_until and c.snoozed_until > now:
         state += f", snoozed for {age(now, c.snoozed_until)}"
     signal = ":large_orange_diamond: " if c.kanban_at else ""
-    return (f"{signal}{link(_url(c.channel, c.message_ts, permalink), c.label)}: {b.questions} question(s), "
+    return (f"{signal}{link(_url(c.channel, c.message_ts, permalink), c.label)}: {plural(b.questions, 'question')}, "
             f"oldest {age(b.oldest, now)} · {state}")
 
 

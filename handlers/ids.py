@@ -29,6 +29,10 @@ ANDON_PLAN_COURSE = "andon_plan_course"  # the button and the modal it opens
 ANDON_QUESTIONS = "andon_questions"  # "See all N questions", and the page buttons in its modal
 COURSE_SHIPPED = "course_shipped"  # on the course owner's DM: opens the resolve modal
 
+# The asker's DM when their card is resolved: did the content help?
+ANDON_HELPED = "andon_helped"
+ANDON_NOT_HELPED = "andon_not_helped"
+
 # The Home tab
 HOME_ADD_TOPICS = "home_add_topics"  # the button and the modal it opens
 HOME_REMOVE_TOPIC = "home_remove_topic"

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from slack_bolt import Ack, App, Respond
 
 from bot import asking, digest, experts
+from bot.wording import plural
 from handlers import blocks, ids, question_blocks
 from handlers.deps import Deps
 from handlers.errors import reply_on_failure
@@ -86,11 +87,11 @@ def expert(deps: Deps, parsed: Parsed, command: Command, respond: Respond) -> Re
         topics = experts.parse_topics(parsed.text)
         if parsed.action == "add":
             new = experts.declare_topics(session, user_id, topics, deps.now())
-            text = (f"Added {len(new)} topic(s): {blocks.escape(', '.join(new))}. Colleagues asking about "
+            text = (f"Added {plural(len(new), 'topic')}: {blocks.escape(', '.join(new))}. Colleagues asking about "
                     "them may be pointed to you." if new else "You already have those topics.")
         elif parsed.action == "remove":
             removed = experts.remove_topics(session, user_id, topics, deps.now())
-            text = f"Removed {removed} topic(s)." if removed else "None of those topics were on your profile."
+            text = f"Removed {plural(removed, 'topic')}." if removed else "None of those topics were on your profile."
         else:
             mine = experts.list_topics(session, user_id)
             text = ("Your topics: " + blocks.escape(", ".join(t for t, _ in mine)) if mine else

@@ -7,6 +7,7 @@ from typing import Any, Callable, Sequence
 
 from bot.asking import MAX_QUESTION_CHARS, AskOutcome, Offer, PostView
 from bot.refusal import Refusal
+from bot.wording import plural
 from handlers import ids
 from handlers.blocks import Block, actions, button, channel_link, context, escape, link, mention, message, quote, \
     section, truncate
@@ -72,14 +73,14 @@ def offered(outcome: AskOutcome, offers: Sequence[Offer]) -> dict[str, Any]:
     blocks = [section(f"Here is what I found for:\n{quote(outcome.text, 500)}")]
     blocks += [_offer_block(outcome.question_id, o) for o in offers]
     blocks.append(actions(button("Ask a colleague", ids.ASK_COLLEAGUE, f"{outcome.question_id}:{top}")))
-    return message(f"I found {len(offers)} item(s) that may answer your question.", blocks)
+    return message(f"I found {plural(len(offers), 'item')} that may answer your question.", blocks)
 
 
 def routed(outcome: AskOutcome, offers: Sequence[Offer] = ()) -> dict[str, Any]:
     """Tells the asker where the question went (and what the library had, if anything)."""
     if outcome.routed_to:
         where = f"I've asked your colleagues in {channel_link(outcome.routed_to)}"
-        where += f" and paged {len(outcome.experts)} expert(s)." if outcome.experts else "."
+        where += f" and paged {plural(len(outcome.experts), 'expert')}." if outcome.experts else "."
         where += " Answers will come in the thread there, and I'll let you know."
     else:
         where = ("I couldn't find an answer, and no help channel is configured. "
@@ -98,7 +99,10 @@ def question_post(view: PostView) -> dict[str, Any]:
     """The help-channel post for a routed question (no name when asked anonymously), with its state."""
     who = mention(view.asker) if view.asker else "Someone"
     blocks = [section(f"*{who} asked:*\n{quote(view.text)}")]
-    if view.resolved:
+    if view.resolution:
+        title, url = view.resolution
+        blocks.append(section(f":white_check_mark: Resolved by the learning team: {link(url, title)}"))
+    elif view.resolved:
         blocks.append(section(":white_check_mark: Answered and accepted: thank you! It's in the library now."))
     else:
         if view.experts:

@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from bot import experts, library
 from bot.config import ConfigError, Settings, load_settings
-from bot.importing import Parsed, parse_content, parse_experts, read_text
-from bot.search import Hit, MatchResult, parse_synonyms
-from bot.progress import progress_bar
 from bot.encoder_settings import describe_matcher
+from bot.importing import Parsed, parse_content, parse_experts, read_text
+from bot.progress import progress_bar
 from bot.runtime import Runtime, open_runtime
+from bot.search import Hit, MatchResult, parse_synonyms
+from bot.wording import plural
 from store.db import make_engine, upgrade
 from store.models import LibraryItem, Question
 
@@ -165,8 +166,8 @@ def _sweep(settings: Settings, _args: argparse.Namespace) -> int:
 def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot import digest
     from bot.run.build import build
-    from handlers.digest_blocks import digest as digest_payload
     from handlers.digest import digest_png
+    from handlers.digest_blocks import digest as digest_payload
     from handlers.plaintext import Names, render_blocks
 
     bot = build(settings, load_index=False)
@@ -188,7 +189,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
             print(f"The digest of {week.label} was sent before; nothing to do.")
             return 0
         sent = bot.outbox.deliver_due()
-        print(f"digest of {week.label}: {sent} message(s) sent")
+        print(f"digest of {week.label}: {plural(sent, 'message')} sent")
         return 0
     with runtime.sessions() as session:
         team = digest.build_digest(session, week, settings.timezone)
@@ -218,8 +219,8 @@ def _andon_list(settings: Settings, _args: argparse.Namespace) -> int:
         age = f"{(now - oldest).days}d" if oldest else "-"
         flags = " [FORMAL LEARNING NEEDED]" if card.kanban_at else ""
         who = f", acknowledged by {card.acknowledged_by}" if card.acknowledged_by else ""
-        print(f"#{card.id} {card.label}: {questions} question(s) from {askers} asker(s), oldest {age}, "
-              f"{card.status}{who}{flags}")
+        print(f"#{card.id} {card.label}: {plural(questions, 'question')} from {plural(askers, 'asker')}, "
+              f"oldest {age}, {card.status}{who}{flags}")
     return 0
 
 
@@ -281,7 +282,7 @@ def _import_content(settings: Settings, args: argparse.Namespace) -> int:
         done += len(batch)
         show(done)
     print(f"content: {totals.added} added, {totals.updated} updated, {totals.unchanged} unchanged, "
-          f"{len(parsed.errors)} bad line(s) skipped")
+          f"{plural(len(parsed.errors), 'bad line')} skipped")
     return 1 if parsed.errors and not parsed.rows else 0
 
 
@@ -297,7 +298,8 @@ def _import_experts(settings: Settings, args: argparse.Namespace) -> int:
             added += len(experts.add_topics(session, row.user_id, row.topics, runtime.clock.now(), "imported"))
         session.commit()
     people = len({row.user_id for row in parsed.rows})
-    print(f"experts: {added} topic(s) added for {people} people, {len(parsed.errors)} bad line(s) skipped")
+    print(f"experts: {plural(added, 'topic')} added for {plural(people, 'person')}, "
+          f"{plural(len(parsed.errors), 'bad line')} skipped")
     return 1 if parsed.errors and not parsed.rows else 0
 
 
@@ -313,8 +315,8 @@ def _import_synonyms(settings: Settings, args: argparse.Namespace) -> int:
     with runtime.sessions() as session:
         added = library.add_synonyms(session, groups, runtime.clock.now())
         session.commit()
-    print(f"synonyms: {added} group(s) added, {len(groups) - added} already known, "
-          f"{len(errors)} bad line(s) skipped")
+    print(f"synonyms: {plural(added, 'group')} added, {len(groups) - added} already known, "
+          f"{plural(len(errors), 'bad line')} skipped")
     return 1 if errors and not groups else 0
 
 

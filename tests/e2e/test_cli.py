@@ -26,11 +26,11 @@ def test_import_content_reports_bad_lines_imports_the_rest_and_updates_on_reimpo
     assert first.returncode == 0
     assert "content.csv:3: missing title" in first.stderr
     assert "content.csv:5: url must start with http:// or https://" in first.stderr
-    assert first.stdout.strip() == "content: 2 added, 0 updated, 0 unchanged, 2 bad line(s) skipped"
+    assert first.stdout.strip() == "content: 2 added, 0 updated, 0 unchanged, 2 bad lines skipped"
 
     (tmp_path / "content.csv").write_text(CONTENT.replace("Request holidays", "Request time off"))
     second = learnbot(tmp_path, "import", "content", "content.csv")
-    assert second.stdout.strip() == "content: 0 added, 1 updated, 1 unchanged, 2 bad line(s) skipped"
+    assert second.stdout.strip() == "content: 0 added, 1 updated, 1 unchanged, 2 bad lines skipped"
 
 
 def test_import_json_lines_with_a_malformed_line(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_ask_json_routes_like_learn_one_object_per_stdin_line(tmp_path: Path) ->
     learnbot(tmp_path, "import", "content", "content.csv")
     experts = learnbot(tmp_path, "import", "experts", "experts.csv")
     assert "experts.csv:3: user_id must be a Slack user ID" in experts.stderr
-    assert experts.stdout.strip() == "experts: 2 topic(s) added for 1 people, 1 bad line(s) skipped"
+    assert experts.stdout.strip() == "experts: 2 topics added for 1 person, 1 bad line skipped"
 
     result = learnbot(tmp_path, "ask", "--json", "--limit", "2",
                       stdin="how do i reset my vpn pasword\nwho trains forklift drivers?\n\n")
@@ -69,7 +69,7 @@ def test_ask_explain_shows_why(tmp_path: Path) -> None:
     (tmp_path / "synonyms.txt").write_text("pto, vacation, time off\nlonely\n")
     learnbot(tmp_path, "import", "content", "content.csv")
     synonyms = learnbot(tmp_path, "import", "synonyms", "synonyms.txt")
-    assert "synonyms.txt:2:" in synonyms.stderr and synonyms.stdout.startswith("synonyms: 1 group(s) added")
+    assert "synonyms.txt:2:" in synonyms.stderr and synonyms.stdout.startswith("synonyms: 1 group added")
     result = learnbot(tmp_path, "ask", "--explain", "how do I book vacation")
     assert "Booking time off" in result.stdout
     assert "terms:" in result.stdout and "vacation" in result.stdout
@@ -120,10 +120,10 @@ def test_import_slack_export_then_ask_routes_to_who_answered(tmp_path: Path) -> 
     export = Path(__file__).resolve().parents[1] / "fixtures" / "slack_export"
     result = learnbot(tmp_path, "import", "slack-export", str(export))
     assert result.returncode == 0
-    assert "4 question(s) and 4 answer(s) added" in result.stdout
+    assert "4 questions and 4 answers added" in result.stdout
     assert "2024-03-07.json: not valid JSON" in result.stderr
     again = learnbot(tmp_path, "import", "slack-export", str(export))
-    assert "0 question(s) and 0 answer(s) added" in again.stdout and "4 already imported" in again.stdout
+    assert "0 questions and 0 answers added" in again.stdout and "4 already imported" in again.stdout
     routed = json.loads(learnbot(tmp_path, "ask", "--json", "how do I charge the forklift battery?").stdout)
     assert routed["experts"][0]["user_id"] == "U01FRANK"
     assert "forklift battery" in routed["similar_questions"][0]["text"]

@@ -191,12 +191,12 @@ def test_anonymous_question_hides_the_asker_in_the_channel(bot: Harness) -> None
 
 def test_expert_topics_can_be_added_listed_and_removed(bot: Harness) -> None:
     bot.command("U0BOB", "expert add Torque wrench; calibration")
-    assert "Added 2 topic(s): torque wrench, calibration" in bot.last_reply().text
+    assert "Added 2 topics: torque wrench, calibration" in bot.last_reply().text
     bot.command("U0BOB", "expert list")
     assert "torque wrench, calibration" in bot.last_reply().text
     assert bot.runtime.index.search("calibration of the torque wrench").experts[0].id == "U0BOB"
     bot.command("U0BOB", "expert remove calibration")
-    assert "Removed 1 topic(s)" in bot.last_reply().text
+    assert "Removed 1 topic" in bot.last_reply().text
     bot.command("U0BOB", "expert list")
     assert bot.last_reply().text.endswith("torque wrench")
 

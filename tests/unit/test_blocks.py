@@ -150,7 +150,7 @@ def test_offered_has_an_answered_button_per_item_and_ask_a_colleague() -> None:
     assert "<https://intranet.example.com/vpn|Resetting your VPN password>" in body
     assert "*Office Wi-Fi*" in body
     assert "&lt;@U999&gt;" in body and "<@U999>" not in body
-    assert "2 item(s)" in payload["text"]
+    assert "2 items" in payload["text"]
 
 
 def test_routed_names_the_channel_and_offers_related_items() -> None:
@@ -161,7 +161,7 @@ def test_routed_names_the_channel_and_offers_related_items() -> None:
 
     assert all_buttons(payload) == [("I'm blocked", "pull_cord", "5"), ("This answered it", "item_answered", "5:11")]
     assert "<#C0HELP>" in payload["text"]
-    assert "paged 2 expert(s)" in payload["text"]
+    assert "paged 2 experts" in payload["text"]
     assert any(kind == "context" and "might be related" in text for kind, text in texts(payload))
 
 

@@ -9,7 +9,7 @@ import pytest
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
-from bot.andon import CardQuestion, CardView
+from bot.andon import CardQuestion, CardView, Resolution
 from bot.asking import AskOutcome, Offer, PostView
 from bot.home import HomeView
 from bot.learning_needs import Course
@@ -51,6 +51,7 @@ def built() -> list[dict[str, Any]]:
         question_blocks.reflect_invite(7, "vpn?", "asker"), reflection_modal(7),
         andon_blocks.card(view, NOW, lambda *_: None), andon_blocks.resolve_modal(3, "vpn"),
         questions_modal(view, 0, NOW), plan_modal(3, "vpn", None), course_owned(course),
+        andon_blocks.assigned(view), andon_blocks.resolved_notice(Resolution(3, 7, "vpn?", "VPN", None, "")),
         home_blocks.home(home, NOW, lambda *_: None), home_blocks.add_topics_modal(), save_modal("t", "b", "{}"),
     ]
 

@@ -59,7 +59,7 @@ def test_report_counts(sessions: sessionmaker[Session]) -> None:
     assert (report.already, report.unanswered) == (0, 1)
     # channel_join, channel_leave, channel_topic, channel_purpose, 3 bot messages
     assert report.skipped == 7
-    assert report.summary().startswith("slack export: 5 thread(s) in 2 channel(s): 4 question(s) and 4 answer(s)")
+    assert report.summary().startswith("slack export: 5 threads in 2 channels: 4 questions and 4 answers")
 
 
 def test_questions_answers_and_people_are_stored_as_imported_history(sessions: sessionmaker[Session]) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot import answers, asking, experts
+from bot import answers, asking, digest, experts
 from bot.refusal import Refusal
 from bot.runtime import Runtime
 from store.models import Answer, Question, QuestionStatus
@@ -114,3 +114,29 @@ def test_this_answered_it_self_serves_and_a_second_route_is_refused_quietly(runt
                                   item_id=None) == "that thread"
     stored = question(runtime, qid)
     assert stored.status is QuestionStatus.SELF_SERVED and stored.resolved_at == runtime.clock.now()
+
+
+def test_a_reply_counts_for_response_time_but_only_acceptance_counts_as_answered_by_colleagues(
+        runtime: Runtime) -> None:
+    qid = routed_question(runtime)
+    with runtime.sessions() as session:
+        asking.record_post(session, qid, {"channel": "C0HELP", "ts": "1800000000.000100"})
+        session.commit()
+    runtime.clock.advance(timedelta(minutes=10))
+    with runtime.sessions() as session:
+        answers.record_reply(session, runtime.clock.now(), event_id="Ev1", channel="C0HELP",
+                             thread_ts="1800000000.000100", message_ts="1800000000.000200", user_id="U0BOB",
+                             text="no idea, maybe ask quality?")
+    week = digest.week_of(runtime.clock.now(), runtime.settings.timezone)
+
+    def numbers() -> digest.Digest:
+        with runtime.sessions() as session:
+            return digest.build_digest(session, week, runtime.settings.timezone, for_managers=True)
+
+    replied = numbers()
+    assert replied.numbers.by_colleagues == 0 and replied.numbers.median_first_answer == timedelta(minutes=10)
+    assert [text for text, *_ in replied.oldest_open] == [QUESTION]
+    with runtime.sessions() as session:
+        answers.accept(session, runtime.clock.now(), link, question_id=qid, user_id="U0ALICE", answer_id=None)
+    accepted = numbers()
+    assert accepted.numbers.by_colleagues == 1 and accepted.oldest_open == []
