@@ -137,7 +137,7 @@ def test_the_managers_board_links_each_card_and_shows_its_state(bot: Harness) ->
     bot.event({"type": "app_home_opened", "user": "U0MANAGER", "tab": "home"})
     board = all_text(bot.slack.calls_to("views.publish")[-1])
     permalink = f"https://local.slack/archives/C0ANDON/p{card.message_ts.replace('.', '')}"
-    assert f"<{permalink}|" in board and "question(s), oldest 4h · open" in board
+    assert f"<{permalink}|" in board and "1 question, oldest 4h · open" in board
 
     bot.click("U0MANAGER", {"action_id": "andon_snooze", "value": f"{card.id}:1d"}, channel="C0ANDON")
     assert "· open, snoozed for 1d" in all_text(bot.slack.calls_to("views.publish")[-1])
