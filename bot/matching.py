@@ -242,6 +242,11 @@ def normalize(text: str) -> list[str]:
     return out
 
 
+def content_terms(text: str) -> list[str]:
+    """The terms of `text` a search can use: normalised, stop words left out (CJK bigrams count)."""
+    return [t for t in normalize(text) if t not in STOP_WORDS]
+
+
 def surface(term: str) -> str:
     """A readable word for a stemmed term (the first word seen that produced it)."""
     return _SURFACE.get(term, term)

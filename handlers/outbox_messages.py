@@ -6,11 +6,11 @@ import functools
 
 from bot.outbox import OnSent, Renderer
 from bot.runtime import Runtime
-from handlers import andon, answers, digest, questions
+from handlers import andon, answers, digest, learn, questions
 from handlers.links import Permalinks
 from handlers.rendering import Rendering
 
-FEATURES = (questions, answers, andon, digest)
+FEATURES = (learn, questions, answers, andon, digest)
 
 
 def renderers(runtime: Runtime, links: Permalinks) -> dict[str, Renderer]:

@@ -23,7 +23,11 @@ USAGE = (
     "• `/learn digest off` / `on`: your weekly expert note\n"
     "• `/learn help`: this message"
 )
-
+DIGEST_HINT = "`/learn digest off` stops your weekly expert note; `/learn digest on` brings it back."
+EXPERT_HINT = ("`/learn expert add <topics>` · `/learn expert remove <topics>` · `/learn expert list`: "
+               "the topics colleagues may ask you about.")
+JUNK = ("That doesn't look like a question yet. Tell me what you want to know, "
+        "e.g. `/learn how do I reset my VPN password?`")
 
 
 def question_ids(value: str) -> tuple[int, int | None]:
@@ -37,6 +41,15 @@ def question_ids(value: str) -> tuple[int, int | None]:
 
 def usage() -> dict[str, Any]:
     return message(USAGE, [section(USAGE)])
+
+
+def hint(line: str) -> dict[str, Any]:
+    """A mistyped or incomplete subcommand: one line on what was meant, then the usage."""
+    return message(line, [section(line), section(USAGE)])
+
+
+def junk() -> dict[str, Any]:
+    return message(JUNK)
 
 
 def too_long(length: int) -> dict[str, Any]:
@@ -92,6 +105,12 @@ def routed(outcome: AskOutcome, offers: Sequence[Offer] = ()) -> dict[str, Any]:
         blocks.append(context("Meanwhile, these might be related:"))
         blocks += [_offer_block(outcome.question_id, o) for o in offers]
     return message(where, blocks)
+
+
+def ask_reply(outcome: AskOutcome, permalink: Callable[[str, str, str | None], str | None]) -> dict[str, Any]:
+    """The asker's private answer to `/learn`: the offers if confident, else where the question went."""
+    offers = linked_offers(outcome.offers, permalink)
+    return (offered if outcome.confident else routed)(outcome, offers)
 
 
 def question_post(view: PostView) -> dict[str, Any]:
