@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot import answers, asking
 from bot.outbox import SlackCall
+from bot.slack_text import decode
 from handlers import blocks, ids, question_blocks
 from handlers.deps import Deps
 from handlers.questions import pressed
@@ -28,7 +29,7 @@ def on_message(event: Payload, body: Payload, deps: Deps) -> Returned:
         if subtype == "message_changed":
             edited = event.get("message") or {}
             changed = answers.edit_reply(session, deps.now(), event_id=event_id, channel=channel,
-                                         message_ts=edited.get("ts", ""), text=edited.get("text", ""))
+                                         message_ts=edited.get("ts", ""), text=decode(edited.get("text", "")))
         elif subtype == "message_deleted":
             changed = answers.delete_reply(session, deps.now(), event_id=event_id, channel=channel,
                                            message_ts=event.get("deleted_ts", ""))
@@ -37,7 +38,7 @@ def on_message(event: Payload, body: Payload, deps: Deps) -> Returned:
         else:
             changed = answers.record_reply(
                 session, deps.now(), event_id=event_id, channel=channel, thread_ts=event["thread_ts"],
-                message_ts=event["ts"], user_id=event.get("user", ""), text=event.get("text", "")) is not None
+                message_ts=event["ts"], user_id=event.get("user", ""), text=decode(event.get("text", ""))) is not None
     return None if changed else UNCHANGED
 
 

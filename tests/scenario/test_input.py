@@ -115,3 +115,17 @@ def test_a_dm_question_routed_to_colleagues_is_posted_in_the_help_channel(bot: H
     assert len(bot.posts("C0HELP")) == 1
     [reply] = bot.posts("U0ALICE")
     assert "<#C0HELP>" in reply.text
+
+
+def test_slack_markup_in_a_reply_reaches_the_next_asker_as_readable_text_with_a_working_link(bot: Harness) -> None:
+    bot.command("U0ALICE", "How often must the torque wrench be calibrated?")
+    [question] = bot.questions()
+    bot.event({"type": "message", "channel": "C0HELP", "user": "U0BOB", "ts": "1800000000.000001",
+               "thread_ts": question.thread_ts, "text": "Yearly &amp; after a drop: see <https://x.example/tw|the guide>"})
+    bot.click("U0ALICE", button(bot.posts("U0ALICE")[0], "Accept answer"))
+
+    bot.command("U0DAVE", "how often should a torque wrench be calibrated")
+
+    shown = all_text(bot.last_reply())
+    assert "Yearly &amp; after a drop: see the guide (https://x.example/tw)" in shown
+    assert "&amp;amp;" not in shown and "&lt;https" not in shown
