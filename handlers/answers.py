@@ -83,9 +83,16 @@ def decline(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: De
     """"Not my area" on the help-channel post: someone else is asked."""
     question_id, _, user_id = pressed(ack, action, body)
     with deps.runtime.sessions() as session:
-        answers.decline(session, deps.runtime.index, deps.runtime.settings, deps.now(), question_id=question_id,
-                        user_id=user_id)
-    _ephemeral(respond, "Thanks, I'll ask someone else and send you fewer questions like this one.")
+        declined = answers.decline(session, deps.runtime.index, deps.runtime.settings, deps.now(),
+                                   question_id=question_id, user_id=user_id)
+    if declined.pinged:
+        text = f"Thanks, I've asked {', '.join(map(blocks.mention, declined.pinged))} instead"
+    elif declined.open:
+        text = ("Thanks. No one else I know of matches this question, so I've asked the thread; "
+                "if it stays unanswered, the learning managers will see it")
+    else:
+        text = "Thanks"
+    _ephemeral(respond, f"{text}. I'll send you fewer questions like this one.")
 
 
 @settles

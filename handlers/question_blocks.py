@@ -154,11 +154,17 @@ THREAD_PING_TEXT = {
 }
 
 
+NOBODY_TEXT = {
+    "unmatched": "No one else I know of matches this question. Can anyone help? If it stays unanswered, "
+                 "the learning managers will see it.",
+}
+
+
 def thread_ping(reason: str, users: Sequence[str]) -> dict[str, Any]:
-    """A follow-up in the question's thread, mentioning the next experts."""
+    """A follow-up in the question's thread, mentioning the next experts (or asking anyone, when there are none)."""
     who = ", ".join(mention(u) for u in users)
     if not who:
-        return message("The asker is still stuck. Can anyone else help?")
+        return message(NOBODY_TEXT.get(reason, "The asker is still stuck. Can anyone else help?"))
     return message(THREAD_PING_TEXT[reason].format(who=who))
 
 
