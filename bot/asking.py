@@ -207,11 +207,10 @@ def _route(session: Session, settings: Settings, question: Question, result: Mat
     """Mark the question routed, record the experts pinged and queue the help-channel post."""
     channel = _help_channel(settings, question)
     question.status, question.routed_at, question.help_channel = QuestionStatus.ROUTED, now, channel
-    chosen = choose_experts(session, settings, question, result.experts, now, settings.max_experts_pinged)
-    experts = record_pings(session, question, chosen, "routed", now)
-    if channel:
+    if channel:  # queued before the experts' DMs, which link to it
         enqueue(session, QUESTION_POST, question.id, now)
-    return channel, experts
+    chosen = choose_experts(session, settings, question, result.experts, now, settings.max_experts_pinged)
+    return channel, record_pings(session, question, chosen, "routed", now)
 
 
 def record_post(session: Session, question_id: int, sent: dict[str, Any]) -> None:

@@ -127,11 +127,26 @@ def question_post(view: PostView) -> dict[str, Any]:
             blocks.append(section("Does anyone know? Reply in this thread."))
         if view.claimed_by:
             blocks.append(context(f":raising_hand: {mention(view.claimed_by)} is on it."))
-        blocks.append(actions(button("I'll take it", ids.CLAIM_QUESTION, str(view.question_id), "primary"),
-                              button("Not my area", ids.DECLINE_QUESTION, str(view.question_id))))
+        blocks.append(_claim_buttons(view.question_id))
     blocks.append(context(f"Question #{view.question_id} · asked with /learn"))
     fallback = f"{'Someone' if view.asker is None else 'A colleague'} asked: {escape(truncate(view.text, 200))}"
     return message(fallback, blocks)
+
+
+def _claim_buttons(question_id: int) -> Block:
+    return actions(button("I'll take it", ids.CLAIM_QUESTION, str(question_id), "primary"),
+                   button("Not my area", ids.DECLINE_QUESTION, str(question_id)))
+
+
+def expert_page(view: PostView, thread_link: str | None) -> dict[str, Any]:
+    """A paged expert's DM: the question, a link to its thread, and the post's buttons."""
+    who = mention(view.asker) if view.asker else "Someone"
+    where = link(thread_link, "Answer in the thread") if thread_link else f"Answer in {channel_link(view.channel)}"
+    return message(f"Could you help? {'Someone' if view.asker is None else 'A colleague'} asked a question.", [
+        section(f"*Could you help? {who} asked:*\n{quote(view.text)}\n{where}"),
+        _claim_buttons(view.question_id),
+        context("You were asked because your expertise matches. \"Not my area\" sends it to someone else."),
+    ])
 
 
 def answer_notice(question_id: int, question: str, answer_id: int, answerer: str, channel: str,

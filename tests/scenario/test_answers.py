@@ -294,3 +294,20 @@ def test_not_my_area_when_nobody_else_matches_says_so_and_asks_the_thread(bot: H
     assert "ask someone else" not in said
     [note] = [c for c in bot.posts("C0HELP") if c.params.get("thread_ts") == question.thread_ts]
     assert "Can anyone help?" in note.text
+
+
+def test_each_paged_expert_gets_a_dm_with_the_question_the_thread_and_the_posts_buttons_once(bot: Harness) -> None:
+    bot.add_experts(U0BOB="torque wrench, calibration", U0CAROL="torque wrench")
+    question, post = ask_routed(bot)
+    paged = sorted(u for u in ("U0BOB", "U0CAROL") if f"<@{u}>" in all_text(post))
+    assert paged
+
+    for user in paged:
+        [page] = dms_to(bot, user)
+        text = all_text(page)
+        assert QUESTION in text and "<@U0ALICE> asked" in text
+        assert f"https://local.slack/archives/C0HELP/p{question.thread_ts.replace('.', '')}" in text
+        for label in ("I'll take it", "Not my area"):
+            assert button(page, label) == button(post, label)
+    bot.outbox.deliver_due()
+    assert [len(dms_to(bot, u)) for u in paged] == [1] * len(paged)
