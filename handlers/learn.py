@@ -41,7 +41,7 @@ _UNTIL = re.compile(r"\d+\s*[smhdw]|\d{4}-\d{2}-\d{2}", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Parsed:
-    """A `/learn` text: `kind` is ask, anon, expert, away, digest, usage, hint, too_long or junk."""
+    """A `/learn` text: `kind` is ask, anon, expert, away, digest, usage, hint, suggest, too_long or junk."""
 
     kind: str
     text: str = ""
@@ -85,7 +85,7 @@ def parse(text: str) -> Parsed:
         return Parsed("expert", args[1], args[0]) if args else Parsed("hint", question_blocks.EXPERT_HINT)
     suggestion = process.extractOne(word, list(GRAMMARS), scorer=fuzz.ratio, score_cutoff=SUGGEST_CUTOFF)
     if suggestion and GRAMMARS[suggestion[0]](rest):
-        return Parsed("hint", f"Did you mean `/learn {' '.join(filter(None, [suggestion[0], rest]))}`?")
+        return Parsed("suggest", " ".join(filter(None, [suggestion[0], rest])))
     kind, question = ("anon", rest) if word == "anon" else ("ask", text)
     if not question:
         return Parsed("usage")
@@ -102,6 +102,8 @@ def instant(parsed: Parsed) -> Payload | None:
         return question_blocks.usage()
     if parsed.kind == "hint":
         return question_blocks.hint(parsed.text)
+    if parsed.kind == "suggest":
+        return question_blocks.did_you_mean(parsed.text)
     if parsed.kind == "too_long":
         return question_blocks.too_long(len(parsed.text))
     if parsed.kind == "junk":

@@ -48,6 +48,10 @@ def hint(line: str) -> dict[str, Any]:
     return message(line, [section(line), section(USAGE)])
 
 
+def did_you_mean(command: str) -> dict[str, Any]:
+    return hint(f"Did you mean `/learn {escape(command)}`?")
+
+
 def junk() -> dict[str, Any]:
     return message(JUNK)
 

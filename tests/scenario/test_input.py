@@ -121,7 +121,8 @@ def test_slack_markup_in_a_reply_reaches_the_next_asker_as_readable_text_with_a_
     bot.command("U0ALICE", "How often must the torque wrench be calibrated?")
     [question] = bot.questions()
     bot.event({"type": "message", "channel": "C0HELP", "user": "U0BOB", "ts": "1800000000.000001",
-               "thread_ts": question.thread_ts, "text": "Yearly &amp; after a drop: see <https://x.example/tw|the guide>"})
+               "thread_ts": question.thread_ts,
+               "text": "Yearly &amp; after a drop: see <https://x.example/tw|the guide>"})
     bot.click("U0ALICE", button(bot.posts("U0ALICE")[0], "Accept answer"))
 
     bot.command("U0DAVE", "how often should a torque wrench be calibrated")
