@@ -225,22 +225,38 @@ def claim(session: Session, now: datetime, *, question_id: int, user_id: str) ->
     return question.claimed_by or user_id
 
 
+@dataclass(frozen=True)
+class Declined:
+    """After "Not my area": who was asked instead, and whether the question still waits for an answer."""
+
+    pinged: list[str]
+    open: bool
+
+
 def decline(session: Session, index: LiveIndex, settings: Settings, now: datetime, *, question_id: int,
-            user_id: str) -> list[str]:
-    """"Not my area": remember it (it lowers this person for similar questions) and ask someone else."""
+            user_id: str) -> Declined:
+    """"Not my area": remember it (it lowers this person for similar questions) and ask someone else.
+
+    When nobody else matches, the thread says so. Pressing it twice, or on one's own question, is refused.
+    """
     question = session.get(Question, question_id)
     if question is None:
         raise Refusal("I can't find that question any more.")
+    if question.asker_id == user_id:
+        raise Refusal("That's your own question; a colleague will pick it up.")
     if session.scalar(select(ExpertDecline.id).where(ExpertDecline.question_id == question_id,
                                                      ExpertDecline.user_id == user_id)):
-        return []
+        raise Refusal("You've already told me this one isn't your area. Thanks!")
     session.add(ExpertDecline(question_id=question_id, user_id=user_id, created_at=now))
     if question.claimed_by == user_id:
         question.claimed_by = question.claimed_at = None
-    pinged = _ask_more(session, index, settings, question, f"reroute:{user_id}", now, count=1) \
-        if question.status in OPEN else []
+    still_open = question.status in OPEN
+    pinged = _ask_more(session, index, settings, question, f"reroute:{user_id}", now, count=1) if still_open else []
+    if still_open and not pinged and question.help_channel:
+        enqueue(session, THREAD_PING, question.id, now, args={"users": [], "reason": "unmatched"},
+                key=f"unmatched:{user_id}")
     session.commit()
-    return pinged
+    return Declined(pinged, still_open)
 
 
 def nudge_due(session: Session, index: LiveIndex, settings: Settings, now: datetime) -> int:

@@ -25,6 +25,7 @@ MAX_QUESTION_CHARS = 4000
 RELATED_FLOOR = 35.0  # below this score a match is noise: not worth the asker's attention
 EXPERT_CANDIDATES = 10  # ranked experts considered, so caps and absences still leave enough
 QUESTION_POST = "question_post"
+ASK_REPLY = "ask_reply"  # the /learn answer again, as a DM, when the private reply could not be delivered
 POST_UPDATE = "question_post_update"
 
 
@@ -53,22 +54,52 @@ class AskOutcome:
 
 
 def ask(session: Session, index: LiveIndex, settings: Settings, now: datetime, *, asker_id: str, text: str,
-        asked_in: str | None, anonymous: bool = False) -> AskOutcome:
+        asked_in: str | None, anonymous: bool = False, request_id: str | None = None) -> AskOutcome:
     """Record the question; offer confident library matches, otherwise route it to colleagues."""
+    question_id = store(session, now, asker_id=asker_id, text=text, asked_in=asked_in, anonymous=anonymous,
+                        request_id=request_id)
+    return answer(session, index, settings, now, question_id)
+
+
+def store(session: Session, now: datetime, *, asker_id: str, text: str, asked_in: str | None,
+          anonymous: bool = False, request_id: str | None = None) -> int:
+    """Record a question, once per Slack request (`request_id`): the fast insert before the ack."""
+    if request_id is not None:
+        existing = session.scalar(select(Question.id).where(Question.request_id == request_id))
+        if existing is not None:
+            return existing
     ensure_person(session, asker_id, now)
-    question = Question(asker_id=asker_id, text=text, anonymous=anonymous, asked_in=asked_in,
+    question = Question(asker_id=asker_id, text=text, anonymous=anonymous, asked_in=asked_in, request_id=request_id,
                         status=QuestionStatus.ASKED, asked_at=now)
-    session.add(question)
-    session.flush()
-    result = index.search(text, limit=EXPERT_CANDIDATES, exclude_experts=(asker_id,))
+    try:
+        with session.begin_nested():
+            session.add(question)
+    except IntegrityError:  # the same request stored it first (the ack and its lazy half race)
+        session.rollback()
+        return session.scalars(select(Question.id).where(Question.request_id == request_id)).one()
+    session.commit()
+    return question.id
+
+
+def answer(session: Session, index: LiveIndex, settings: Settings, now: datetime, question_id: int) -> AskOutcome:
+    """A stored question: offer confident library matches, otherwise route it to colleagues (once)."""
+    question = session.get_one(Question, question_id)
+    if question.routed_at is not None:
+        return _already_routed(question)
+    result = index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,))
     result = replace(result, content=result.content[:3], similar_questions=result.similar_questions[:2])
     offers = _offers(session, result)
     if result.confident and offers:
-        session.commit()
-        return AskOutcome(question.id, text, True, offers)
+        return AskOutcome(question.id, question.text, True, offers)
     channel, experts = _route(session, settings, question, result, now)
     session.commit()
-    return AskOutcome(question.id, text, False, offers, channel, experts)
+    return AskOutcome(question.id, question.text, False, offers, channel, experts)
+
+
+def reply_failed(session: Session, now: datetime, outcome: AskOutcome) -> None:
+    """The private answer did not arrive: send it again as a DM, through the outbox (once)."""
+    enqueue(session, ASK_REPLY, outcome.question_id, now, args={"offers": offer_refs(outcome.offers)})
+    session.commit()
 
 
 def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: datetime, *, question_id: int,
@@ -125,22 +156,48 @@ def own_question(session: Session, question_id: int, user_id: str) -> Question:
 
 def _offers(session: Session, result: MatchResult) -> list[Offer]:
     """Items first, then past threads that no item already captures, best first within each."""
-    offers = []
-    captured = set()
-    for hit in result.content:
-        item = session.get(LibraryItem, int(hit.id)) if hit.score >= RELATED_FLOOR else None
-        if item is not None:
-            offers.append(Offer(item.id, item.title, item.url, item.body, hit.score))
-            captured.add(item.key)
+    items = [_item_offer(session, int(hit.id), hit.score) for hit in result.content if hit.score >= RELATED_FLOOR]
+    offers = [o for o in items if o is not None]
+    captured = {session.get_one(LibraryItem, o.item_id).key for o in offers}
     for hit in result.similar_questions:
-        past = session.get(Question, int(hit.id)) if hit.score >= RELATED_FLOOR else None
-        if past is None or past.thread_ts is None or past.help_channel is None or answer_key(past.id) in captured:
-            continue
-        answer = session.scalar(select(Answer.text).where(Answer.question_id == past.id, Answer.deleted_at.is_(None))
-                                .order_by(Answer.accepted_at.is_(None), Answer.id).limit(1))
-        offers.append(Offer(past.id, past.text, None, answer or "", hit.score, (past.help_channel, past.thread_ts)))
+        past = _thread_offer(session, int(hit.id), hit.score) if hit.score >= RELATED_FLOOR else None
+        if past is not None and answer_key(past.item_id) not in captured:
+            offers.append(past)
     return offers
 
+
+def _item_offer(session: Session, item_id: int, score: float) -> Offer | None:
+    item = session.get(LibraryItem, item_id)
+    return None if item is None else Offer(item.id, item.title, item.url, item.body, score)
+
+
+def _thread_offer(session: Session, question_id: int, score: float) -> Offer | None:
+    past = session.get(Question, question_id)
+    if past is None or past.thread_ts is None or past.help_channel is None:
+        return None
+    answer = session.scalar(select(Answer.text).where(Answer.question_id == past.id, Answer.deleted_at.is_(None))
+                            .order_by(Answer.accepted_at.is_(None), Answer.id).limit(1))
+    return Offer(past.id, past.text, None, answer or "", score, (past.help_channel, past.thread_ts))
+
+
+OfferRef = tuple[int, bool, float]  # (item or past question id, is a past thread, score): an offer, storable
+
+
+def offer_refs(offers: list[Offer]) -> list[OfferRef]:
+    return [(o.item_id, o.thread is not None, o.score) for o in offers]
+
+
+def told(session: Session, question_id: int, refs: list[OfferRef]) -> AskOutcome | None:
+    """What the asker was told about a question, rebuilt from stored state (to send it again as a DM)."""
+    question = session.get(Question, question_id)
+    if question is None:
+        return None
+    offers = [(_thread_offer if thread else _item_offer)(session, ref, score) for ref, thread, score in refs]
+    kept = [o for o in offers if o is not None]
+    if question.routed_at is None:
+        return AskOutcome(question.id, question.text, True, kept)
+    experts = _routed_experts(session, question.id)
+    return AskOutcome(question.id, question.text, False, kept, question.help_channel, experts)
 
 
 def _help_channel(settings: Settings, question: Question) -> str | None:
@@ -152,11 +209,10 @@ def _route(session: Session, settings: Settings, question: Question, result: Mat
     """Mark the question routed, record the experts pinged and queue the help-channel post."""
     channel = _help_channel(settings, question)
     question.status, question.routed_at, question.help_channel = QuestionStatus.ROUTED, now, channel
-    chosen = choose_experts(session, settings, question, result.experts, now, settings.max_experts_pinged)
-    experts = record_pings(session, question, chosen, "routed", now)
-    if channel:
+    if channel:  # queued before the experts' DMs, which link to it
         enqueue(session, QUESTION_POST, question.id, now)
-    return channel, experts
+    chosen = choose_experts(session, settings, question, result.experts, now, settings.max_experts_pinged)
+    return channel, record_pings(session, question, chosen, "routed", now)
 
 
 def record_post(session: Session, question_id: int, sent: dict[str, Any]) -> None:
@@ -206,12 +262,15 @@ def post_view(session: Session, question_id: int) -> PostView | None:
     question = session.get(Question, question_id)
     if question is None:
         return None
-    experts = list(session.scalars(select(ExpertPing.user_id)
-                                   .where(ExpertPing.question_id == question_id, ExpertPing.reason == "routed")
-                                   .order_by(ExpertPing.score.desc(), ExpertPing.id)))
     return PostView(question.id, question.text, None if question.anonymous else question.asker_id,
-                    question.help_channel, experts, question.status, question.claimed_by,
+                    question.help_channel, _routed_experts(session, question_id), question.status, question.claimed_by,
                     _team_resolution(session, question))
+
+
+def _routed_experts(session: Session, question_id: int) -> list[str]:
+    return list(session.scalars(select(ExpertPing.user_id)
+                                .where(ExpertPing.question_id == question_id, ExpertPing.reason == "routed")
+                                .order_by(ExpertPing.score.desc(), ExpertPing.id)))
 
 
 def _team_resolution(session: Session, question: Question) -> tuple[str, str | None] | None:

@@ -25,3 +25,10 @@ def first_time(session: Session, event_id: str, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def claim(session: Session, event_id: str, now: datetime) -> bool:
+    """Claim `event_id` on its own (for an event whose handling is not one transaction); False if seen."""
+    fresh = first_time(session, event_id, now)
+    session.commit()
+    return fresh

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.outbox import enqueue
 from bot.search import Hit
 from bot.people import ensure_person
 from store.models import Answer, ExpertDecline, ExpertPing, Person, Question
@@ -19,6 +20,7 @@ MIN_EXPERT_MATCH = 25.0  # an expert whose best evidence matches less matched by
 RELATIVE_FLOOR = 0.25  # nobody scoring under this share of the best candidate is paged beside them
 TIE_POINTS = 5.0  # experts this close to each other are "equally good": spread pings among them
 DECLINE_WEIGHT = 0.6  # "Not my area" on a near-identical question removes up to 60% of the score
+EXPERT_PAGE = "expert_page"  # a paged expert's DM: most people are not in the help channel
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,10 @@ def _declined_texts(session: Session, ids: list[str]) -> dict[str, list[str]]:
 
 def record_pings(session: Session, question: Question, chosen: list[Candidate], reason: str,
                  now: datetime) -> list[str]:
-    """Remember who was asked (the daily cap and fairness count these); returns their ids."""
+    """Remember who was asked (the daily cap and fairness count these) and DM each once; returns their ids."""
     for candidate in chosen:
         ensure_person(session, candidate.user_id, now)
         session.add(ExpertPing(question_id=question.id, user_id=candidate.user_id, score=candidate.score,
                                reason=reason, pinged_at=now))
+        enqueue(session, EXPERT_PAGE, question.id, now, args={"user": candidate.user_id}, key=candidate.user_id)
     return [c.user_id for c in chosen]

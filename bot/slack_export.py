@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.search.changes import EXPERT, QUESTION, note_change
+from bot.slack_text import decode
 from bot.wording import plural
 from store.models import Answer, Person, Question, QuestionStatus
 
@@ -37,7 +38,6 @@ SOURCE = "export"
 HUMAN_SUBTYPES = frozenset({"", "thread_broadcast", "file_share", "me_message"})
 BOT_USERS = frozenset({"USLACKBOT"})
 DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
-_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))  # &amp; last, so "&amp;lt;" stays "&lt;"
 
 
 class BadExport(Exception):
@@ -224,7 +224,7 @@ def _kind(raw: dict[str, Any], users: dict[str, User]) -> tuple[Message, str | N
     text = raw.get("text") if isinstance(raw.get("text"), str) else ""
     thread_ts = raw.get("thread_ts")
     reply_to = thread_ts if isinstance(thread_ts, str) and thread_ts != ts else None
-    return Message(ts, user, decode_mrkdwn(text)), reply_to
+    return Message(ts, user, decode(text)), reply_to
 
 
 def _is_bot(user_id: str, users: dict[str, User]) -> bool:
@@ -234,13 +234,6 @@ def _is_bot(user_id: str, users: dict[str, User]) -> bool:
 
 def _is_root(raw: dict[str, Any]) -> bool:
     return raw.get("thread_ts") == raw.get("ts") or bool(raw.get("replies")) or bool(raw.get("reply_count"))
-
-
-def decode_mrkdwn(text: str) -> str:
-    """Slack's escaped `&lt;`, `&gt;`, `&amp;` back to characters; mentions and links stay as they are."""
-    for entity, char in _ENTITIES:
-        text = text.replace(entity, char)
-    return text
 
 
 def parse_ts(ts: str) -> datetime | None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot import answers, asking
 from bot.outbox import SlackCall
+from bot.slack_text import decode
 from bot.wording import plural
 from handlers import blocks, ids, question_blocks
 from handlers.deps import Deps
@@ -29,7 +30,7 @@ def on_message(event: Payload, body: Payload, deps: Deps) -> Returned:
         if subtype == "message_changed":
             edited = event.get("message") or {}
             changed = answers.edit_reply(session, deps.now(), event_id=event_id, channel=channel,
-                                         message_ts=edited.get("ts", ""), text=edited.get("text", ""))
+                                         message_ts=edited.get("ts", ""), text=decode(edited.get("text", "")))
         elif subtype == "message_deleted":
             changed = answers.delete_reply(session, deps.now(), event_id=event_id, channel=channel,
                                            message_ts=event.get("deleted_ts", ""))
@@ -38,7 +39,7 @@ def on_message(event: Payload, body: Payload, deps: Deps) -> Returned:
         else:
             changed = answers.record_reply(
                 session, deps.now(), event_id=event_id, channel=channel, thread_ts=event["thread_ts"],
-                message_ts=event["ts"], user_id=event.get("user", ""), text=event.get("text", "")) is not None
+                message_ts=event["ts"], user_id=event.get("user", ""), text=decode(event.get("text", ""))) is not None
     return None if changed else UNCHANGED
 
 
@@ -83,9 +84,16 @@ def decline(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: De
     """"Not my area" on the help-channel post: someone else is asked."""
     question_id, _, user_id = pressed(ack, action, body)
     with deps.runtime.sessions() as session:
-        answers.decline(session, deps.runtime.index, deps.runtime.settings, deps.now(), question_id=question_id,
-                        user_id=user_id)
-    _ephemeral(respond, "Thanks, I'll ask someone else and send you fewer questions like this one.")
+        declined = answers.decline(session, deps.runtime.index, deps.runtime.settings, deps.now(),
+                                   question_id=question_id, user_id=user_id)
+    if declined.pinged:
+        text = f"Thanks, I've asked {', '.join(map(blocks.mention, declined.pinged))} instead"
+    elif declined.open:
+        text = ("Thanks. No one else I know of matches this question, so I've asked the thread; "
+                "if it stays unanswered, the learning managers will see it")
+    else:
+        text = "Thanks"
+    _ephemeral(respond, f"{text}. I'll send you fewer questions like this one.")
 
 
 @settles

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot import library
 from bot.search.database import split_tags
+from bot.slack_text import decode
 from handlers import blocks, ids
 from handlers.blocks import modal, plain_input
 from handlers.deps import Deps
@@ -30,7 +31,7 @@ def open_save(ack: Ack, shortcut: Payload, client: WebClient) -> None:
     """The shortcut on a message: the modal, prefilled with the message."""
     ack()
     message = shortcut.get("message") or {}
-    text = str(message.get("text") or "")
+    text = decode(str(message.get("text") or ""))
     first_line = text.strip().splitlines()[0] if text.strip() else "Saved from Slack"
     metadata = json.dumps({"channel": shortcut.get("channel", {}).get("id", ""), "ts": message.get("ts", "")})
     client.views_open(trigger_id=shortcut["trigger_id"],

@@ -24,7 +24,11 @@ USAGE = (
     "• `/learn digest off` / `on`: your weekly expert note\n"
     "• `/learn help`: this message"
 )
-
+DIGEST_HINT = "`/learn digest off` stops your weekly expert note; `/learn digest on` brings it back."
+EXPERT_HINT = ("`/learn expert add <topics>` · `/learn expert remove <topics>` · `/learn expert list`: "
+               "the topics colleagues may ask you about.")
+JUNK = ("That doesn't look like a question yet. Tell me what you want to know, "
+        "e.g. `/learn how do I reset my VPN password?`")
 
 
 def question_ids(value: str) -> tuple[int, int | None]:
@@ -38,6 +42,19 @@ def question_ids(value: str) -> tuple[int, int | None]:
 
 def usage() -> dict[str, Any]:
     return message(USAGE, [section(USAGE)])
+
+
+def hint(line: str) -> dict[str, Any]:
+    """A mistyped or incomplete subcommand: one line on what was meant, then the usage."""
+    return message(line, [section(line), section(USAGE)])
+
+
+def did_you_mean(command: str) -> dict[str, Any]:
+    return hint(f"Did you mean `/learn {escape(command)}`?")
+
+
+def junk() -> dict[str, Any]:
+    return message(JUNK)
 
 
 def too_long(length: int) -> dict[str, Any]:
@@ -95,6 +112,12 @@ def routed(outcome: AskOutcome, offers: Sequence[Offer] = ()) -> dict[str, Any]:
     return message(where, blocks)
 
 
+def ask_reply(outcome: AskOutcome, permalink: Callable[[str, str, str | None], str | None]) -> dict[str, Any]:
+    """The asker's private answer to `/learn`: the offers if confident, else where the question went."""
+    offers = linked_offers(outcome.offers, permalink)
+    return (offered if outcome.confident else routed)(outcome, offers)
+
+
 def question_post(view: PostView) -> dict[str, Any]:
     """The help-channel post for a routed question (no name when asked anonymously), with its state."""
     who = mention(view.asker) if view.asker else "Someone"
@@ -112,11 +135,26 @@ def question_post(view: PostView) -> dict[str, Any]:
             blocks.append(section("Does anyone know? Reply in this thread."))
         if view.claimed_by:
             blocks.append(context(f":raising_hand: {mention(view.claimed_by)} is on it."))
-        blocks.append(actions(button("I'll take it", ids.CLAIM_QUESTION, str(view.question_id), "primary"),
-                              button("Not my area", ids.DECLINE_QUESTION, str(view.question_id))))
+        blocks.append(_claim_buttons(view.question_id))
     blocks.append(context(f"Question #{view.question_id} · asked with /learn"))
     fallback = f"{'Someone' if view.asker is None else 'A colleague'} asked: {escape(truncate(view.text, 200))}"
     return message(fallback, blocks)
+
+
+def _claim_buttons(question_id: int) -> Block:
+    return actions(button("I'll take it", ids.CLAIM_QUESTION, str(question_id), "primary"),
+                   button("Not my area", ids.DECLINE_QUESTION, str(question_id)))
+
+
+def expert_page(view: PostView, thread_link: str | None) -> dict[str, Any]:
+    """A paged expert's DM: the question, a link to its thread, and the post's buttons."""
+    who = mention(view.asker) if view.asker else "Someone"
+    where = link(thread_link, "Answer in the thread") if thread_link else f"Answer in {channel_link(view.channel)}"
+    return message(f"Could you help? {'Someone' if view.asker is None else 'A colleague'} asked a question.", [
+        section(f"*Could you help? {who} asked:*\n{quote(view.text)}\n{where}"),
+        _claim_buttons(view.question_id),
+        context("You were asked because your expertise matches. \"Not my area\" sends it to someone else."),
+    ])
 
 
 def answer_notice(question_id: int, question: str, answer_id: int, answerer: str, channel: str,
@@ -139,11 +177,17 @@ THREAD_PING_TEXT = {
 }
 
 
+NOBODY_TEXT = {
+    "unmatched": "No one else I know of matches this question. Can anyone help? If it stays unanswered, "
+                 "the learning managers will see it.",
+}
+
+
 def thread_ping(reason: str, users: Sequence[str]) -> dict[str, Any]:
-    """A follow-up in the question's thread, mentioning the next experts."""
+    """A follow-up in the question's thread, mentioning the next experts (or asking anyone, when there are none)."""
     who = ", ".join(mention(u) for u in users)
     if not who:
-        return message("The asker is still stuck. Can anyone else help?")
+        return message(NOBODY_TEXT.get(reason, "The asker is still stuck. Can anyone else help?"))
     return message(THREAD_PING_TEXT[reason].format(who=who))
 
 

@@ -7,11 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
-from bot import asking
+from bot import asking, routing
 from bot.outbox import OnSent, SlackCall
 from handlers import ids, question_blocks
 from handlers.deps import Deps
-from handlers.rendering import Render, Rendering
+from handlers.rendering import NotYet, Render, Rendering
 from handlers.settle import settles
 
 Payload = dict[str, Any]
@@ -61,7 +61,19 @@ def post_update(_: Rendering, session: Session, question_id: int, _args: Payload
                                      **question_blocks.question_post(view)})
 
 
-RENDERERS: dict[str, Render] = {asking.QUESTION_POST: question_post, asking.POST_UPDATE: post_update}
+def expert_page(r: Rendering, session: Session, question_id: int, args: Payload) -> SlackCall | None:
+    view = asking.post_view(session, question_id)
+    thread = asking.question_thread(session, question_id)
+    if view is None or thread is None or not view.channel or view.resolved:
+        return None
+    if not thread.thread_ts:
+        raise NotYet(f"question {question_id} is not posted yet")
+    return SlackCall("chat.postMessage", {"channel": args["user"], "unfurl_links": False, **question_blocks.expert_page(
+        view, r.links.message(view.channel, thread.thread_ts))})
+
+
+RENDERERS: dict[str, Render] = {asking.QUESTION_POST: question_post, asking.POST_UPDATE: post_update,
+                                routing.EXPERT_PAGE: expert_page}
 ON_SENT: dict[str, OnSent] = {asking.QUESTION_POST: asking.record_post}
 
 

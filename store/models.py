@@ -149,6 +149,7 @@ class Question(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     andon_card_id: Mapped[int | None] = mapped_column(ForeignKey("andon_cards.id", name="fk_questions_andon_card_id"),
                                                       index=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), unique=True)  # the Slack request it came from
 
 
 class AndonCard(Base):

@@ -6,7 +6,6 @@ It answers the Web API methods the bot uses the way Slack does, keeps the messag
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 import time
@@ -73,7 +72,8 @@ class LocalSlack:
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
-        self._ts = itertools.count(1)
+        self._ts_lock = threading.Lock()
+        self._last_ts = 0  # microseconds since the epoch of the last `ts` handed out
         self._faults: dict[str, list[Fault]] = {}
         self._server: ThreadingHTTPServer | None = None
 
@@ -129,8 +129,11 @@ class LocalSlack:
                 self._lock.wait(remaining)
 
     def next_ts(self) -> str:
-        """A fresh message timestamp, as Slack's `ts` ("seconds.micro")."""
-        return f"1700000000.{next(self._ts):06d}"
+        """A fresh message timestamp, as Slack's `ts` ("seconds.micro"): the current time, always increasing,
+        so a second run on the same database never hands out a `ts` the first one stored."""
+        with self._ts_lock:
+            self._last_ts = max(self._last_ts + 1, time.time_ns() // 1000)
+            return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
     # -- the API -----------------------------------------------------------------------------
     def handle(self, method: str, params: dict[str, Any], path: str = "") -> tuple[int, dict[str, Any], dict[str, str]]:

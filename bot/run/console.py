@@ -24,6 +24,7 @@ from bot.local.driver import Driver, ImmediateExecutor
 from bot.local.slack import BOT_USER_ID, Call, LocalSlack
 from bot.run.build import Bot, build
 from bot.runtime import Runtime
+from handlers.blocks import escape
 from handlers.plaintext import Names, render_blocks
 
 USERS = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL", "dave": "U0DAVE", "erin": "U0ERIN"}
@@ -95,7 +96,8 @@ class Console:
 
     def learn(self, text: str) -> None:
         response_url = self.driver.response_url()
-        self._answered(self.driver.command(USERS[self.user], text, response_url=response_url), response_url)
+        typed = escape(text)  # as Slack sends what a person typed: `&`, `<`, `>` as entities
+        self._answered(self.driver.command(USERS[self.user], typed, response_url=response_url), response_url)
 
     def switch(self, name: str) -> None:
         if name.lower() not in USERS:
@@ -115,7 +117,7 @@ class Console:
         self.messages.append(mine)
         self.say(f"\n─ m{mine.number} · {self.user} in #{CHANNELS.get(shown.channel, shown.channel)} "
                  f"(thread of m{shown.number})\n  {text}")
-        event = {"type": "message", "channel": shown.channel, "user": USERS[self.user], "text": text,
+        event = {"type": "message", "channel": shown.channel, "user": USERS[self.user], "text": escape(text),
                  "ts": ts, "thread_ts": shown.ts, "channel_type": "channel"}
         self._answered(self.driver.event(event))
 
@@ -135,10 +137,20 @@ class Console:
         if self.form is None:
             self.say("No form is open. Buttons like [n] Add a reflection open one.")
             return
-        view, self.form = self.form, None
+        view = self.form
         inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
         values = dict(zip(inputs, (part.strip() for part in rest.split("|"))))
-        self._answered(self.driver.submit(USERS[self.user], view, values))
+        response = self.driver.submit(USERS[self.user], view, values)
+        answer = json.loads(response.body) if response.status == 200 and response.body.startswith("{") else {}
+        if answer.get("response_action") == "errors":  # Slack shows them under the fields, the form stays open
+            labels = {b["block_id"]: b["label"]["text"] for b in view.get("blocks", []) if b.get("type") == "input"}
+            for block_id, error in answer.get("errors", {}).items():
+                self.say(f"  ! {labels.get(block_id, block_id)}: {error}")
+            self.say("  (the form is still open: submit again)")
+            return
+        if self.form is view:  # the submission did not open another form
+            self.form = None
+        self._answered(response)
         self.say("(form submitted)")
 
     def press(self, rest: str) -> None:
@@ -247,8 +259,8 @@ def load_demo(runtime: Runtime) -> tuple[int, int]:
     return len(content.rows), len(people.rows)
 
 
-def run_console(settings: Settings, *, demo: bool, stdin: TextIO, stdout: TextIO) -> int:
-    """The interactive loop (or a script, when stdin is not a terminal)."""
+def open_console(settings: Settings, out: TextIO) -> Console:
+    """The bot on `settings`' database, talking to a fresh local Slack that prints to `out`."""
     slack = LocalSlack(users={uid: name for name, uid in USERS.items()}).start()
     settings = replace(settings, slack_bot_token="xoxb-console", slack_api_url=slack.api_url,
                        help_channel=settings.help_channel or "C0HELP",
@@ -257,13 +269,20 @@ def run_console(settings: Settings, *, demo: bool, stdin: TextIO, stdout: TextIO
                        managers=settings.managers or (USERS["dave"],))
     clock = ManualClock(SystemClock().now())
     bot = build(settings, clock=clock, signing_secret=Driver.SECRET, listener_executor=ImmediateExecutor())
-    console = Console(Driver(bot.app, slack), bot, clock, stdout)
+    console = Console(Driver(bot.app, slack), bot, clock, out)
     slack.on_call = console.on_call
+    return console
+
+
+def run_console(settings: Settings, *, demo: bool, stdin: TextIO, stdout: TextIO) -> int:
+    """The interactive loop (or a script, when stdin is not a terminal)."""
+    console = open_console(settings, stdout)
     interactive = stdin.isatty()
     if demo:
-        items, people = load_demo(bot.runtime)
+        items, people = load_demo(console.bot.runtime)
         console.say(f"Loaded the demo library: {items} items, {people} experts.")
-    console.say(f"Learnbot console on {settings.database_url}. You are alice. Type `help` for commands.")
+    console.say(f"Learnbot console on {console.bot.runtime.settings.database_url}. You are alice. "
+                "Type `help` for commands.")
     try:
         while True:
             if interactive:
@@ -279,5 +298,6 @@ def run_console(settings: Settings, *, demo: bool, stdin: TextIO, stdout: TextIO
     except KeyboardInterrupt:
         console.say("")
     finally:
-        slack.stop()
+        console.slack.stop()
+        console.bot.runtime.engine.dispose()
     return 0

@@ -147,3 +147,8 @@ class Vocabulary:
 def normalize(text: str) -> list[str]:
     """``Vocabulary.normalize`` for one-off text (a synonyms table being checked): nothing is kept."""
     return Vocabulary().normalize(text)
+
+
+def content_terms(text: str) -> list[str]:
+    """The terms of `text` a search can use: normalised, stop words left out (CJK bigrams count)."""
+    return [t for t in normalize(text) if t not in STOP_WORDS]

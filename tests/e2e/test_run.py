@@ -81,11 +81,13 @@ def test_run_without_a_bot_token_points_at_the_console(tmp_path: Path) -> None:
 
 def test_thread_reply_event_over_http_notifies_the_asker_once_even_when_slack_retries(
         running: int, slack: LocalSlack) -> None:
+    posted: list[str] = []
+    slack.on_call = lambda call, answer: posted.append(answer["ts"]) if call.method == "chat.postMessage" else None
     body = slash_command("U0ALICE", "who signs off forklift licences?", response_url=slack.response_url("e2e"))
     post(running, body, signed_headers(body, SECRET))
     slack.wait_for("response_url")
     question_post = slack.wait_for("chat.postMessage")[0]
-    root_ts = "1700000000.000001"  # LocalSlack's first ts: the question's post
+    root_ts = posted[0]  # the ts LocalSlack gave the question's post
     event = event_callback({"type": "message", "channel": "C0HELP", "user": "U0BOB", "text": "Ask the site safety lead.",
                             "ts": "1800000000.000100", "thread_ts": root_ts}, event_id="Ev0E2E")
     headers = {**signed_headers(event, SECRET), "Content-Type": "application/json"}

@@ -91,7 +91,7 @@ def test_similar_questions_join_one_card_updated_in_place_and_raise_the_kanban_s
 
 
 def test_question_text_on_the_card_is_escaped(bot: Harness) -> None:
-    ask(bot, "<!channel> <@U0BOB> why is the andon cord & light red?")
+    ask(bot, "&lt;!channel&gt; &lt;@U0BOB&gt; why is the andon cord &amp; light red?")  # typed literally
     bot.runtime.clock.advance(SLA)
     run_sweep(bot)
     text = all_text(andon_posts(bot)[0])

@@ -272,3 +272,42 @@ def test_save_to_library_shortcut_turns_a_message_into_an_item(bot: Harness) -> 
     assert item.url == "https://local.slack/archives/C0GENERAL/p1800000000000060"
     assert bot.runtime.index.search("how do I look after a torque wrench").content[0].id == item.id
     assert "Saved" in dms_to(bot, "U0CAROL")[0].text
+
+
+def test_not_my_area_on_ones_own_question_is_refused(bot: Harness) -> None:
+    bot.add_experts(U0BOB="torque wrench")
+    question, post = ask_routed(bot)
+    bot.click("U0ALICE", button(post, "Not my area"))
+    assert "That's your own question" in bot.last_reply().text
+    with bot.runtime.sessions() as session:
+        assert session.scalars(select(ExpertDecline)).all() == []
+
+
+def test_not_my_area_when_nobody_else_matches_says_so_and_asks_the_thread(bot: Harness) -> None:
+    bot.add_experts(U0BOB="torque wrench")
+    question, post = ask_routed(bot)
+
+    bot.click("U0BOB", button(post, "Not my area"))
+
+    said = bot.last_reply().text
+    assert "No one else I know of matches" in said and "learning managers will see it" in said
+    assert "ask someone else" not in said
+    [note] = [c for c in bot.posts("C0HELP") if c.params.get("thread_ts") == question.thread_ts]
+    assert "Can anyone help?" in note.text
+
+
+def test_each_paged_expert_gets_a_dm_with_the_question_the_thread_and_the_posts_buttons_once(bot: Harness) -> None:
+    bot.add_experts(U0BOB="torque wrench, calibration", U0CAROL="torque wrench")
+    question, post = ask_routed(bot)
+    paged = sorted(u for u in ("U0BOB", "U0CAROL") if f"<@{u}>" in all_text(post))
+    assert paged
+
+    for user in paged:
+        [page] = dms_to(bot, user)
+        text = all_text(page)
+        assert QUESTION in text and "<@U0ALICE> asked" in text
+        assert f"https://local.slack/archives/C0HELP/p{question.thread_ts.replace('.', '')}" in text
+        for label in ("I'll take it", "Not my area"):
+            assert button(page, label) == button(post, label)
+    bot.outbox.deliver_due()
+    assert [len(dms_to(bot, u)) for u in paged] == [1] * len(paged)

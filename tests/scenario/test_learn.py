@@ -72,12 +72,12 @@ def test_help_channel_defaults_to_the_channel_where_it_was_asked(bot: Harness) -
 
 
 def test_mentions_in_a_question_are_escaped_everywhere(bot: Harness) -> None:
-    bot.command("U0ALICE", "<!channel> <@U0BOB> <!here> why & how?")
+    bot.command("U0ALICE", "<!channel> <@U0BOB> <!here> why &amp; how &lt;b&gt;?")  # as Slack sends it
 
     [post] = bot.posts("C0HELP")
     text = all_text(post)
     assert "<!channel>" not in text and "<!here>" not in text and "<@U0BOB>" not in text
-    assert "&lt;!channel&gt; &lt;@U0BOB&gt; &lt;!here&gt; why &amp; how?" in text
+    assert "@channel @U0BOB @here why &amp; how &lt;b&gt;?" in text
     assert "<!channel>" not in all_text(bot.last_reply())
 
 

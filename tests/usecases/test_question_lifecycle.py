@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot import answers, asking, digest, experts
+from bot import answers, asking, digest, experts, routing
 from bot.refusal import Refusal
 from bot.runtime import Runtime
 from store.models import Answer, Question, QuestionStatus
@@ -51,7 +51,7 @@ def test_routed_then_answered_then_accepted_stamps_each_step(runtime: Runtime) -
     qid = routed_question(runtime)
     asked_at = runtime.clock.now()
     assert question(runtime, qid).status is QuestionStatus.ROUTED
-    assert queued(runtime) == [(asking.QUESTION_POST, qid)]
+    assert queued(runtime) == [(asking.QUESTION_POST, qid), (routing.EXPERT_PAGE, qid)]  # the post, the DM
 
     runtime.clock.advance(timedelta(minutes=30))
     with runtime.sessions() as session:
@@ -108,7 +108,7 @@ def test_this_answered_it_self_serves_and_a_second_route_is_refused_quietly(runt
         again = asking.ask_colleague(session, runtime.index, runtime.settings, runtime.clock.now(), question_id=qid,
                                      user_id="U0ALICE", rejected_item=None)
     assert again.routed_to == "C0HELP" and again.experts == [], "routed once only"
-    assert queued(runtime) == [(asking.QUESTION_POST, qid)]
+    assert queued(runtime) == [(asking.QUESTION_POST, qid), (routing.EXPERT_PAGE, qid)]  # the post, the DM
     with runtime.sessions() as session:
         assert asking.accept_item(session, runtime.clock.now(), question_id=qid, user_id="U0ALICE",
                                   item_id=None) == "that thread"

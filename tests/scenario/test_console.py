@@ -1,0 +1,72 @@
+"""The console as a person uses it: forms that refuse a value, and a second run on the same database."""
+
+from __future__ import annotations
+
+import io
+
+from bot.config import Settings
+from bot.run.console import Console, open_console
+from handlers import ids
+
+QUESTION = "how often is the torque wrench calibrated?"
+
+
+def press(console: Console, action_id: str) -> None:
+    """Press the newest button with `action_id` on screen."""
+    number = [b.number for b in console.buttons if b.action_id == action_id][-1]
+    console.execute(f"press {number}")
+
+
+def post_of(console: Console, text: str) -> int:
+    """The number (m#) of the help-channel post of `text`."""
+    calls = [c for c in console.slack.calls_to("chat.postMessage") if c.channel == "C0HELP" and text in c.text]
+    assert calls, f"no post of {text!r}"
+    return [m.number for m in console.messages if m.channel == "C0HELP" and m.ts is not None][-1]
+
+
+def test_a_form_that_refuses_a_value_shows_why_under_it_and_stays_open(sqlite_url: str) -> None:
+    out = io.StringIO()
+    console = open_console(Settings(database_url=sqlite_url), out)
+    try:
+        console.execute(f"/learn {QUESTION}")
+        post = post_of(console, QUESTION)
+        console.execute("as bob")
+        console.execute(f"reply m{post} Every year, and after a drop.")
+        console.execute("as alice")
+        press(console, ids.ACCEPT_ANSWER)
+        press(console, ids.OPEN_REFLECTION)
+
+        console.execute("submit ")
+
+        assert "! " in out.getvalue() and "A few words, please." in out.getvalue()
+        assert console.form is not None and "(form submitted)" not in out.getvalue()
+        console.execute("submit Calibration is yearly.")
+        assert console.form is None and "(form submitted)" in out.getvalue()
+    finally:
+        console.slack.stop()
+        console.bot.runtime.engine.dispose()
+
+
+def test_a_second_run_on_the_same_database_keeps_thread_replies_apart(sqlite_url: str) -> None:
+    settings = Settings(database_url=sqlite_url)
+    first = open_console(settings, io.StringIO())
+    first.execute(f"/learn {QUESTION}")
+    first_post = first.messages[post_of(first, QUESTION) - 1].ts
+    first.slack.stop()
+    first.bot.runtime.engine.dispose()
+
+    second = open_console(settings, io.StringIO())
+    try:
+        second.execute("as bob")
+        second.execute("/learn who signs off forklift licences?")
+        post = post_of(second, "forklift")
+        assert second.messages[post - 1].ts != first_post
+        second.execute("as carol")
+        second.execute(f"reply m{post} The site safety lead.")
+
+        notices = [c for c in second.slack.calls_to("chat.postMessage") if "answered your question" in c.text]
+        assert [c.channel for c in notices] == ["U0BOB"]
+        assert "forklift" in str(notices[0].blocks)
+    finally:
+        second.slack.stop()
+        second.bot.runtime.engine.dispose()
