@@ -138,7 +138,8 @@ ON_SENT: dict[str, OnSent] = {andon.ANDON_CARD: andon.record_post}
 def register(app: App) -> None:
     app.action(ids.ANDON_ACK)(acknowledge)
     app.action(ids.ANDON_ASSIGN)(assign)
-    app.action(ids.ANDON_SNOOZE)(snooze)
+    app.action(ids.ANDON_SNOOZE_DAY)(snooze)
+    app.action(ids.ANDON_SNOOZE_WEEK)(snooze)
     app.action(ids.ANDON_RESOLVE)(open_resolve)
     app.view(ids.ANDON_RESOLVE)(resolve)
     app.action(ids.PULL_CORD)(pull_cord)

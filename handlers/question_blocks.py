@@ -94,6 +94,23 @@ def routed(outcome: AskOutcome, offers: Sequence[Offer] = ()) -> dict[str, Any]:
     return message(where, blocks)
 
 
+def post_failed(text: str, channel: str, managers_told: bool) -> dict[str, Any]:
+    """The asker's DM when Slack refused their question's help-channel post for good."""
+    told = ("The learning managers have been told and will follow up." if managers_told else
+            "Please tell whoever runs Learnbot.")
+    note = f"Sorry: I couldn't post your question in {channel_link(channel)}, so your colleagues haven't seen it. {told}"
+    return message(note, [section(f"{note}\n{quote(text, 500)}")])
+
+
+def post_failed_manager(view: PostView, error: str) -> dict[str, Any]:
+    """A learning manager's DM when Slack refused a question's help-channel post for good."""
+    who = mention(view.asker) if view.asker else "someone (anonymously)"
+    note = (f":warning: I couldn't post a question in {channel_link(view.channel or '')}: Slack answered "
+            f"`{escape(error)}`. Check the channel exists, is not archived and has @learnbot in it "
+            "(`/invite @learnbot`), or set LEARNBOT_HELP_CHANNEL to another one.")
+    return message(note, [section(f"{note}\nThe question, from {who}:\n{quote(view.text, 1000)}")])
+
+
 def question_post(view: PostView) -> dict[str, Any]:
     """The help-channel post for a routed question (no name when asked anonymously), with its state."""
     who = mention(view.asker) if view.asker else "Someone"

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
-from bot import asking
+from bot import access, asking
 from bot.outbox import OnSent, SlackCall
 from handlers import ids, question_blocks
 from handlers.deps import Deps
@@ -61,8 +61,24 @@ def post_update(_: Rendering, session: Session, question_id: int, _args: Payload
                                      **question_blocks.question_post(view)})
 
 
-RENDERERS: dict[str, Render] = {asking.QUESTION_POST: question_post, asking.POST_UPDATE: post_update}
+def post_failed(r: Rendering, session: Session, question_id: int, _args: Payload) -> SlackCall | None:
+    thread = asking.question_thread(session, question_id)
+    if thread is None or not thread.channel:
+        return None
+    return SlackCall("chat.postMessage", {"channel": thread.asker, **question_blocks.post_failed(
+        thread.text, thread.channel, bool(access.learning_managers(r.settings)))})
+
+
+def post_failed_manager(_: Rendering, session: Session, question_id: int, args: Payload) -> SlackCall | None:
+    view = asking.post_view(session, question_id)
+    return None if view is None else SlackCall("chat.postMessage", {
+        "channel": args["user"], **question_blocks.post_failed_manager(view, args["error"])})
+
+
+RENDERERS: dict[str, Render] = {asking.QUESTION_POST: question_post, asking.POST_UPDATE: post_update,
+                                asking.POST_FAILED: post_failed, asking.POST_FAILED_MANAGER: post_failed_manager}
 ON_SENT: dict[str, OnSent] = {asking.QUESTION_POST: asking.record_post}
+ON_FAILED = {asking.QUESTION_POST: asking.post_failed}  # bound to the settings in outbox_messages
 
 
 def register(app: App) -> None:
