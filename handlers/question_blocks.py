@@ -6,10 +6,9 @@ from dataclasses import replace
 from typing import Any, Callable, Sequence
 
 from bot.asking import MAX_QUESTION_CHARS, AskOutcome, Offer, PostView
-from bot.refusal import Refusal
 from handlers import ids
-from handlers.blocks import Block, actions, button, channel_link, context, escape, link, mention, message, quote, \
-    section, truncate
+from handlers.blocks import Block, actions, button, channel_link, context, escape, link, mention, message, number, \
+    quote, section, truncate
 
 SNIPPET_LIMIT = 200
 
@@ -29,10 +28,7 @@ USAGE = (
 def question_ids(value: str) -> tuple[int, int | None]:
     """A button value: `"12:34"` -> (12, 34); `"12:"` or `"12"` -> (12, None). A malformed one raises Refusal."""
     first, _, second = value.partition(":")
-    try:
-        return int(first), int(second) if second else None
-    except ValueError:
-        raise Refusal("That button is out of date.") from None
+    return number(first), number(second) if second else None
 
 
 def usage() -> dict[str, Any]:
@@ -98,7 +94,8 @@ def post_failed(text: str, channel: str, managers_told: bool) -> dict[str, Any]:
     """The asker's DM when Slack refused their question's help-channel post for good."""
     told = ("The learning managers have been told and will follow up." if managers_told else
             "Please tell whoever runs Learnbot.")
-    note = f"Sorry: I couldn't post your question in {channel_link(channel)}, so your colleagues haven't seen it. {told}"
+    note = (f"Sorry: I couldn't post your question in {channel_link(channel)}, so your colleagues haven't seen it. "
+            + told)
     return message(note, [section(f"{note}\n{quote(text, 500)}")])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from socketserver import ThreadingMixIn
@@ -10,11 +11,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.run.verification import readable
 from store.db import is_reachable
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,10 @@ def wsgi_app(app: App, engine: Engine, channels: Mapping[str, str] | None = None
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/slack/events" and method == "POST":
+            raw = _body(environ)
+            if raw is None or not readable(raw, WsgiHttpRequest(environ).get_headers()):
+                return _plain(start_response, "400 Bad Request", b"unreadable request\n")
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(raw), str(len(raw))
             return slack(environ, start_response)
         if path == "/healthz" and method == "GET":
             report = health(engine, channels or {})
@@ -51,10 +58,22 @@ def wsgi_app(app: App, engine: Engine, channels: Mapping[str, str] | None = None
             start_response("200 OK" if report["status"] == "ok" else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found\n"]
+        return _plain(start_response, "404 Not Found", b"not found\n")
 
     return application
+
+
+def _body(environ: dict[str, Any]) -> bytes | None:
+    """The request's body, or None when its Content-Length is not a number."""
+    length = str(environ.get("CONTENT_LENGTH") or "0").strip()
+    if not length.isdigit():
+        return None
+    return environ["wsgi.input"].read(int(length)) if int(length) else b""
+
+
+def _plain(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
