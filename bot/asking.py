@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import andon
+from bot.access import learning_managers
 from bot.config import Settings
 from bot.search import MatchResult
 from bot.search.live import LiveIndex
@@ -27,6 +28,8 @@ EXPERT_CANDIDATES = 10  # ranked experts considered, so caps and absences still 
 QUESTION_POST = "question_post"
 ASK_REPLY = "ask_reply"  # the /learn answer again, as a DM, when the private reply could not be delivered
 POST_UPDATE = "question_post_update"
+POST_FAILED = "question_post_failed"  # the asker's DM: Slack refused the help-channel post
+POST_FAILED_MANAGER = "question_post_failed_manager"  # each learning manager's DM about it
 
 
 @dataclass(frozen=True)
@@ -200,14 +203,10 @@ def told(session: Session, question_id: int, refs: list[OfferRef]) -> AskOutcome
     return AskOutcome(question.id, question.text, False, kept, question.help_channel, experts)
 
 
-def _help_channel(settings: Settings, question: Question) -> str | None:
-    return settings.help_channel or question.asked_in
-
-
 def _route(session: Session, settings: Settings, question: Question, result: MatchResult,
            now: datetime) -> tuple[str | None, list[str]]:
     """Mark the question routed, record the experts pinged and queue the help-channel post."""
-    channel = _help_channel(settings, question)
+    channel = settings.help_channel
     question.status, question.routed_at, question.help_channel = QuestionStatus.ROUTED, now, channel
     if channel:  # queued before the experts' DMs, which link to it
         enqueue(session, QUESTION_POST, question.id, now)
@@ -220,6 +219,14 @@ def record_post(session: Session, question_id: int, sent: dict[str, Any]) -> Non
     question = session.get(Question, question_id)
     if question is not None:
         question.help_channel, question.thread_ts = sent.get("channel"), sent.get("ts")
+
+
+def post_failed(settings: Settings, session: Session, question_id: int, error: str, now: datetime) -> None:
+    """Outbox hook: Slack refused the help-channel post for good. The asker, told their colleagues were
+    asked, hears otherwise; each learning manager hears which channel and what Slack said."""
+    enqueue(session, POST_FAILED, question_id, now, args={"error": error})
+    for manager in learning_managers(settings):
+        enqueue(session, POST_FAILED_MANAGER, question_id, now, args={"error": error, "user": manager}, key=manager)
 
 
 @dataclass(frozen=True)

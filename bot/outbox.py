@@ -5,6 +5,8 @@ A use case calls `enqueue(purpose, ref_id, args)` inside its transaction: plain 
 a time with a conditional UPDATE, so two threads or processes never send the same row; it asks the
 renderer registered for the purpose for the Web API call (built from the state at sending time),
 makes it, and records Slack's answer through the purpose's `on_sent` hook or schedules a retry.
+A message Slack refuses for good (or after MAX_ATTEMPTS) is marked failed and handed to the
+purpose's `on_failed` hook, which may queue messages of its own in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +45,7 @@ UPLOAD = "files.upload_v2"  # not a Web API method: slack_sdk's three-step file 
 
 Renderer = Callable[[Session, int, dict[str, Any]], "SlackCall | None"]
 OnSent = Callable[[Session, int, dict[str, Any]], None]
+OnFailed = Callable[[Session, int, str, datetime], None]  # (session, ref_id, Slack's error, now)
 
 
 def enqueue(session: Session, purpose: str, ref_id: int, now: datetime, *, args: dict[str, Any] | None = None,
@@ -60,6 +63,14 @@ def enqueue(session: Session, purpose: str, ref_id: int, now: datetime, *, args:
     return True
 
 
+def counts(session: Session) -> dict[str, int]:
+    """How many messages wait to be sent (`pending`) and how many Slack refused for good (`failed`)."""
+    pending = session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None),
+                                                        OutboxMessage.failed_at.is_(None)))
+    failed = session.scalar(select(func.count()).where(OutboxMessage.failed_at.is_not(None)))
+    return {"pending": pending or 0, "failed": failed or 0}
+
+
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s ... capped at 30 minutes."""
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 1800))
@@ -69,12 +80,14 @@ class Outbox:
     """Delivers queued messages through `client` with the renderer and hook of each purpose."""
 
     def __init__(self, sessions: sessionmaker[Session], client: WebClient, clock: Clock,
-                 renderers: dict[str, Renderer], on_sent: dict[str, OnSent] | None = None) -> None:
+                 renderers: dict[str, Renderer], on_sent: dict[str, OnSent] | None = None,
+                 on_failed: dict[str, OnFailed] | None = None) -> None:
         self._sessions = sessions
         self._client = client
         self._clock = clock
         self._renderers = renderers
         self._on_sent = on_sent or {}
+        self._on_failed = on_failed or {}
 
     def deliver_due(self, limit: int = 100) -> int:
         """Send what is due now, oldest first; returns how many were sent."""
@@ -149,17 +162,23 @@ class Outbox:
             return
         log.error("Slack refused %s (outbox %s): %s", message.purpose, message.id, error)
         with self._sessions() as session:
-            row = session.get_one(OutboxMessage, message.id)
-            row.failed_at, row.last_error = now, error
+            self._fail(session, session.get_one(OutboxMessage, message.id), error, now)
             session.commit()
 
     def _retry_later(self, message_id: int, error: str, delay: timedelta, now: datetime, attempts: int) -> None:
         with self._sessions() as session:
             row = session.get_one(OutboxMessage, message_id)
-            row.last_error = error[:500]
             if attempts >= MAX_ATTEMPTS:
                 log.error("giving up on outbox %s after %s attempts: %s", message_id, attempts, error)
-                row.failed_at = now
+                self._fail(session, row, error, now)
             else:
+                row.last_error = error[:500]
                 row.next_attempt_at = now + delay
             session.commit()
+
+    def _fail(self, session: Session, row: OutboxMessage, error: str, now: datetime) -> None:
+        """Mark `row` failed for good and run its purpose's `on_failed` hook in the same transaction."""
+        row.failed_at, row.last_error = now, error[:500]
+        hook = self._on_failed.get(row.purpose)
+        if hook:
+            hook(session, row.ref_id, error, now)

@@ -13,12 +13,14 @@ from slack_bolt import App, BoltContext
 
 from handlers import andon, andon_questions, answers, home, learn, learning_needs, library, questions, reflection
 from handlers.deps import Deps
+from handlers.edge import turn_away_malformed
 
 FEATURES = (learn, questions, answers, andon, andon_questions, learning_needs, home, library, reflection)
 
 
 def register_all(app: App, deps: Deps) -> None:
-    """Give every request `context["deps"]`, then attach every feature's listeners."""
+    """Turn away malformed payloads, give every request `context["deps"]`, attach every feature's listeners."""
+    app.middleware(turn_away_malformed)
 
     @app.middleware
     def provide_deps(context: BoltContext, next_: Callable[[], None]) -> None:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot import andon, asking
+from bot.refusal import Refusal
 from bot.outbox import OnSent, SlackCall
 from handlers import andon_blocks, blocks, ids, questions
 from handlers.deps import Deps
@@ -23,7 +24,7 @@ Payload = dict[str, Any]
 def acknowledge(ack: Ack, action: Payload, body: Payload, deps: Deps) -> None:
     ack()
     with deps.runtime.sessions() as session:
-        andon.acknowledge(session, deps.runtime.settings, deps.now(), card_id=int(action["value"]),
+        andon.acknowledge(session, deps.runtime.settings, deps.now(), card_id=blocks.number(action.get("value")),
                           user_id=body["user"]["id"])
 
 
@@ -31,7 +32,9 @@ def acknowledge(ack: Ack, action: Payload, body: Payload, deps: Deps) -> None:
 def assign(ack: Ack, action: Payload, body: Payload, deps: Deps) -> None:
     """The users menu sits in the block `andon:<card id>`."""
     ack()
-    card_id = int(str(action.get("block_id", f"{ids.ANDON_BLOCK}:0")).split(":")[1])
+    card_id = blocks.number(str(action.get("block_id", "")).partition(":")[2])
+    if not action.get("selected_user"):
+        raise Refusal(blocks.OUT_OF_DATE)
     with deps.runtime.sessions() as session:
         andon.assign(session, deps.runtime.settings, deps.now(), card_id=card_id, user_id=body["user"]["id"],
                      assignee=action["selected_user"])
@@ -40,10 +43,10 @@ def assign(ack: Ack, action: Payload, body: Payload, deps: Deps) -> None:
 @settles
 def snooze(ack: Ack, action: Payload, body: Payload, deps: Deps) -> None:
     ack()
-    card_id, _, period = str(action["value"]).partition(":")
+    card_id, _, period = str(action.get("value", "")).partition(":")
     with deps.runtime.sessions() as session:
-        andon.snooze(session, deps.runtime.settings, deps.now(), card_id=int(card_id), user_id=body["user"]["id"],
-                     period=period)
+        andon.snooze(session, deps.runtime.settings, deps.now(), card_id=blocks.number(card_id),
+                     user_id=body["user"]["id"], period=period)
 
 
 @refuses
@@ -51,7 +54,7 @@ def open_resolve(ack: Ack, action: Payload, body: Payload, client: WebClient, de
     """Open the resolve modal, for managers and the card's assignee (the card or the assignee's DM)."""
     ack()
     with deps.runtime.sessions() as session:
-        card = andon.card_to_resolve(session, deps.runtime.settings, card_id=int(action["value"]),
+        card = andon.card_to_resolve(session, deps.runtime.settings, card_id=blocks.number(action.get("value")),
                                      user_id=body["user"]["id"])
         modal = andon_blocks.resolve_modal(card.id, card.label)
     client.views_open(trigger_id=body["trigger_id"], view=modal)
@@ -69,7 +72,7 @@ def resolve(ack: Ack, body: Payload, view: Payload, deps: Deps) -> Returned:
         ack(response_action="errors", errors={ids.URL: "A link starting with https://, please."})
         return UNCHANGED
     with deps.runtime.sessions() as session:
-        andon.resolve(session, deps.runtime.settings, deps.now(), card_id=int(view["private_metadata"]),
+        andon.resolve(session, deps.runtime.settings, deps.now(), card_id=blocks.number(view.get("private_metadata")),
                       user_id=body["user"]["id"], title=title, url=url, summary=summary)
     ack()
     return None
@@ -80,7 +83,7 @@ def pull_cord(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: 
     """"I'm blocked": the asker's question goes to the learning managers now."""
     ack()
     with deps.runtime.sessions() as session:
-        andon.pull_cord(session, deps.runtime.settings, deps.now(), question_id=int(action["value"]),
+        andon.pull_cord(session, deps.runtime.settings, deps.now(), question_id=blocks.number(action.get("value")),
                         user_id=body["user"]["id"])
     respond(response_type="ephemeral", replace_original=False, **blocks.notice(
         "You pulled the cord: the learning managers can see your question now and will help unblock you."))
@@ -164,7 +167,8 @@ ON_SENT: dict[str, OnSent] = {andon.ANDON_CARD: andon.record_post}
 def register(app: App) -> None:
     app.action(ids.ANDON_ACK)(acknowledge)
     app.action(ids.ANDON_ASSIGN)(assign)
-    app.action(ids.ANDON_SNOOZE)(snooze)
+    app.action(ids.ANDON_SNOOZE_DAY)(snooze)
+    app.action(ids.ANDON_SNOOZE_WEEK)(snooze)
     app.action(ids.ANDON_RESOLVE)(open_resolve)
     app.view(ids.ANDON_RESOLVE)(resolve)
     app.action(ids.PULL_CORD)(pull_cord)

@@ -69,8 +69,8 @@ def card(view: CardView, now: datetime, permalink: Link) -> dict[str, Any]:
             *acknowledge,
             {"type": "users_select", "action_id": ids.ANDON_ASSIGN, "placeholder":
              {"type": "plain_text", "text": "Assign to…"}},
-            button("Snooze 1 day", ids.ANDON_SNOOZE, f"{c.id}:1d"),
-            button("Snooze 1 week", ids.ANDON_SNOOZE, f"{c.id}:1w"),
+            button("Snooze 1 day", ids.ANDON_SNOOZE_DAY, f"{c.id}:1d"),
+            button("Snooze 1 week", ids.ANDON_SNOOZE_WEEK, f"{c.id}:1w"),
             *plan,
             button("Resolve with content", ids.ANDON_RESOLVE, str(c.id)),
             block_id=f"{ids.ANDON_BLOCK}:{c.id}"))

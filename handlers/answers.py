@@ -25,26 +25,26 @@ IGNORED_SUBTYPES = {"bot_message", "channel_join", "channel_leave", "group_join"
 @settles
 def on_message(event: Payload, body: Payload, deps: Deps) -> Returned:
     """A reply in a question's thread is an answer; its edit or deletion follows it."""
-    subtype, event_id, channel = event.get("subtype"), body.get("event_id", ""), event.get("channel", "")
+    subtype, event_id, channel = event.get("subtype"), body.get("event_id") or "", event["channel"]
     with deps.runtime.sessions() as session:
         if subtype == "message_changed":
             edited = event.get("message") or {}
             changed = answers.edit_reply(session, deps.now(), event_id=event_id, channel=channel,
-                                         message_ts=edited.get("ts", ""), text=decode(edited.get("text", "")))
+                                         message_ts=edited.get("ts") or "", text=decode(edited.get("text") or ""))
         elif subtype == "message_deleted":
             changed = answers.delete_reply(session, deps.now(), event_id=event_id, channel=channel,
-                                           message_ts=event.get("deleted_ts", ""))
+                                           message_ts=event.get("deleted_ts") or "")
         elif subtype in IGNORED_SUBTYPES or event.get("bot_id") or not _is_thread_reply(event):
             return UNCHANGED
         else:
             changed = answers.record_reply(
                 session, deps.now(), event_id=event_id, channel=channel, thread_ts=event["thread_ts"],
-                message_ts=event["ts"], user_id=event.get("user", ""), text=decode(event.get("text", ""))) is not None
+                message_ts=event["ts"], user_id=event["user"], text=decode(event.get("text") or "")) is not None
     return None if changed else UNCHANGED
 
 
 def _is_thread_reply(event: Payload) -> bool:
-    return bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts") and bool(event.get("user"))
+    return bool(event.get("thread_ts") and event.get("ts") and event.get("user")) and event["thread_ts"] != event["ts"]
 
 
 @settles

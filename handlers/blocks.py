@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from bot.refusal import Refusal
 from handlers import ids
 
 Block = dict[str, Any]
@@ -11,6 +12,7 @@ Block = dict[str, Any]
 SECTION_LIMIT = 3000
 BUTTON_LIMIT = 75
 MAX_BLOCKS = 50
+OUT_OF_DATE = "That button is out of date."
 
 def escape(text: str) -> str:
     """Make user text inert in mrkdwn: `&`, `<`, `>` can no longer form links or mentions."""
@@ -109,8 +111,16 @@ def modal(callback_id: str, title: str, submit: str, blocks: Sequence[Block], me
 
 
 def submitted(view: dict[str, Any], block_id: str) -> str:
-    """The stripped text a modal's `plain_input(block_id, ...)` was submitted with."""
-    return str(view["state"]["values"][block_id][ids.INPUT].get("value") or "").strip()
+    """The stripped text a modal's `plain_input(block_id, ...)` was submitted with ("" if it is missing)."""
+    field = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get(ids.INPUT) or {}
+    return str(field.get("value") or "").strip()
+
+
+def number(text: Any) -> int:
+    """The id a button's value or a modal's metadata carries; anything else raises Refusal (out of date)."""
+    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) < 19:
+        return int(text)
+    raise Refusal(OUT_OF_DATE)
 
 
 def picked(view: dict[str, Any], block_id: str, key: str) -> str | None:

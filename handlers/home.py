@@ -8,6 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import experts, home
+from bot.refusal import Refusal
 from handlers import blocks, home_blocks, ids
 from handlers.deps import Deps
 from handlers.settle import UNCHANGED, Returned, settles
@@ -45,6 +46,8 @@ def add(ack: Ack, body: Payload, view: Payload, deps: Deps) -> Returned:
 @settles
 def remove(ack: Ack, action: Payload, body: Payload, deps: Deps) -> None:
     ack()
+    if not action.get("value"):
+        raise Refusal(blocks.OUT_OF_DATE)
     with deps.runtime.sessions() as session:
         experts.remove_topics(session, body["user"]["id"], [action["value"]], deps.now())
 

@@ -22,7 +22,8 @@ DECLINE_QUESTION = "decline_question"
 # The andon card: its buttons, the users menu in the block `andon:<card id>`, the resolve modal
 ANDON_ACK = "andon_ack"
 ANDON_ASSIGN = "andon_assign"
-ANDON_SNOOZE = "andon_snooze"
+ANDON_SNOOZE_DAY = "andon_snooze_1d"  # one id per button: Slack refuses a block repeating one
+ANDON_SNOOZE_WEEK = "andon_snooze_1w"
 ANDON_RESOLVE = "andon_resolve"  # the button and the modal it opens
 ANDON_BLOCK = "andon"
 ANDON_PLAN_COURSE = "andon_plan_course"  # the button and the modal it opens

@@ -46,8 +46,8 @@ def save(ack: Ack, body: Payload, view: Payload, client: WebClient, deps: Deps) 
         ack(response_action="errors", errors={ids.TITLE: "A title, please."})
         return UNCHANGED
     ack()
-    source = json.loads(view.get("private_metadata") or "{}")
-    url = deps.links.message(source["channel"], source["ts"]) if source.get("ts") else None
+    source = _source(view.get("private_metadata") or "")
+    url = deps.links.message(*source) if source else None
     user_id = body["user"]["id"]
     with deps.runtime.sessions() as session:
         outcome = library.save_from_slack(session, library.Draft(title, url, content, split_tags(tags)), deps.now(),
@@ -55,6 +55,16 @@ def save(ack: Ack, body: Payload, view: Payload, client: WebClient, deps: Deps) 
     client.chat_postMessage(channel=user_id, **blocks.notice(
         f"{'Saved' if outcome == 'added' else 'Updated'} {blocks.link(url, title)} in the learning library."))
     return None
+
+
+def _source(metadata: str) -> tuple[str, str] | None:
+    """The (channel, ts) of the saved message, from the modal's metadata (None if it has none we can read)."""
+    try:
+        source = json.loads(metadata)
+    except ValueError:
+        return None
+    channel, ts = (source.get("channel"), source.get("ts")) if isinstance(source, dict) else (None, None)
+    return (channel, ts) if isinstance(channel, str) and isinstance(ts, str) and ts else None
 
 
 def register(app: App) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from bot.outbox import OnSent, Renderer
+from bot.outbox import OnFailed, OnSent, Renderer
 from bot.runtime import Runtime
 from handlers import andon, answers, digest, learn, learning_needs, questions
 from handlers.links import Permalinks
@@ -21,3 +21,8 @@ def renderers(runtime: Runtime, links: Permalinks) -> dict[str, Renderer]:
 
 
 ON_SENT: dict[str, OnSent] = {**questions.ON_SENT, **andon.ON_SENT}
+
+
+def on_failed(runtime: Runtime) -> dict[str, OnFailed]:
+    """The hook of each purpose whose permanent failure someone must hear about, bound to the settings."""
+    return {purpose: functools.partial(hook, runtime.settings) for purpose, hook in questions.ON_FAILED.items()}

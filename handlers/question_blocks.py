@@ -6,11 +6,10 @@ from dataclasses import replace
 from typing import Any, Callable, Sequence
 
 from bot.asking import MAX_QUESTION_CHARS, AskOutcome, Offer, PostView
-from bot.refusal import Refusal
 from bot.wording import plural
 from handlers import ids
-from handlers.blocks import Block, actions, button, channel_link, context, escape, link, mention, message, quote, \
-    section, truncate
+from handlers.blocks import Block, actions, button, channel_link, context, escape, link, mention, message, number, \
+    quote, section, truncate
 
 SNIPPET_LIMIT = 200
 
@@ -34,10 +33,7 @@ JUNK = ("That doesn't look like a question yet. Tell me what you want to know, "
 def question_ids(value: str) -> tuple[int, int | None]:
     """A button value: `"12:34"` -> (12, 34); `"12:"` or `"12"` -> (12, None). A malformed one raises Refusal."""
     first, _, second = value.partition(":")
-    try:
-        return int(first), int(second) if second else None
-    except ValueError:
-        raise Refusal("That button is out of date.") from None
+    return number(first), number(second) if second else None
 
 
 def usage() -> dict[str, Any]:
@@ -116,6 +112,24 @@ def ask_reply(outcome: AskOutcome, permalink: Callable[[str, str, str | None], s
     """The asker's private answer to `/learn`: the offers if confident, else where the question went."""
     offers = linked_offers(outcome.offers, permalink)
     return (offered if outcome.confident else routed)(outcome, offers)
+
+
+def post_failed(text: str, channel: str, managers_told: bool) -> dict[str, Any]:
+    """The asker's DM when Slack refused their question's help-channel post for good."""
+    told = ("The learning managers have been told and will follow up." if managers_told else
+            "Please tell whoever runs Learnbot.")
+    note = (f"Sorry: I couldn't post your question in {channel_link(channel)}, so your colleagues haven't seen it. "
+            + told)
+    return message(note, [section(f"{note}\n{quote(text, 500)}")])
+
+
+def post_failed_manager(view: PostView, error: str) -> dict[str, Any]:
+    """A learning manager's DM when Slack refused a question's help-channel post for good."""
+    who = mention(view.asker) if view.asker else "someone (anonymously)"
+    note = (f":warning: I couldn't post a question in {channel_link(view.channel or '')}: Slack answered "
+            f"`{escape(error)}`. Check the channel exists, is not archived and has @learnbot in it "
+            "(`/invite @learnbot`), or set LEARNBOT_HELP_CHANNEL to another one.")
+    return message(note, [section(f"{note}\nThe question, from {who}:\n{quote(view.text, 1000)}")])
 
 
 def question_post(view: PostView) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
-from bot import asking, routing
+from bot import access, asking, routing
 from bot.outbox import OnSent, SlackCall
 from handlers import ids, question_blocks
 from handlers.deps import Deps
@@ -72,9 +72,25 @@ def expert_page(r: Rendering, session: Session, question_id: int, args: Payload)
         view, r.links.message(view.channel, thread.thread_ts))})
 
 
+def post_failed(r: Rendering, session: Session, question_id: int, _args: Payload) -> SlackCall | None:
+    thread = asking.question_thread(session, question_id)
+    if thread is None or not thread.channel:
+        return None
+    return SlackCall("chat.postMessage", {"channel": thread.asker, **question_blocks.post_failed(
+        thread.text, thread.channel, bool(access.learning_managers(r.settings)))})
+
+
+def post_failed_manager(_: Rendering, session: Session, question_id: int, args: Payload) -> SlackCall | None:
+    view = asking.post_view(session, question_id)
+    return None if view is None else SlackCall("chat.postMessage", {
+        "channel": args["user"], **question_blocks.post_failed_manager(view, args["error"])})
+
+
 RENDERERS: dict[str, Render] = {asking.QUESTION_POST: question_post, asking.POST_UPDATE: post_update,
-                                routing.EXPERT_PAGE: expert_page}
+                                routing.EXPERT_PAGE: expert_page, asking.POST_FAILED: post_failed,
+                                asking.POST_FAILED_MANAGER: post_failed_manager}
 ON_SENT: dict[str, OnSent] = {asking.QUESTION_POST: asking.record_post}
+ON_FAILED = {asking.QUESTION_POST: asking.post_failed}  # bound to the settings in outbox_messages
 
 
 def register(app: App) -> None:

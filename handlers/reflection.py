@@ -22,9 +22,10 @@ def reflection_modal(question_id: int) -> dict[str, Any]:
     ], str(question_id))
 
 
+@refuses
 def open_reflection(ack: Ack, action: Payload, body: Payload, client: WebClient) -> None:
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=reflection_modal(int(action["value"])))
+    client.views_open(trigger_id=body["trigger_id"], view=reflection_modal(blocks.number(action.get("value"))))
 
 
 @refuses(field=ids.REFLECTION)
@@ -34,7 +35,7 @@ def save(ack: Ack, body: Payload, view: Payload, deps: Deps) -> None:
         ack(response_action="errors", errors={ids.REFLECTION: "A few words, please."})
         return
     with deps.runtime.sessions() as session:
-        reflection.save_reflection(session, deps.now(), question_id=int(view["private_metadata"]),
+        reflection.save_reflection(session, deps.now(), question_id=blocks.number(view.get("private_metadata")),
                                    user_id=body["user"]["id"], text=text)
     ack()
 

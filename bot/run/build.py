@@ -20,7 +20,7 @@ from handlers import register_all
 from handlers.deps import Deps
 from handlers.errors import SORRY
 from handlers.links import Permalinks
-from handlers.outbox_messages import ON_SENT, renderers
+from handlers.outbox_messages import ON_SENT, on_failed, renderers
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ def build(settings: Settings, *, clock: Clock | None = None, client: WebClient |
     runtime = open_runtime(settings, clock, migrate=migrate, load_index=load_index)
     client = client or web_client(settings)
     permalinks = Permalinks(client)
-    outbox = Outbox(runtime.sessions, client, runtime.clock, renderers(runtime, permalinks), ON_SENT)
+    outbox = Outbox(runtime.sessions, client, runtime.clock, renderers(runtime, permalinks), ON_SENT,
+                    on_failed(runtime))
     return Bot(runtime, client, permalinks, outbox, signing_secret or settings.slack_signing_secret,
                listener_executor)

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import select
 
-from bot import experts, library
+from bot import experts, library, outbox
 from bot.config import ConfigError, Settings, load_settings
 from bot.encoder_settings import describe_matcher
 from bot.importing import Parsed, parse_content, parse_experts, read_text
@@ -19,10 +19,11 @@ from bot.progress import progress_bar
 from bot.runtime import Runtime, open_runtime
 from bot.search import Hit, MatchResult, parse_synonyms
 from bot.wording import plural
-from store.db import make_engine, upgrade
+from store.db import make_engine, session_factory, upgrade
 from store.models import LibraryItem, Question
 
 BATCH = 1000
+CHECK_TIMEOUT = 5  # seconds: `learnbot config` asks Slack about the channels, briefly
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,6 +113,10 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         print("learnbot: SLACK_BOT_TOKEN is not set, so there is no Slack to talk to. "
               "To try the bot locally without Slack, run `learnbot console --demo`.", file=sys.stderr)
         return 2
+    if not settings.help_channel:
+        print("learnbot: LEARNBOT_HELP_CHANNEL is required for `learnbot run`: the ID of the channel where "
+              "questions are posted (such as C012ABCDEF)", file=sys.stderr)
+        return 2
     from bot.run.serve import serve_slack
 
     return serve_slack(settings, args.host, args.port)
@@ -124,11 +129,43 @@ def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _config(settings: Settings, _args: argparse.Namespace) -> int:
-    described = {**settings.describe(), "matcher": describe_matcher(settings)}
+    described = {**settings.describe(), "matcher": describe_matcher(settings), **_channels(settings),
+                 "outbox": _outbox(settings)}
     width = max(map(len, described))
     for name, value in described.items():
         print(f"{name.ljust(width)}  {value}")
     return 0
+
+
+def _channels(settings: Settings) -> dict[str, str]:
+    """Each configured channel's state, as Slack tells it (nothing joined: `learnbot run` does that)."""
+    from slack_sdk import WebClient
+
+    from bot.run.channels import channel_states, configured
+
+    if not settings.slack_bot_token:
+        return {f"channel {role}": "(not checked: SLACK_BOT_TOKEN is not set)" for role in configured(settings)}
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=CHECK_TIMEOUT)
+    return {f"channel {role}": state for role, state in channel_states(client, settings, join=False).items()}
+
+
+def _outbox(settings: Settings) -> str:
+    """The outbox's pending and failed messages, read without creating or migrating a database."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return "(no database yet)"
+    engine = make_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            counted = outbox.counts(session)
+    except SQLAlchemyError as exc:
+        return f"(cannot read the database: {type(exc).__name__}; `learnbot db upgrade` creates it)"
+    finally:
+        engine.dispose()
+    return f"{counted['pending']} pending, {counted['failed']} failed"
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import logging
 
 from bot.config import Settings
 from bot.run.build import build
+from bot.run.channels import MEMBER, channel_states, configured
 from bot.run.http import serve
 from bot.run.scheduler import Leadership, start_scheduler
 
@@ -19,6 +20,9 @@ def serve_slack(settings: Settings, host: str, port: int) -> int:
         return 2
     bot = build(settings, signing_secret=settings.slack_signing_secret or "socket-mode")
     app = bot.app
+    channels = channel_states(bot.client, settings, join=True)
+    for role, channel in configured(settings).items():
+        (log.info if channels[role] == MEMBER else log.warning)("%s channel %s: %s", role, channel, channels[role])
     leadership = Leadership(bot.runtime.engine)
     scheduler = start_scheduler(bot.runtime, bot.outbox, leadership)
     try:
@@ -30,7 +34,8 @@ def serve_slack(settings: Settings, host: str, port: int) -> int:
                               web_client=bot.client).start()
         else:
             serve(app, bot.runtime.engine, host, port,
-                  on_ready=lambda bound: log.info("listening on http://%s:%s/slack/events", host, bound))
+                  on_ready=lambda bound: log.info("listening on http://%s:%s/slack/events", host, bound),
+                  channels=channels)
     except KeyboardInterrupt:
         log.info("stopping")
     finally:

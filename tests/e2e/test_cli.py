@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from bot import andon, asking, learning_needs
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.local.slack import LocalSlack
 from bot.runtime import open_runtime
 from tests.e2e.helpers import learnbot
 
@@ -85,6 +87,23 @@ def test_config_masks_secrets_and_bad_values_stop_with_one_line(tmp_path: Path) 
     bad = learnbot(tmp_path, "config", LEARNBOT_ANSWER_SLA="soon")
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "LEARNBOT_ANSWER_SLA" in bad.stderr
+
+
+def test_run_needs_a_help_channel(tmp_path: Path) -> None:
+    result = learnbot(tmp_path, "run", SLACK_BOT_TOKEN="xoxb-1234567890-secretpart", SLACK_SIGNING_SECRET="s")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "LEARNBOT_HELP_CHANNEL is required" in result.stderr
+
+
+def test_config_shows_the_channels_and_the_outbox(tmp_path: Path, slack: LocalSlack) -> None:
+    slack.add_channel("G0PRIVATE", "private", private=True)
+    assert learnbot(tmp_path, "db", "upgrade").returncode == 0
+    shown = learnbot(tmp_path, "config", SLACK_BOT_TOKEN="xoxb-1234567890-secretpart", SLACK_API_URL=slack.api_url,
+                     LEARNBOT_HELP_CHANNEL="C0HELP", LEARNBOT_ANDON_CHANNEL="G0PRIVATE").stdout
+    assert re.search(r"channel help +member", shown)
+    assert re.search(r"channel andon +channel_not_found: check the ID, or invite @learnbot", shown)
+    assert re.search(r"outbox +0 pending, 0 failed", shown)
+    assert slack.calls_to("conversations.join") == []  # config only looks
 
 
 def test_db_upgrade(tmp_path: Path) -> None:

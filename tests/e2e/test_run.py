@@ -27,12 +27,18 @@ def running(tmp_path: Path, slack: LocalSlack) -> Iterator[int]:
     (tmp_path / "library.csv").write_text(LIBRARY)
     assert learnbot(tmp_path, "import", "content", "library.csv").returncode == 0
     port = free_port()
+    slack.channels["C0HELP"].members.clear()  # public, not joined yet: `learnbot run` joins it
+    slack.add_channel("G0ANDON", "andon", private=True)  # private, and nobody invited the bot
     env = env_for(tmp_path, SLACK_BOT_TOKEN="xoxb-e2e", SLACK_SIGNING_SECRET=SECRET,
-                  SLACK_API_URL=slack.api_url, LEARNBOT_HELP_CHANNEL="C0HELP")
+                  SLACK_API_URL=slack.api_url, LEARNBOT_HELP_CHANNEL="C0HELP", LEARNBOT_ANDON_CHANNEL="G0ANDON")
     process = subprocess.Popen([*LEARNBOT, "run", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp_path,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert wait_healthy(port, process) == {"status": "ok", "database": True}
+        assert wait_healthy(port, process) == {
+            "status": "ok", "database": True, "outbox": {"pending": 0, "failed": 0},
+            "channels": {"help": "member",
+                         "andon": "channel_not_found: check the ID, or invite @learnbot if the channel is private"}}
+        assert [c.params["channel"] for c in slack.calls_to("conversations.join")] == ["C0HELP"]
         yield port
     finally:
         process.terminate()

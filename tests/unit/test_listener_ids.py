@@ -29,7 +29,7 @@ STORED = {  # in messages already posted in real workspaces
     "ITEM_ANSWERED": "item_answered", "ASK_COLLEAGUE": "ask_colleague", "PULL_CORD": "pull_cord",
     "ACCEPT_ANSWER": "accept_answer", "STILL_STUCK": "still_stuck", "OPEN_REFLECTION": "open_reflection",
     "CLAIM_QUESTION": "claim_question", "DECLINE_QUESTION": "decline_question", "ANDON_ACK": "andon_ack",
-    "ANDON_ASSIGN": "andon_assign", "ANDON_SNOOZE": "andon_snooze", "ANDON_RESOLVE": "andon_resolve",
+    "ANDON_ASSIGN": "andon_assign", "ANDON_SNOOZE_DAY": "andon_snooze_1d", "ANDON_SNOOZE_WEEK": "andon_snooze_1w", "ANDON_RESOLVE": "andon_resolve",
     "ANDON_BLOCK": "andon", "HOME_ADD_TOPICS": "home_add_topics", "HOME_REMOVE_TOPIC": "home_remove_topic",
     "REFLECTION": "reflection", "SAVE_TO_LIBRARY": "save_to_library", "LEARN": "/learn", "INPUT": "value",
     "ANDON_PLAN_COURSE": "andon_plan_course", "ANDON_QUESTIONS": "andon_questions", "COURSE_SHIPPED": "course_shipped",

@@ -77,3 +77,11 @@ def test_the_manifest_declares_every_needed_scope_and_nothing_unused() -> None:
 def test_the_digest_chart_upload_is_seen_and_needs_files_write() -> None:
     assert UPLOAD <= methods_called()
     assert "files:write" in manifest()["oauth_config"]["scopes"]["bot"]
+
+
+def test_the_local_slack_asks_for_the_same_scopes() -> None:
+    """bot.local.slack refuses a call without its scope (missing_scope): its map must agree with this one."""
+    from bot.local.slack import METHOD_SCOPES as LOCAL
+
+    for method, needed in METHOD_SCOPES.items():
+        assert (LOCAL.get(method) in needed) if needed else LOCAL.get(method) is None, method
