@@ -94,7 +94,7 @@ def _verdict(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: D
     """The asker's verdict on the content that resolved their card (the button's value is the card id)."""
     ack()
     with deps.runtime.sessions() as session:
-        record(session, deps.now(), card_id=int(action["value"]), user_id=body["user"]["id"])
+        record(session, deps.now(), card_id=blocks.number(action.get("value")), user_id=body["user"]["id"])
     respond(response_type="ephemeral", replace_original=False, **blocks.notice(reply))
 
 

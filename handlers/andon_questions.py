@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot import access, andon
 from bot.andon import CardView
 from bot.refusal import Refusal
-from handlers import ids
+from handlers import blocks, ids
 from handlers.andon_blocks import age
 from handlers.blocks import Block, actions, button, context, escape, mention, quote, read_only_modal, section
 from handlers.deps import Deps
@@ -44,13 +44,13 @@ def show(ack: Ack, action: Payload, body: Payload, client: WebClient, deps: Deps
     ack()
     settings = deps.runtime.settings
     access.require_learning_manager(settings, body["user"]["id"], "see andon cards")
-    card_id, _, page = str(action["value"]).partition(":")
+    card_id, _, page = str(action.get("value", "")).partition(":")
     with deps.runtime.sessions() as session:
-        view = andon.card_view(session, settings, int(card_id))
+        view = andon.card_view(session, settings, blocks.number(card_id))
     if view is None:
         raise Refusal("I can't find that card any more.")
-    modal = questions_modal(view, int(page or 0), deps.now())
-    if body.get("view"):
+    modal = questions_modal(view, blocks.number(page or "0"), deps.now())
+    if isinstance(body.get("view"), dict) and body["view"].get("id"):
         client.views_update(view_id=body["view"]["id"], view=modal)
     else:
         client.views_open(trigger_id=body["trigger_id"], view=modal)

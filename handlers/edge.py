@@ -39,7 +39,9 @@ SPECS: dict[str, Spec] = {  # what the listeners read of each payload type they 
 ACTION: Spec = {"action_id": (str, True), "block_id": (str, False), "value": (str, False),
                 "selected_user": (str, False)}
 EVENT_NEEDS = {"app_home_opened": ("user",), "reaction_added": ("user", "item"), "message": ("channel",)}
-USER, CHANNEL, TS = (re.compile(p) for p in (r"^[UW][A-Z0-9]{1,20}$", r"^[CGD][A-Z0-9]{1,20}$", r"^\d{1,12}\.\d{1,8}$"))
+# A channel id; a DM is also addressed by the user's id (`chat.postMessage(channel=U…)`, as the console shows it).
+USER, CHANNEL, TS = (re.compile(p) for p in (r"^[UW][A-Z0-9]{1,20}$", r"^[CGDUW][A-Z0-9]{1,20}$",
+                                             r"^\d{1,12}\.\d{1,8}$"))
 FORMATS = {"user.id": USER, "user_id": USER, "user": USER, "channel.id": CHANNEL, "channel_id": CHANNEL,
            "channel": CHANNEL, "ts": TS, "thread_ts": TS, "deleted_ts": TS, "message.ts": TS}
 FREE_TEXT = {"text", "value", "private_metadata", "message.text"}  # any length; other strings are ids

@@ -175,8 +175,9 @@ def _responder(respond: Respond) -> Reply:
     return reply
 
 
-def _delivered(response: WebhookResponse) -> bool:
-    if response.status_code != 200:
+def _delivered(response: WebhookResponse | None) -> bool:
+    """Whether Slack took the reply (None: the request had no response_url to reply to)."""
+    if response is None or response.status_code != 200:
         return False
     try:
         answer = json.loads(response.body or "{}")

@@ -26,7 +26,7 @@ def _open(action: Payload, body: Payload, client: WebClient, deps: Deps, find: C
           build: Callable[[Any], Payload]) -> None:
     """Open the modal `build` makes for the card `find` lets the presser act on (or refuses)."""
     with deps.runtime.sessions() as session:
-        card = find(session, deps.runtime.settings, card_id=int(action["value"]), user_id=body["user"]["id"])
+        card = find(session, deps.runtime.settings, card_id=blocks.number(action.get("value")), user_id=body["user"]["id"])
     client.views_open(trigger_id=body["trigger_id"], view=build(card))
 
 
@@ -54,7 +54,7 @@ def plan(ack: Ack, body: Payload, view: Payload, deps: Deps) -> Returned:
         ack(response_action="errors", errors={FIELDS[field]: text for field, text in errors.items()})
         return UNCHANGED
     with deps.runtime.sessions() as session:
-        learning_needs.plan_course(session, settings, now, card_id=int(view["private_metadata"]),
+        learning_needs.plan_course(session, settings, now, card_id=blocks.number(view.get("private_metadata")),
                                    user_id=body["user"]["id"], **submitted)
     ack()
     return None

@@ -139,7 +139,7 @@ def test_the_managers_board_links_each_card_and_shows_its_state(bot: Harness) ->
     permalink = f"https://local.slack/archives/C0ANDON/p{card.message_ts.replace('.', '')}"
     assert f"<{permalink}|" in board and "1 question, oldest 4h · open" in board
 
-    bot.click("U0MANAGER", {"action_id": "andon_snooze", "value": f"{card.id}:1d"}, channel="C0ANDON")
+    bot.click("U0MANAGER", {"action_id": "andon_snooze_1d", "value": f"{card.id}:1d"}, channel="C0ANDON")
     assert "· open, snoozed for 1d" in all_text(bot.slack.calls_to("views.publish")[-1])
     bot.submit("U0MANAGER", plan_modal(bot, card, post), {"need": "Laser lens course", "owner": "U0TRAINER",
                                                           "due": DUE})

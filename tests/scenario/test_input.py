@@ -106,7 +106,7 @@ def test_a_dm_is_parsed_like_learn_and_the_bots_own_messages_are_ignored(bot: Ha
 
     replies = bot.posts("U0ALICE")
     assert ["/learn <your question>" in r.text for r in replies] == [True, False, False]
-    assert "doesn't look like a question" in replies[1].text and "Added 1 topic(s): forklifts" in replies[2].text
+    assert "doesn't look like a question" in replies[1].text and "Added 1 topic: forklifts" in replies[2].text
     assert bot.questions() == [] and bot.posts("C0HELP") == []
 
 
