@@ -90,19 +90,21 @@ class Course:
     """A planned course and its card, for the messages about it."""
 
     card_id: int
-    label: str
+    question: str  # what the DM's reader asked on the card (its first question for anyone else)
     need: str
     owner: str
     due: date
     planned_by: str
 
 
-def planned_course(session: Session, need_id: int) -> Course | None:
+def planned_course(session: Session, need_id: int, reader: str) -> Course | None:
+    """The course, named for `reader` by a question on its card: people read questions, not topic labels."""
     need = session.get(LearningNeed, need_id)
     if need is None:
         return None
-    card = session.get_one(AndonCard, need.card_id)
-    return Course(card.id, card.label, need.need, need.owner_id, need.due_on, need.planned_by)
+    on_card = select(Question.text).where(Question.andon_card_id == need.card_id).order_by(Question.id).limit(1)
+    question = (session.scalar(on_card.where(Question.asker_id == reader)) or session.scalar(on_card) or "")
+    return Course(need.card_id, question, need.need, need.owner_id, need.due_on, need.planned_by)
 
 
 def due_dates(session: Session, card_ids: list[int]) -> dict[int, date]:

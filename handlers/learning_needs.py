@@ -71,7 +71,7 @@ def open_shipped(ack: Ack, action: Payload, body: Payload, client: WebClient, de
 def _dm(build: Callable[[Course], Payload]) -> Render:
     """A renderer of a DM about a planned course to `args["user"]`."""
     def render(_: Rendering, session: Session, need_id: int, args: Payload) -> SlackCall | None:
-        course = learning_needs.planned_course(session, need_id)
+        course = learning_needs.planned_course(session, need_id, args["user"])
         return None if course is None else SlackCall("chat.postMessage", {"channel": args["user"], **build(course)})
     return render
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.learning_needs import Course
 from handlers import ids
-from handlers.blocks import (actions, button, context, date_input, escape, mention, message, modal, plain_input,
+from handlers.blocks import (actions, button, context, date_input, escape, mention, message, modal, plain_input, quote,
                              section, users_input)
 
 
@@ -32,17 +32,17 @@ def plan_modal(card_id: int, label: str, owner: str | None) -> dict[str, Any]:
 
 def course_coming(course: Course) -> dict[str, Any]:
     """Each asker's DM: their question is waiting for a course."""
-    return message(f"A course is coming on “{escape(course.label)}”",
-                   [section(f"Nobody could answer your question about *{escape(course.label)}* yet, so a course "
-                            f"is being made: *{escape(course.need)}*, by {mention(course.owner)}, due "
-                            f"{due_text(course.due)}. I'll send it to you when it ships.")])
+    return message(f"A course is coming: “{escape(course.need)}”",
+                   [section(f"Nobody could answer your question yet:\n{quote(course.question)}\nso a course is being "
+                            f"made: *{escape(course.need)}*, by {mention(course.owner)}, due {due_text(course.due)}. "
+                            "I'll send it to you when it ships.")])
 
 
 def course_owned(course: Course) -> dict[str, Any]:
     """The owner's DM: the need, and the button to press when the content is ready."""
     return message(f"You own the course “{escape(course.need)}”, due {due_text(course.due)}", [
-        section(f"{mention(course.planned_by)} planned a course for the andon card *{escape(course.label)}* "
-                f"and you own it: *{escape(course.need)}*, due {due_text(course.due)}."),
+        section(f"{mention(course.planned_by)} planned a course for the questions colleagues could not resolve, such "
+                f"as:\n{quote(course.question)}\nYou own it: *{escape(course.need)}*, due {due_text(course.due)}."),
         actions(button("Content shipped", ids.COURSE_SHIPPED, str(course.card_id), "primary")),
         context("When it is ready, press *Content shipped*: it joins the library and everyone who asked gets it."),
     ])

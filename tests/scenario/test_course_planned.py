@@ -66,11 +66,15 @@ def test_a_manager_plans_a_course_and_every_asker_is_told_once_with_owner_and_du
     bot.submit("U0MANAGER", modal, values)
     assert "already planned" in errors(bot.submit("U0MANAGER", modal, values))["need"]  # a double submit
 
+    asked: dict[str, str] = {}
+    for question in bot.questions():
+        asked.setdefault(question.asker_id, question.text)  # each asker's first question on the card
     for asker in ("U0ALICE", "U0BOB"):
         [dm] = dms(bot, asker, "a course is being made")
         assert "Laser cutter: lens change and recalibration" in all_text(dm)
+        assert asked[asker] in dm.blocks[0]["text"]["text"] and card.label not in all_text(dm)  # a question, no label
         assert "<@U0TRAINER>, due 20 Feb 2026" in all_text(dm)
-    [owned] = dms(bot, "U0TRAINER", "you own it")
+    [owned] = dms(bot, "U0TRAINER", "You own it")
     assert button(owned, "Content shipped")["value"] == str(card.id)
     updated = latest_card(bot)
     assert "course planned" in all_text(updated) and "by <@U0TRAINER>, due 20 Feb 2026" in all_text(updated)
@@ -83,7 +87,7 @@ def test_the_owner_ships_the_content_and_every_asker_gets_it(bot: Harness) -> No
     card, post = escalated(bot, "U0ALICE", "U0BOB")
     bot.submit("U0MANAGER", plan_modal(bot, card, post), {"need": "Laser lens course", "owner": "U0TRAINER",
                                                           "due": DUE})
-    [owned] = dms(bot, "U0TRAINER", "you own it")
+    [owned] = dms(bot, "U0TRAINER", "You own it")
     bot.click("U0BOB", button(owned, "Content shipped"), channel="DTRAINER")
     assert "Only learning managers" in bot.last_reply().text
 

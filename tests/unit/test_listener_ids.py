@@ -42,7 +42,7 @@ def built() -> list[dict[str, Any]]:
     offers = [Offer(1, "VPN", "https://x.example/vpn", "Use the portal.", 90.0)]
     card = AndonCard(id=3, label="vpn", status="open", created_at=NOW)
     view = CardView(card, [CardQuestion("vpn?", "U0ALICE", "C0HELP", "1.2", False, NOW)] * 60, 1, ("U0MANAGER",))
-    course = Course(3, "vpn", "VPN basics", "U0BOB", NOW.date(), "U0MANAGER")
+    course = Course(3, "vpn?", "VPN basics", "U0BOB", NOW.date(), "U0MANAGER")
     home = HomeView("U0ALICE", [], [], [("vpn", "declared")], [])
     return [
         question_blocks.offered(outcome, offers), question_blocks.routed(outcome, offers),
