@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
@@ -61,6 +61,18 @@ class CardStatus(StrEnum):
     CLOSED = "closed"
 
 
+class ItemState(StrEnum):
+    """active → obsolete (out of search, still shown by link) → archived."""
+
+    ACTIVE = "active"
+    OBSOLETE = "obsolete"
+    ARCHIVED = "archived"
+
+
+REVIEW_DAYS = 90  # an item's default review interval
+REVIEW_CHOICES = (30, 90, 180, 365)
+
+
 class StatusType(TypeDecorator[StrEnum]):
     """A status enum stored as its string value (a plain VARCHAR: no database enum type to migrate)."""
 
@@ -108,6 +120,24 @@ class LibraryItem(Base):
     created_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    owner_id: Mapped[str | None] = mapped_column(String(32), index=True)  # its verifier; None: the learning managers
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: not verified (yet, or any more)
+    verified_by: Mapped[str | None] = mapped_column(String(32))
+    unverified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when its verification was withdrawn
+    review_days: Mapped[int] = mapped_column(Integer, default=REVIEW_DAYS, server_default=str(REVIEW_DAYS))
+    review_on: Mapped[date | None] = mapped_column(Date)  # an explicit next review date, until verified
+    state: Mapped[ItemState] = mapped_column(StatusType(ItemState), default=ItemState.ACTIVE,
+                                             server_default=ItemState.ACTIVE.value)
+
+    @property
+    def review_due(self) -> datetime:
+        """When the item is due for review: its explicit date, else its interval after its last
+        verification (or creation); at once when its verification was withdrawn."""
+        if self.review_on is not None:
+            return datetime.combine(self.review_on, time(), tzinfo=timezone.utc)
+        if self.verified_at is None and self.unverified_at is not None:
+            return self.unverified_at
+        return (self.verified_at or self.created_at) + timedelta(days=self.review_days)
 
 
 class Expertise(Base):

@@ -11,7 +11,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.search.records import ExpertRecord, ItemRecord, QuestionRecord
-from store.models import Answer, Expertise, Feedback, LibraryItem, Question, QuestionStatus, SynonymGroup
+from store.models import Answer, Expertise, Feedback, ItemState, LibraryItem, Question, QuestionStatus, SynonymGroup
 
 LEARNED_HALF_LIFE = timedelta(days=180)
 
@@ -22,7 +22,7 @@ def split_tags(tags: str) -> tuple[str, ...]:
 
 def _record(item: LibraryItem, aliases: Iterable[str], rejections: Iterable[str]) -> ItemRecord:
     return ItemRecord(id=item.id, title=item.title, body=item.body, tags=split_tags(item.tags), url=item.url,
-                      aliases=tuple(aliases), rejections=tuple(rejections))
+                      aliases=tuple(aliases), rejections=tuple(rejections), review_due=item.review_due)
 
 
 def item_record(session: Session, item: LibraryItem) -> ItemRecord:
@@ -36,7 +36,7 @@ def item_record(session: Session, item: LibraryItem) -> ItemRecord:
 
 
 def item_records(session: Session) -> list[ItemRecord]:
-    """Every item, as ``item_record`` would read it (with one query for all the feedback)."""
+    """Every searchable (active) item, as ``item_record`` would read it (with one query for all the feedback)."""
     aliases: dict[int, list[str]] = defaultdict(list)
     rejections: dict[int, list[str]] = defaultdict(list)
     for item_id, text, helpful in session.execute(
@@ -45,7 +45,7 @@ def item_records(session: Session) -> list[ItemRecord]:
     ):
         (aliases if helpful else rejections)[item_id].append(text)
     return [_record(item, aliases.get(item.id, ()), rejections.get(item.id, ()))
-            for item in session.scalars(select(LibraryItem)).yield_per(5000)]
+            for item in session.scalars(select(LibraryItem).where(LibraryItem.state == ItemState.ACTIVE)).yield_per(5000)]
 
 
 def expert_records(session: Session, now: datetime, user_ids: Iterable[str] | None = None) -> dict[str, ExpertRecord]:

@@ -25,7 +25,10 @@ Pure Python over plain records (no Slack, no SQL). How a question is ranked:
    which finds the candidates; an item of many lines is then scored partly by its best lines
    (``vectors.LineVectors.cosine``).
    Weights, recipe and the hybrid threshold were tuned on validation splits (bench/README.md).
-6. Decision: ``confident`` iff the best content item (or best similar past question) scores at
+6. Trust: given the time, an item past its review date loses STALE_PENALTY points (a fresh item of
+   equal match ranks above it), and one more than STALE_GRACE past it is never the confident answer.
+   Items without a review date (``ItemRecord.review_due`` None) cost nothing here.
+7. Decision: ``confident`` iff the best content item (or best similar past question) scores at
    least ``threshold`` and leads the runner-up by at least ``margin``.
 
 Experts are ranked from the evidence they carry: each declared topic and each answered question is a
@@ -38,6 +41,7 @@ import heapq
 import math
 import threading
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
 from bot.search.ranking import SEMANTIC_POOL, SEMANTIC_WEIGHT, Concept, Doc, Query, TextIndex
@@ -67,6 +71,8 @@ MAX_TYPO_LOOKUPS = 12
 STOP_WEIGHT = 0.3  # query weight of a stop word
 MAX_VARIANTS = 3  # fuzzy scoring tries the typed query plus up to 2 synonym substitutions
 FUZZY_QUERY_CHARS = 600
+STALE_PENALTY = 5.0  # points a stale item loses, more than the margin between equal matches
+STALE_GRACE = timedelta(days=30)  # past its review date by this much, an item is never the confident answer
 
 
 class MatchIndex:
@@ -256,17 +262,41 @@ class MatchIndex:
         *,
         explain: bool = False,
         exclude_experts: Collection[str] = (),
+        now: datetime | None = None,
     ) -> MatchResult:
-        """Rank content, similar past questions and experts for ``query``; never raises on odd text."""
+        """Rank content, similar past questions and experts for ``query``; never raises on odd text.
+
+        With ``now``, stale items are demoted (see Trust in the module docstring)."""
         query_text = query if isinstance(query, str) else ""
         limit = max(int(limit), 0)
         vector = self.encoder.encode_query(query_text[:MAX_QUERY_CHARS]) if self.encoder and query_text.strip() else None
         with self._lock:
             content = self._rank(self._items, query_text, limit, explain, vector)
+            stale = self._stale_items(content, now)
+            if stale:
+                content = self._demoted(content, stale)
             similar = self._rank(self._questions, query_text, limit, explain, vector)
             experts = self._rank_experts(query_text, limit, explain, set(exclude_experts), vector)
-            confident = self._is_confident(content) or self._is_confident(similar)
+            expired = bool(content) and now is not None and self._records[int(content[0].id)].stale(now, STALE_GRACE)
+            confident = (self._is_confident(content) and not expired) or self._is_confident(similar)
         return MatchResult(query, confident, content[:limit], similar[:limit], experts)
+
+    def _stale_items(self, hits: list[Hit], now: datetime | None) -> set[int]:
+        """The ids of hits past their review date at ``now`` (none without a time)."""
+        if now is None:
+            return set()
+        return {int(h.id) for h in hits if self._records[int(h.id)].stale(now)}
+
+    @staticmethod
+    def _demoted(hits: list[Hit], stale: set[int]) -> list[Hit]:
+        """The hits with STALE_PENALTY off each stale one's score (an explanation shows it), best first again."""
+        def demote(hit: Hit) -> Hit:
+            score = max(hit.score - STALE_PENALTY, 0.0)
+            why = hit.explanation and replace(hit.explanation, parts={**hit.explanation.parts,
+                                                                      "stale": round(score - hit.score, 2)})
+            return replace(hit, score=round(score, 2), explanation=why)
+
+        return sorted((demote(h) if int(h.id) in stale else h for h in hits), key=lambda h: -h.score)
 
     def _is_confident(self, hits: list[Hit]) -> bool:
         """Threshold + margin rule: the best hit is good enough and clearly ahead of the next."""

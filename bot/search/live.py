@@ -23,7 +23,7 @@ from bot.search.engine import MatchIndex
 from bot.search.records import ExpertRecord, ItemRecord, MatchResult, QuestionRecord
 from bot.search.stored_vectors import EVIDENCE, Progress, StoredVectors, evidence_texts
 from bot.search.text import embedding_text
-from store.models import Answer, Expertise, IndexChange, LibraryItem
+from store.models import Answer, Expertise, IndexChange, ItemState, LibraryItem
 
 if TYPE_CHECKING:
     from bot.search.embedding import Encoder
@@ -53,8 +53,9 @@ class LiveIndex:
         return MatchIndex(synonyms=synonyms, threshold=self._threshold, encoder=self._encoder)
 
     def search(self, query: str, limit: int = 5, *, explain: bool = False,
-               exclude_experts: tuple[str, ...] = ()) -> MatchResult:
-        return self._index.search(query, limit, explain=explain, exclude_experts=exclude_experts)
+               exclude_experts: tuple[str, ...] = (), now: datetime | None = None) -> MatchResult:
+        """Search the current index; with `now`, stale items are demoted."""
+        return self._index.search(query, limit, explain=explain, exclude_experts=exclude_experts, now=now)
 
     def load(self, now: datetime) -> None:
         """Build the whole index from the database (at start)."""
@@ -143,7 +144,7 @@ class LiveIndex:
     def _apply(self, session: Session, kind: str, ref: str, now: datetime) -> None:
         if kind == ITEM:
             item = session.get(LibraryItem, int(ref))
-            if item is None:
+            if item is None or item.state != ItemState.ACTIVE:
                 self._index.remove_item(int(ref))
             else:
                 record = item_record(session, item)

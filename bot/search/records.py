@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,11 @@ class ItemRecord:
     url: str | None = None
     aliases: tuple[str, ...] = ()  # questions users confirmed this item answered
     rejections: tuple[str, ...] = ()  # questions for which users said "Didn't help"
+    review_due: datetime | None = None  # when its content is due for review; None: it never goes stale
+
+    def stale(self, now: datetime, grace: timedelta = timedelta(0)) -> bool:
+        """Past its review date (by more than `grace`)."""
+        return self.review_due is not None and now >= self.review_due + grace
 
 
 @dataclass(frozen=True)
