@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.refusal import Refusal
-from store.models import AndonCard
+from store.models import AndonCard, LibraryItem
 
 
 def learning_managers(settings: Settings) -> tuple[str, ...]:
@@ -38,3 +38,19 @@ def require_may_resolve_card(settings: Settings, user_id: str, card: AndonCard,
     if not may_resolve_card(settings, user_id, card, course_owner):
         raise Refusal("Only learning managers can change andon cards; the person a card is assigned to "
                       "can resolve it.")
+
+
+def item_verifiers(settings: Settings, item: LibraryItem) -> tuple[str, ...]:
+    """Who verifies an item: its owner, or the learning managers when it has none (or its owner left)."""
+    return (item.owner_id,) if item.owner_id else learning_managers(settings)
+
+
+def may_verify(settings: Settings, user_id: str, item: LibraryItem) -> bool:
+    """An item's verifiers and the learning managers verify, edit, retire and reassign it."""
+    return user_id in item_verifiers(settings, item) or is_learning_manager(settings, user_id)
+
+
+def require_may_verify(settings: Settings, user_id: str, item: LibraryItem, doing: str) -> None:
+    """Refuse anyone but the item's verifier or a learning manager: "Only ... can <doing>."."""
+    if not may_verify(settings, user_id, item):
+        raise Refusal(f"Only the item's verifier or a learning manager can {doing}.")

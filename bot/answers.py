@@ -180,7 +180,7 @@ def _capture(session: Session, question: Question, answer: Answer, link: Link, n
     title = " ".join(question.text.split())
     item = LibraryItem(key=answer_key(question.id), title=title[:200], url=url, body=answer.text,
                        tags="answered in slack", source="answer", created_by=answer.user_id,
-                       created_at=now, updated_at=now)
+                       owner_id=answer.user_id, created_at=now, updated_at=now)
     session.add(item)
     session.flush()
     note_change(session, ITEM, item.id, now)

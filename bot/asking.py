@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import andon
+from bot import andon, trust
 from bot.access import learning_managers
 from bot.config import Settings
 from bot.search import MatchResult
 from bot.search.live import LiveIndex
+from bot.trust import Trust
 from bot.library import answer_key, record_feedback
 from bot.outbox import enqueue
 from bot.people import ensure_person
@@ -42,6 +43,7 @@ class Offer:
     body: str
     score: float
     thread: tuple[str, str] | None = None  # (channel, thread_ts) of a past question
+    trust: Trust | None = None  # a library item's verification
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,9 @@ def answer(session: Session, index: LiveIndex, settings: Settings, now: datetime
     question = session.get_one(Question, question_id)
     if question.routed_at is not None:
         return _already_routed(question)
-    result = index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,))
+    result = index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,), now=now)
     result = replace(result, content=result.content[:3], similar_questions=result.similar_questions[:2])
-    offers = _offers(session, result)
+    offers = _offers(session, result, now)
     if result.confident and offers:
         return AskOutcome(question.id, question.text, True, offers)
     channel, experts = _route(session, settings, question, result, now)
@@ -107,7 +109,8 @@ def reply_failed(session: Session, now: datetime, outcome: AskOutcome) -> None:
 
 def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: datetime, *, question_id: int,
                   user_id: str, rejected_item: int | None) -> AskOutcome:
-    """The asker saw the offered items and wants a person: route (once) and learn the miss."""
+    """The asker saw the offered items and wants a person: route (once) and learn the miss (repeated
+    misses unverify the item, `trust.missed`)."""
     question = own_question(session, question_id, user_id)
     if question.routed_at is not None:  # a double click, or a second look: routed once only
         return _already_routed(question)
@@ -115,6 +118,8 @@ def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: d
         record_feedback(session, question, rejected_item, helpful=False, now=now)
     result = index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,))
     channel, experts = _route(session, settings, question, result, now)
+    if rejected_item is not None:
+        trust.missed(session, settings, now, rejected_item)
     try:
         session.commit()
     except IntegrityError:  # a concurrent click routed it first
@@ -157,9 +162,10 @@ def own_question(session: Session, question_id: int, user_id: str) -> Question:
     return question
 
 
-def _offers(session: Session, result: MatchResult) -> list[Offer]:
+def _offers(session: Session, result: MatchResult, now: datetime) -> list[Offer]:
     """Items first, then past threads that no item already captures, best first within each."""
-    items = [_item_offer(session, int(hit.id), hit.score) for hit in result.content if hit.score >= RELATED_FLOOR]
+    items = [_item_offer(session, int(hit.id), hit.score, now) for hit in result.content
+             if hit.score >= RELATED_FLOOR]
     offers = [o for o in items if o is not None]
     captured = {session.get_one(LibraryItem, o.item_id).key for o in offers}
     for hit in result.similar_questions:
@@ -169,9 +175,10 @@ def _offers(session: Session, result: MatchResult) -> list[Offer]:
     return offers
 
 
-def _item_offer(session: Session, item_id: int, score: float) -> Offer | None:
+def _item_offer(session: Session, item_id: int, score: float, now: datetime) -> Offer | None:
     item = session.get(LibraryItem, item_id)
-    return None if item is None else Offer(item.id, item.title, item.url, item.body, score)
+    return None if item is None else Offer(item.id, item.title, item.url, item.body, score,
+                                           trust=trust.trust_of(item, now))
 
 
 def _thread_offer(session: Session, question_id: int, score: float) -> Offer | None:
@@ -190,12 +197,13 @@ def offer_refs(offers: list[Offer]) -> list[OfferRef]:
     return [(o.item_id, o.thread is not None, o.score) for o in offers]
 
 
-def told(session: Session, question_id: int, refs: list[OfferRef]) -> AskOutcome | None:
+def told(session: Session, question_id: int, refs: list[OfferRef], now: datetime) -> AskOutcome | None:
     """What the asker was told about a question, rebuilt from stored state (to send it again as a DM)."""
     question = session.get(Question, question_id)
     if question is None:
         return None
-    offers = [(_thread_offer if thread else _item_offer)(session, ref, score) for ref, thread, score in refs]
+    offers = [_thread_offer(session, ref, score) if thread else _item_offer(session, ref, score, now)
+              for ref, thread, score in refs]
     kept = [o for o in offers if o is not None]
     if question.routed_at is None:
         return AskOutcome(question.id, question.text, True, kept)

@@ -66,8 +66,13 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, dict[str, object] | s
             yield number, {**dict(zip(fields, row)), "_extra": row[len(fields):]}
 
 
+def is_user_id(value: str) -> bool:
+    """A Slack user id, as far as its shape shows: U012ABCDEF or W012ABCDEF."""
+    return bool(value) and value[0] in "UW" and value.isalnum()
+
+
 def parse_content(path: Path) -> Parsed:
-    """Library items from `path`: `title` required; `url`, `body`, `tags` optional."""
+    """Library items from `path`: `title` required; `url`, `body`, `tags`, `owner` (its verifier) optional."""
     parsed = Parsed()
     for number, record in _records(path, read_text(path)):
         if isinstance(record, str):
@@ -75,17 +80,20 @@ def parse_content(path: Path) -> Parsed:
             continue
         title = str(record.get("title") or "").strip()
         url = str(record.get("url") or "").strip() or None
+        owner = str(record.get("owner") or "").strip() or None
         if not title:
             parsed.errors.append((number, "missing title"))
         elif len(title) > MAX_TITLE:
             parsed.errors.append((number, f"title longer than {MAX_TITLE} characters"))
         elif url and (len(url) > MAX_URL or not url.lower().startswith(("http://", "https://"))):
             parsed.errors.append((number, "url must start with http:// or https://"))
+        elif owner and not is_user_id(owner):
+            parsed.errors.append((number, f"owner must be a Slack user ID such as U012ABCDEF, got {owner!r}"))
         else:
             tags = record.get("tags") or ""
             tag_tuple = tuple(str(t) for t in tags) if isinstance(tags, list) else split_tags(str(tags))
             body = str(record.get("body") or "").strip()
-            parsed.rows.append(ContentRow(number, Draft(title, url, body, tag_tuple)))
+            parsed.rows.append(ContentRow(number, Draft(title, url, body, tag_tuple, owner)))
     return parsed
 
 
@@ -99,7 +107,7 @@ def parse_experts(path: Path) -> Parsed:
         user_id = str(record.get("user_id") or "").strip()
         extra = record.get("_extra") or []  # unquoted `U1,vpn,wifi`: the extra columns are topics too
         topics = split_tags(",".join([str(record.get("topics") or ""), *map(str, extra)]))
-        if not user_id or not user_id[0] in "UW" or not user_id.isalnum():
+        if not is_user_id(user_id):
             parsed.errors.append((number, f"user_id must be a Slack user ID such as U012ABCDEF, got {user_id!r}"))
         elif not topics:
             parsed.errors.append((number, "no topics"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable
 
@@ -40,6 +40,7 @@ class Draft:
     url: str | None = None
     body: str = ""
     tags: tuple[str, ...] = ()
+    owner: str | None = None  # its verifier (a Slack user id); None: whoever adds it, else the learning managers
 
 
 @dataclass
@@ -51,7 +52,10 @@ class ImportCounts:
 
 def upsert_item(session: Session, draft: Draft, now: datetime, *, source: str = "import",
                 created_by: str | None = None) -> tuple[LibraryItem, str]:
-    """Add the item or update the one with the same key; returns it and `added|updated|unchanged`."""
+    """Add the item or update the one with the same key; returns it and `added|updated|unchanged`.
+
+    A new item is owned by the draft's owner, else by `created_by`; a draft naming another owner
+    hands the item over (see `change_owner`)."""
     key = item_key(draft.title, draft.url)
     tags = ", ".join(draft.tags)
     item = session.scalar(select(LibraryItem).where(LibraryItem.key == key))
@@ -61,17 +65,36 @@ def upsert_item(session: Session, draft: Draft, now: datetime, *, source: str = 
             item.key = key
     if item is None:
         item = LibraryItem(key=key, title=draft.title, url=draft.url, body=draft.body, tags=tags, source=source,
-                           created_by=created_by, created_at=now, updated_at=now)
+                           created_by=created_by, owner_id=draft.owner or created_by, created_at=now, updated_at=now)
         session.add(item)
         session.flush()
         outcome = "added"
-    elif (item.title, item.url, item.body, item.tags) == (draft.title, draft.url, draft.body, tags):
+    elif (item.title, item.url, item.body, item.tags) == (draft.title, draft.url, draft.body, tags) \
+            and draft.owner in (None, item.owner_id):
         return item, "unchanged"
     else:
         item.title, item.url, item.body, item.tags, item.updated_at = draft.title, draft.url, draft.body, tags, now
+        if draft.owner is not None:
+            change_owner(item, draft.owner, now)
         outcome = "updated"
     note_change(session, ITEM, item.id, now)
     return item, outcome
+
+
+def change_owner(item: LibraryItem, owner_id: str | None, now: datetime) -> bool:
+    """Hand the item to another verifier (None: the learning managers); the old verification no longer
+    holds. False if it already had that owner."""
+    if owner_id == item.owner_id:
+        return False
+    item.owner_id = owner_id
+    unverify(item, now)
+    return True
+
+
+def unverify(item: LibraryItem, now: datetime) -> None:
+    """Withdraw the item's verification: it is due for review at once."""
+    item.verified_at = item.verified_by = None
+    item.unverified_at = now
 
 
 def save_from_slack(session: Session, draft: Draft, now: datetime, *, created_by: str) -> str:
@@ -81,11 +104,11 @@ def save_from_slack(session: Session, draft: Draft, now: datetime, *, created_by
     return outcome
 
 
-def import_items(session: Session, drafts: Iterable[Draft], now: datetime) -> ImportCounts:
-    """Upsert every draft (the caller commits, in batches if it likes)."""
+def import_items(session: Session, drafts: Iterable[Draft], now: datetime, owner: str | None = None) -> ImportCounts:
+    """Upsert every draft, owned by its own owner, else by `owner` (the caller commits, in batches if it likes)."""
     counts = ImportCounts()
     for draft in drafts:
-        _, outcome = upsert_item(session, draft, now)
+        _, outcome = upsert_item(session, draft if draft.owner or owner is None else replace(draft, owner=owner), now)
         setattr(counts, outcome, getattr(counts, outcome) + 1)
     return counts
 

@@ -102,6 +102,7 @@ PAGES = {  # notes that page the managers in the card's thread, by kind; the que
     "blocked": "someone pulled the cord: they are blocked on this question.",
     "stuck": "the replies did not help: the asker is still stuck on this question.",
     "reopened": "the content did not help: this question is reopened.",
+    "outdated": "the library item offered for this question kept missing: it may be out of date.",
 }
 
 

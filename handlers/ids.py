@@ -14,6 +14,10 @@ PULL_CORD = "pull_cord"
 ACCEPT_ANSWER = "accept_answer"
 STILL_STUCK = "still_stuck"
 OPEN_REFLECTION = "open_reflection"
+FLAG_OUTDATED = "flag_outdated"  # on each offered item: the button and the modal it opens (its reason: INPUT)
+
+# Buttons on a verifier's DMs about their items
+ITEM_VERIFY = "item_verify"
 
 # Buttons on the help-channel post
 CLAIM_QUESTION = "claim_question"
@@ -40,6 +44,7 @@ HOME_REMOVE_TOPIC = "home_remove_topic"
 
 # Modals and the message shortcut
 REFLECTION = "reflection"  # the modal and its one input block
+REASON = "reason"
 SAVE_TO_LIBRARY = "save_to_library"  # the message shortcut and the modal it opens
 
 # Input blocks read on submission (each holds one plain_text_input with the action id INPUT)

@@ -6,10 +6,12 @@ from dataclasses import replace
 from typing import Any, Callable, Sequence
 
 from bot.asking import MAX_QUESTION_CHARS, AskOutcome, Offer, PostView
+from bot.trust import Trust
 from bot.wording import plural
 from handlers import ids
 from handlers.blocks import Block, actions, button, channel_link, context, escape, link, mention, message, number, \
     quote, section, truncate
+from handlers.learning_needs_blocks import due_text
 
 SNIPPET_LIMIT = 200
 
@@ -68,23 +70,33 @@ def linked_offers(offers: Sequence[Offer], permalink: Callable[[str, str, str | 
     return [replace(o, url=permalink(o.thread[0], o.thread[1], None)) if o.thread else o for o in offers]
 
 
-def _offer_block(question_id: int, offer: Offer) -> Block:
+def trust_line(trust: Trust) -> str:
+    """"Verified by @x on 2 Dec 2026", or a warning that it is not."""
+    if trust.verified_by:
+        return f":white_check_mark: Verified by {mention(trust.verified_by)} on {due_text(trust.on)}"
+    return f":warning: Not verified since {due_text(trust.on)}"
+
+
+def _offer_blocks(question_id: int, offer: Offer) -> list[Block]:
+    """An offered item (with its verification and "Flag as outdated") or past thread, and "This answered it"."""
     if offer.thread:
         text = "Asked before: " + link(offer.url, offer.title)
         if offer.body:
             text += "\nAnswer: " + snippet(offer.body)
-        value = f"{question_id}:"
-    else:
-        text = link(offer.url, offer.title) + ("\n" + snippet(offer.body) if offer.body else "")
-        value = f"{question_id}:{offer.item_id}"
-    return section(text, button("This answered it", ids.ITEM_ANSWERED, value, "primary"))
+        return [section(text, button("This answered it", ids.ITEM_ANSWERED, f"{question_id}:", "primary"))]
+    text = link(offer.url, offer.title) + ("\n" + snippet(offer.body) if offer.body else "")
+    answered = section(text, button("This answered it", ids.ITEM_ANSWERED, f"{question_id}:{offer.item_id}", "primary"))
+    if offer.trust is None:
+        return [answered]
+    return [answered, context(trust_line(offer.trust)),
+            actions(button("Flag as outdated", ids.FLAG_OUTDATED, str(offer.item_id)))]
 
 
 def offered(outcome: AskOutcome, offers: Sequence[Offer]) -> dict[str, Any]:
     """The asker's ephemeral answer: the best items, each with "This answered it", and a way to a person."""
     top = next((o.item_id for o in offers if not o.thread), "")
     blocks = [section(f"Here is what I found for:\n{quote(outcome.text, 500)}")]
-    blocks += [_offer_block(outcome.question_id, o) for o in offers]
+    blocks += [b for o in offers for b in _offer_blocks(outcome.question_id, o)]
     blocks.append(actions(button("Ask a colleague", ids.ASK_COLLEAGUE, f"{outcome.question_id}:{top}")))
     return message(f"I found {plural(len(offers), 'item')} that may answer your question.", blocks)
 
@@ -104,7 +116,7 @@ def routed(outcome: AskOutcome, offers: Sequence[Offer] = ()) -> dict[str, Any]:
         blocks.append(context("Blocked and can't wait? The button tells the learning managers now."))
     if offers:
         blocks.append(context("Meanwhile, these might be related:"))
-        blocks += [_offer_block(outcome.question_id, o) for o in offers]
+        blocks += [b for o in offers for b in _offer_blocks(outcome.question_id, o)]
     return message(where, blocks)
 
 

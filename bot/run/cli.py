@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import content, experts or synonyms from a file")
     imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
     for what, helptext, handler in (
-        ("content", "library items from CSV or JSON Lines (title, url, body, tags)", _import_content),
+        ("content", "library items from CSV or JSON Lines (title, url, body, tags, owner)", _import_content),
         ("experts", "expert topics from CSV (user_id, topics)", _import_experts),
         ("synonyms", "synonym groups, one comma-separated group per line", _import_synonyms),
         ("slack-export", "past questions, thread answers and who answered what, from a Slack export (zip or "
@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
         p = imp_sub.add_parser(what, help=helptext)
         p.add_argument("file", type=Path)
         p.set_defaults(handler=handler)
+        if what == "content":
+            p.add_argument("--owner", type=_user_id, help="the verifier of items whose line names none "
+                                                          "(default: the learning managers)")
 
     sub.add_parser("sweep", help="run one sweep now (nudges, andon escalations, reminders) and exit") \
         .set_defaults(handler=_sweep)
@@ -301,6 +304,12 @@ def _checked(path: Path, parse: Callable[[Path], Parsed]) -> Parsed | None:
         return None
 
 
+def _user_id(value: str) -> str:
+    if not is_user_id(value):
+        raise argparse.ArgumentTypeError(f"expected a Slack user ID such as U012ABCDEF, got {value!r}")
+    return value
+
+
 def _import_content(settings: Settings, args: argparse.Namespace) -> int:
     parsed = _checked(args.file, parse_content)
     if parsed is None:
@@ -312,7 +321,8 @@ def _import_content(settings: Settings, args: argparse.Namespace) -> int:
     done = 0
     for batch in _batches(parsed.rows):
         with runtime.sessions() as session:
-            counts = library.import_items(session, [row.draft for row in batch], runtime.clock.now())
+            counts = library.import_items(session, [row.draft for row in batch], runtime.clock.now(),
+                                          owner=args.owner)
             session.commit()
         for name in ("added", "updated", "unchanged"):
             setattr(totals, name, getattr(totals, name) + getattr(counts, name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 import pytest
@@ -22,7 +22,7 @@ from bot.search.live import LiveIndex
 from bot.outbox import Outbox, SlackCall, enqueue
 from bot.runtime import web_client
 from store.db import alembic_config, make_engine, session_factory, upgrade
-from store.models import Base, IndexChange, LibraryItem, OutboxMessage
+from store.models import Base, IndexChange, ItemState, LibraryItem, OutboxMessage
 from tests.conftest import make_settings
 
 PURPOSE = "notice"
@@ -88,6 +88,9 @@ def test_upgrading_from_0001_keeps_items_and_rehashes_their_keys(database_url: s
         with session_factory(eng)() as session:
             [item] = session.scalars(select(LibraryItem)).all()
             assert item.key == item_key("VPN", "https://x.example/vpn")
+            # 0008: kept, owned by nobody (the learning managers verify it), unverified, active, due after 90 days
+            assert (item.owner_id, item.verified_at, item.state, item.review_days) == (None, None, ItemState.ACTIVE, 90)
+            assert item.review_due == datetime(2026, 4, 1, tzinfo=timezone.utc)
             _, outcome = upsert_item(session, row("VPN", "https://x.example/vpn"), ManualClock().now())
             assert outcome == "unchanged"  # re-importing finds it: no duplicate
     finally:

@@ -1,0 +1,144 @@
+"""Trusted content: who owns and verifies an item, and what withdraws its verification."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import access, andon, answers, asking, trust
+from bot.library import Draft, change_owner, import_items, save_from_slack
+from bot.refusal import Refusal
+from bot.runtime import Runtime
+from store.models import AndonCard, LibraryItem, OutboxMessage, Question
+from tests.usecases.conftest import MANAGER
+from tests.usecases.test_andon_lifecycle import escalated_card
+from tests.usecases.test_question_lifecycle import link, reply_in_thread, routed_question
+
+VPN = Draft("Resetting your VPN password", "https://intranet.example.com/vpn",
+            "Open the self-service portal, choose VPN, then Reset password.", ("vpn",))
+
+
+def item(runtime: Runtime, item_id: int) -> LibraryItem:
+    with runtime.sessions() as session:
+        return session.get_one(LibraryItem, item_id)
+
+
+def imported(runtime: Runtime, *drafts: Draft, owner: str | None = None) -> list[int]:
+    with runtime.sessions() as session:
+        import_items(session, drafts, runtime.clock.now(), owner=owner)
+        session.commit()
+        ids = list(session.scalars(select(LibraryItem.id).order_by(LibraryItem.id)))
+    runtime.index.refresh(runtime.clock.now())
+    return ids
+
+
+def dms(runtime: Runtime, purpose: str) -> list[dict[str, object]]:
+    with runtime.sessions() as session:
+        return [m.args for m in session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == purpose)
+                                                 .order_by(OutboxMessage.id))]
+
+
+def test_items_are_owned_by_the_file_the_import_default_the_saver_or_nobody(runtime: Runtime) -> None:
+    own, default = Draft("Own", owner="U0CAROL"), Draft("Default")
+    first, second = imported(runtime, own, default, owner="U0DAN")
+    [nobody] = [i for i in imported(runtime, Draft("Nobody's")) if i not in (first, second)]
+    with runtime.sessions() as session:
+        save_from_slack(session, Draft("Saved"), runtime.clock.now(), created_by="U0ERIN")
+        saved = session.scalar(select(LibraryItem).where(LibraryItem.title == "Saved"))
+        assert saved is not None and saved.owner_id == "U0ERIN"
+
+    assert (item(runtime, first).owner_id, item(runtime, second).owner_id) == ("U0CAROL", "U0DAN")
+    unowned = item(runtime, nobody)
+    assert unowned.owner_id is None and access.item_verifiers(runtime.settings, unowned) == (MANAGER,)
+
+
+def test_a_captured_answer_is_owned_by_its_answerer_and_a_resolved_card_item_by_its_resolver(
+        runtime: Runtime) -> None:
+    qid = routed_question(runtime)
+    reply_in_thread(runtime, qid, "U0BOB", "Once a year, by the tool crib.")
+    with runtime.sessions() as session:
+        accepted = answers.accept(session, runtime.clock.now(), link, question_id=qid, user_id="U0ALICE")
+    assert item(runtime, accepted.item_id).owner_id == "U0BOB"
+
+    card_id = escalated_card(runtime, "U0CAROL")
+    with runtime.sessions() as session:
+        resolved = andon.resolve(session, runtime.settings, runtime.clock.now(), card_id=card_id, user_id=MANAGER,
+                                 title="Laser lens guide", url="https://x.example.com/laser", summary="Recalibrate.")
+        item_id = resolved.resolved_item_id
+        session.commit()
+    assert item_id is not None and item(runtime, item_id).owner_id == MANAGER
+
+
+def test_verifying_restarts_the_interval_and_a_new_owner_clears_it(runtime: Runtime) -> None:
+    [item_id] = imported(runtime, VPN, owner="U0CAROL")
+    with pytest.raises(Refusal, match="verifier or a learning manager"):
+        with runtime.sessions() as session:
+            trust.verify(session, runtime.settings, runtime.clock.now(), item_id=item_id, user_id="U0ALICE")
+
+    runtime.clock.advance(timedelta(days=100))
+    now = runtime.clock.now()
+    assert trust.trust_of(item(runtime, item_id), now).verified_by is None  # never verified
+    with runtime.sessions() as session:
+        trust.verify(session, runtime.settings, now, item_id=item_id, user_id="U0CAROL")
+    verified = item(runtime, item_id)
+    assert verified.review_due == now + timedelta(days=90)
+    assert trust.trust_of(verified, now) == trust.Trust("U0CAROL", now.date())
+    assert trust.trust_of(verified, now + timedelta(days=91)) == trust.Trust(None, now.date())  # overdue
+
+    with runtime.sessions() as session:
+        handed = session.get_one(LibraryItem, item_id)
+        assert change_owner(handed, "U0DAN", now) and not change_owner(handed, "U0DAN", now)
+        session.commit()
+    assert item(runtime, item_id).verified_at is None and item(runtime, item_id).review_due == now
+
+
+def test_flagging_outdated_unverifies_at_once_and_tells_the_verifier_why(runtime: Runtime) -> None:
+    [item_id] = imported(runtime, VPN, owner="U0CAROL")
+    with runtime.sessions() as session:
+        trust.verify(session, runtime.settings, runtime.clock.now(), item_id=item_id, user_id="U0CAROL")
+        with pytest.raises(Refusal, match="what is out of date"):
+            trust.flag_outdated(session, runtime.settings, runtime.clock.now(), item_id=item_id, user_id="U0ALICE",
+                                reason="  ")
+        trust.flag_outdated(session, runtime.settings, runtime.clock.now(), item_id=item_id, user_id="U0ALICE",
+                            reason="The portal moved to sso.example.com")
+
+    assert item(runtime, item_id).verified_at is None
+    assert dms(runtime, trust.ITEM_UNVERIFIED) == [
+        {"by": "U0ALICE", "reason": "The portal moved to sso.example.com", "user": "U0CAROL"}]
+    assert runtime.index.search(VPN.title, now=runtime.clock.now()).content  # still found, now demoted
+
+
+def ask_and_reject(runtime: Runtime, asker: str, item_id: int) -> int:
+    with runtime.sessions() as session:
+        outcome = asking.ask(session, runtime.index, runtime.settings, runtime.clock.now(), asker_id=asker,
+                             text="how do I reset my vpn password", asked_in="C0GENERAL")
+        assert outcome.confident and outcome.offers[0].item_id == item_id
+        asking.ask_colleague(session, runtime.index, runtime.settings, runtime.clock.now(),
+                             question_id=outcome.question_id, user_id=asker, rejected_item=item_id)
+    runtime.index.refresh(runtime.clock.now())
+    return outcome.question_id
+
+
+def test_three_didnt_helps_within_a_month_unverify_the_item_and_put_its_questions_on_a_card(
+        runtime: Runtime) -> None:
+    [item_id] = imported(runtime, VPN, owner="U0CAROL")
+    with runtime.sessions() as session:
+        trust.verify(session, runtime.settings, runtime.clock.now(), item_id=item_id, user_id="U0CAROL")
+    first = ask_and_reject(runtime, "U0ALICE", item_id)
+    runtime.clock.advance(timedelta(days=31))  # the first miss is too old to count
+    ask_and_reject(runtime, "U0BOB", item_id)
+    ask_and_reject(runtime, "U0DAN", item_id)
+    assert item(runtime, item_id).verified_at is not None and dms(runtime, trust.ITEM_UNVERIFIED) == []
+
+    third = ask_and_reject(runtime, "U0ERIN", item_id)
+
+    assert item(runtime, item_id).verified_at is None
+    assert dms(runtime, trust.ITEM_UNVERIFIED) == [{"misses": 3, "user": "U0CAROL"}]
+    with runtime.sessions() as session:
+        carded = dict(session.execute(select(Question.id, Question.andon_card_id)).all())
+        assert carded[first] is None and carded[third] is not None
+        assert sum(1 for c in carded.values() if c) == 3 and session.query(AndonCard).count() >= 1
+    pages = [args["question_id"] for args in dms(runtime, andon.ANDON_THREAD) if args["kind"] == "outdated"]
+    assert len(pages) == 3 and first not in pages  # the managers are paged for each question
