@@ -40,14 +40,15 @@ def require_may_resolve_card(settings: Settings, user_id: str, card: AndonCard,
                       "can resolve it.")
 
 
-def item_verifiers(settings: Settings, item: LibraryItem) -> tuple[str, ...]:
-    """Who verifies an item: its owner, or the learning managers when it has none (or its owner left)."""
-    return (item.owner_id,) if item.owner_id else learning_managers(settings)
+def item_verifiers(settings: Settings, owner_id: str | None) -> tuple[str, ...]:
+    """Who verifies an item owned by `owner_id`: the owner, or the learning managers when it has none
+    (or its owner left)."""
+    return (owner_id,) if owner_id else learning_managers(settings)
 
 
 def may_verify(settings: Settings, user_id: str, item: LibraryItem) -> bool:
     """An item's verifiers and the learning managers verify, edit, retire and reassign it."""
-    return user_id in item_verifiers(settings, item) or is_learning_manager(settings, user_id)
+    return user_id in item_verifiers(settings, item.owner_id) or is_learning_manager(settings, user_id)
 
 
 def require_may_verify(settings: Settings, user_id: str, item: LibraryItem, doing: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from bot import andon, answers, digest
+from bot import andon, answers, digest, trust
 from bot.runtime import Runtime
 from bot.wording import plural
 
@@ -15,6 +15,7 @@ class SweepReport:
     nudged: int
     andon: andon.AndonReport
     digest_week: str | None
+    reviews: int
     delivered: int
 
     def summary(self) -> str:
@@ -22,12 +23,13 @@ class SweepReport:
         return (f"sweep: {self.nudged} nudged, {a.escalated} escalated ({plural(a.cards_opened, 'new card')}), "
                 f"{plural(a.signals, 'kanban signal')}, {plural(a.reminders, 'reminder')}, "
                 + (f"digest of {self.digest_week} started, " if self.digest_week else "")
+                + (f"{plural(self.reviews, 'verifier')} asked to review, " if self.reviews else "")
                 + f"{plural(self.delivered, 'message')} sent")
 
 
 def sweep(runtime: Runtime, deliver: Callable[[], int]) -> SweepReport:
     """Everything that became due: nudges at half the SLA, andon escalations and reminders, the weekly
-    digest (at its time, or within a day after if the bot was down); then `deliver`."""
+    digest (at its time, or within a day after if the bot was down), the verifiers' weekly reviews; then `deliver`."""
     now = runtime.clock.now()
     with runtime.sessions() as session:
         nudged = answers.nudge_due(session, runtime.index, runtime.settings, now)
@@ -35,4 +37,7 @@ def sweep(runtime: Runtime, deliver: Callable[[], int]) -> SweepReport:
         report = andon.sweep_andon(session, runtime.settings, now)
     with runtime.sessions() as session:
         run = digest.run_if_due(session, runtime.settings, now)
-    return SweepReport(nudged=nudged, andon=report, digest_week=run.week if run else None, delivered=deliver())
+    with runtime.sessions() as session:
+        reviews = trust.queue_reviews(session, runtime.settings, now)
+    return SweepReport(nudged=nudged, andon=report, digest_week=run.week if run else None, reviews=reviews,
+                       delivered=deliver())

@@ -11,18 +11,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import access, andon
 from bot.config import Settings
-from bot.library import unverify
+from bot.digest import week_of
+from bot.idempotency import first_time
+from bot.library import Draft, change_owner, item_key, unverify
 from bot.outbox import enqueue
 from bot.refusal import Refusal
 from bot.search.changes import ITEM, note_change
-from store.models import Feedback, LibraryItem, Question
+from store.models import REVIEW_CHOICES, Feedback, ItemState, LibraryItem, Question
 
 ITEM_UNVERIFIED = "item_unverified"  # a verifier's DM: the item was flagged outdated, or kept missing
+REVIEWS_DUE = "reviews_due"  # a verifier's weekly DM: their items due for review
 MISSES = 3  # "Didn't help" on an item this often ...
 MISS_WINDOW = timedelta(days=30)  # ... within this long withdraws its verification
 MAX_REASON = 500
@@ -65,14 +68,121 @@ def _item(session: Session, item_id: int) -> LibraryItem:
     return item
 
 
+def _verifiable(session: Session, settings: Settings, item_id: int, user_id: str, doing: str) -> LibraryItem:
+    """The item, if `user_id` may verify it (its verifier or a learning manager); else a Refusal."""
+    item = _item(session, item_id)
+    access.require_may_verify(settings, user_id, item, doing)
+    return item
+
+
+def _verified(item: LibraryItem, user_id: str, now: datetime) -> None:
+    item.verified_at, item.verified_by, item.unverified_at, item.review_on = now, user_id, None, None
+
+
 def verify(session: Session, settings: Settings, now: datetime, *, item_id: int, user_id: str) -> LibraryItem:
     """The verifier (or a learning manager) vouches for the item: its review interval starts again."""
-    item = _item(session, item_id)
-    access.require_may_verify(settings, user_id, item, "verify it")
-    item.verified_at, item.verified_by, item.unverified_at, item.review_on = now, user_id, None, None
+    item = _verifiable(session, settings, item_id, user_id, "verify it")
+    _verified(item, user_id, now)
     note_change(session, ITEM, item.id, now)
     session.commit()
     return item
+
+
+@dataclass(frozen=True)
+class EditView:
+    """What the Edit modal starts from."""
+
+    item_id: int
+    title: str
+    url: str | None
+    body: str
+    tags: str
+    review_days: int
+
+
+def item_to_edit(session: Session, settings: Settings, *, item_id: int, user_id: str) -> EditView:
+    """The item for its Edit modal, if `user_id` may edit it."""
+    item = _verifiable(session, settings, item_id, user_id, "edit it")
+    return EditView(item.id, item.title, item.url, item.body, item.tags, item.review_days)
+
+
+def edit(session: Session, settings: Settings, now: datetime, *, item_id: int, user_id: str, draft: Draft,
+         review_days: int, review_on: date | None) -> LibraryItem:
+    """The Edit modal: new content and review interval (or an explicit next review date). Edited by one
+    of its verifiers, the item counts as verified."""
+    item = _verifiable(session, settings, item_id, user_id, "edit it")
+    if review_days not in REVIEW_CHOICES:
+        raise Refusal(f"Review every {', '.join(map(str, REVIEW_CHOICES[:-1]))} or {REVIEW_CHOICES[-1]} days.")
+    key = item_key(draft.title, draft.url)
+    if session.scalar(select(LibraryItem.id).where(LibraryItem.key == key, LibraryItem.id != item.id)):
+        raise Refusal("Another library item already has that title or link.")
+    if user_id in access.item_verifiers(settings, item.owner_id):
+        _verified(item, user_id, now)
+    item.key, item.title, item.url, item.body, item.tags = key, draft.title, draft.url, draft.body, ", ".join(draft.tags)
+    item.review_days, item.review_on, item.updated_at = review_days, review_on, now
+    note_change(session, ITEM, item.id, now)
+    session.commit()
+    return item
+
+
+def mark_obsolete(session: Session, settings: Settings, now: datetime, *, item_id: int,
+                  user_id: str) -> LibraryItem:
+    """The item leaves search; its link still shows it, with a warning."""
+    item = _verifiable(session, settings, item_id, user_id, "retire it")
+    item.state, item.updated_at = ItemState.OBSOLETE, now
+    note_change(session, ITEM, item.id, now)
+    session.commit()
+    return item
+
+
+def reassign(session: Session, settings: Settings, now: datetime, *, item_id: int, user_id: str,
+             owner_id: str) -> LibraryItem:
+    """Hand the item to another verifier, whose verification it then waits for."""
+    item = _verifiable(session, settings, item_id, user_id, "reassign it")
+    if change_owner(item, owner_id, now):
+        note_change(session, ITEM, item.id, now)
+    session.commit()
+    return item
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """An active item past its review date, and how often it was used (verdicts on it as an offer)."""
+
+    item_id: int
+    title: str
+    url: str | None
+    owner_id: str | None
+    due: datetime
+    uses: int
+
+
+def due_items(session: Session, now: datetime) -> list[DueItem]:
+    """Active items due for review at `now`, most used first."""
+    active = session.scalars(select(LibraryItem).where(LibraryItem.state == ItemState.ACTIVE))
+    due = [item for item in active if item.review_due <= now]
+    uses = dict(session.execute(select(Feedback.item_id, func.count()).where(
+        Feedback.item_id.in_([i.id for i in due])).group_by(Feedback.item_id)).all()) if due else {}
+    rows = [DueItem(i.id, i.title, i.url, i.owner_id, i.review_due, uses.get(i.id, 0)) for i in due]
+    return sorted(rows, key=lambda r: (-r.uses, r.due, r.item_id))
+
+
+def reviews_for(session: Session, settings: Settings, now: datetime, user_id: str) -> list[DueItem]:
+    """The due items `user_id` verifies, most used first."""
+    return [row for row in due_items(session, now) if user_id in access.item_verifiers(settings, row.owner_id)]
+
+
+def queue_reviews(session: Session, settings: Settings, now: datetime) -> int:
+    """The sweep, once per ISO week: one DM to each verifier with items due (rendered at send time)."""
+    week = week_of(now, settings.timezone).label
+    if not first_time(session, f"reviews:{week}", now):
+        session.rollback()
+        return 0
+    verifiers = {v for row in due_items(session, now) for v in access.item_verifiers(settings, row.owner_id)}
+    for verifier in sorted(verifiers):
+        enqueue(session, REVIEWS_DUE, 0, now, args={"user": verifier}, key=f"{week}:{verifier}")
+    session.commit()
+    return len(verifiers)
 
 
 def flag_outdated(session: Session, settings: Settings, now: datetime, *, item_id: int, user_id: str,
@@ -112,6 +222,6 @@ def _withdraw(session: Session, settings: Settings, item: LibraryItem, now: date
     """Unverify the item and tell each of its verifiers why, once per withdrawal."""
     unverify(item, now)
     note_change(session, ITEM, item.id, now)
-    for verifier in access.item_verifiers(settings, item):
+    for verifier in access.item_verifiers(settings, item.owner_id):
         enqueue(session, ITEM_UNVERIFIED, item.id, now, args={**why, "user": verifier},
                 key=f"{now.isoformat()}:{verifier}")

@@ -98,9 +98,9 @@ def users_input(block_id: str, label: str, *, initial: str | None = None) -> Blo
     return {"type": "input", "block_id": block_id, "element": element, "label": {"type": "plain_text", "text": label}}
 
 
-def date_input(block_id: str, label: str) -> Block:
-    return {"type": "input", "block_id": block_id, "element": {"type": "datepicker", "action_id": ids.INPUT},
-            "label": {"type": "plain_text", "text": label}}
+def date_input(block_id: str, label: str, *, optional: bool = False) -> Block:
+    return {"type": "input", "block_id": block_id, "optional": optional,
+            "element": {"type": "datepicker", "action_id": ids.INPUT}, "label": {"type": "plain_text", "text": label}}
 
 
 def modal(callback_id: str, title: str, submit: str, blocks: Sequence[Block], metadata: str) -> dict[str, Any]:

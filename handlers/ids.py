@@ -16,8 +16,12 @@ STILL_STUCK = "still_stuck"
 OPEN_REFLECTION = "open_reflection"
 FLAG_OUTDATED = "flag_outdated"  # on each offered item: the button and the modal it opens (its reason: INPUT)
 
-# Buttons on a verifier's DMs about their items
+# Buttons on a verifier's DMs about their items; the users menu sits in the block `review:<item id>`
 ITEM_VERIFY = "item_verify"
+ITEM_EDIT = "item_edit"  # the button and the modal it opens
+ITEM_OBSOLETE = "item_obsolete"
+ITEM_REASSIGN = "item_reassign"
+REVIEW_BLOCK = "review"
 
 # Buttons on the help-channel post
 CLAIM_QUESTION = "claim_question"
@@ -45,6 +49,8 @@ HOME_REMOVE_TOPIC = "home_remove_topic"
 # Modals and the message shortcut
 REFLECTION = "reflection"  # the modal and its one input block
 REASON = "reason"
+REVIEW_DAYS = "review_days"
+REVIEW_ON = "review_on"  # a datepicker (action id INPUT)
 SAVE_TO_LIBRARY = "save_to_library"  # the message shortcut and the modal it opens
 
 # Input blocks read on submission (each holds one plain_text_input with the action id INPUT)

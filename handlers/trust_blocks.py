@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
-from bot.trust import MAX_REASON, ItemView
+from bot.trust import MAX_REASON, REVIEW_CHOICES, DueItem, EditView, ItemView
+from bot.wording import plural
 from handlers import ids
-from handlers.blocks import actions, button, escape, link, mention, message, modal, plain_input, quote, section
+from handlers.blocks import actions, button, context, date_input, escape, link, mention, message, modal, plain_input, \
+    quote, section
+from handlers.learning_needs_blocks import due_text
 from handlers.question_blocks import trust_line
 
 
@@ -34,3 +37,38 @@ def unverified_notice(item: ItemView, args: dict[str, Any]) -> dict[str, Any]:
         section(text), section(trust_line(item.trust)),
         actions(button("Verify", ids.ITEM_VERIFY, str(item.item_id), "primary")),
     ])
+
+
+REVIEWS_SHOWN = 10
+
+
+def reviews_due(due: Sequence[DueItem]) -> dict[str, Any]:
+    """A verifier's weekly DM: their items due for review, most used first, each with its buttons."""
+    lead = f"{plural(len(due), 'item')} you verify {'is' if len(due) == 1 else 'are'} due for review, most used first."
+    blocks = [section(f"*{lead}* Verify what is still right, edit what is not, retire what is obsolete.")]
+    for row in due[:REVIEWS_SHOWN]:
+        blocks.append(section(f"{link(row.url, row.title)}\nDue since {due_text(row.due.date())} · "
+                              f"{plural(row.uses, 'use')}"))
+        blocks.append(actions(
+            button("Verify", ids.ITEM_VERIFY, str(row.item_id), "primary"),
+            button("Edit", ids.ITEM_EDIT, str(row.item_id)),
+            button("Mark obsolete", ids.ITEM_OBSOLETE, str(row.item_id), "danger"),
+            {"type": "users_select", "action_id": ids.ITEM_REASSIGN,
+             "placeholder": {"type": "plain_text", "text": "Reassign to…"}},
+            block_id=f"{ids.REVIEW_BLOCK}:{row.item_id}"))
+    if len(due) > REVIEWS_SHOWN:
+        blocks.append(context(f"…and {len(due) - REVIEWS_SHOWN} more: `learnbot library stale` lists them all."))
+    return message(lead, blocks)
+
+
+def edit_modal(item: EditView) -> dict[str, Any]:
+    """Edit an item's content and review interval; saved by its verifier, it counts as verified."""
+    return modal(ids.ITEM_EDIT, "Edit library item", "Save", [
+        plain_input(ids.TITLE, "Title", initial=item.title, max_length=200),
+        plain_input(ids.URL, "Link", initial=item.url or "", optional=True, max_length=2000),
+        plain_input(ids.BODY, "Content", initial=item.body, multiline=True, optional=True),
+        plain_input(ids.TAGS, "Tags (comma-separated)", initial=item.tags, optional=True, max_length=500),
+        plain_input(ids.REVIEW_DAYS, f"Review every (days: {', '.join(map(str, REVIEW_CHOICES))})",
+                    initial=str(item.review_days), max_length=3),
+        date_input(ids.REVIEW_ON, "Or review on (a date)", optional=True),
+    ], str(item.item_id))
