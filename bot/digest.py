@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot import access
+from bot.trust import TrustScore, trust_score
 from bot.andon import UNRESOLVED, open_cards
 from bot.config import Settings, parse_cron
 from bot.outbox import enqueue
@@ -124,6 +125,7 @@ class Digest:
     reflections: list[tuple[str, str]]  # role, text
     open_cards: list[tuple[str, int, datetime | None]] = field(default_factory=list)  # managers only
     oldest_open: list[tuple[str, str | None, datetime, str | None, str | None]] = field(default_factory=list)
+    trust: TrustScore | None = None  # managers only: as of the end of the week
 
 
 def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[float]:
@@ -202,6 +204,7 @@ def build_digest(session: Session, week: Week, zone: tzinfo, *, for_managers: bo
     if for_managers:
         digest.open_cards = _open_cards(session)
         digest.oldest_open = _oldest_open(session)
+        digest.trust = trust_score(session, week.end)
     return digest
 
 

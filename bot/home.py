@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.experts import list_topics
 from bot.people import ensure_person
 from bot.topics import group_by_topic
+from bot.trust import TrustScore, trust_score
 from store.models import AndonCard, Answer, Person, Question, QuestionStatus
 
 SHOWN = 10
@@ -56,6 +57,7 @@ class HomeView:
     manager: bool = False
     cards: list[BoardCard] = field(default_factory=list)
     week: digest.WeekNumbers | None = None
+    trust: TrustScore | None = None
 
 
 def opened(session: Session, user_id: str, now: datetime) -> None:
@@ -88,4 +90,5 @@ def home_view(session: Session, settings: Settings, user_id: str, now: datetime)
         due = learning_needs.due_dates(session, [card.id for card, *_ in cards])
         view.cards = [BoardCard(card, n, oldest, due.get(card.id)) for card, n, _, oldest in cards]
         view.week = digest.week_numbers(session, digest.week_of(now, settings.timezone))
+        view.trust = trust_score(session, now)
     return view

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from bot import access, andon
 from bot.config import Settings
-from bot.digest import week_of
 from bot.idempotency import first_time
 from bot.library import Draft, change_owner, item_key, unverify
 from bot.outbox import enqueue
@@ -29,6 +28,8 @@ REVIEWS_DUE = "reviews_due"  # a verifier's weekly DM: their items due for revie
 MISSES = 3  # "Didn't help" on an item this often ...
 MISS_WINDOW = timedelta(days=30)  # ... within this long withdraws its verification
 MAX_REASON = 500
+TRUST_AIM = 0.8  # the share of used items that should be verified
+MOST_USED_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ def reviews_for(session: Session, settings: Settings, now: datetime, user_id: st
 
 def queue_reviews(session: Session, settings: Settings, now: datetime) -> int:
     """The sweep, once per ISO week: one DM to each verifier with items due (rendered at send time)."""
-    week = week_of(now, settings.timezone).label
+    year, number, _ = now.astimezone(settings.timezone).isocalendar()
+    week = f"{year}-W{number:02d}"
     if not first_time(session, f"reviews:{week}", now):
         session.rollback()
         return 0
@@ -225,3 +227,33 @@ def _withdraw(session: Session, settings: Settings, item: LibraryItem, now: date
     for verifier in access.item_verifiers(settings, item.owner_id):
         enqueue(session, ITEM_UNVERIFIED, item.id, now, args={**why, "user": verifier},
                 key=f"{now.isoformat()}:{verifier}")
+
+
+@dataclass(frozen=True)
+class TrustScore:
+    """How far the library can be trusted: of the items people used, how many are verified; what is
+    overdue per verifier (None: the learning managers); the most used items not verified."""
+
+    used: int
+    verified: int
+    overdue: list[tuple[str | None, int]]
+    unverified: list[DueItem]
+
+    @property
+    def share(self) -> float | None:
+        return self.verified / self.used if self.used else None
+
+
+def trust_score(session: Session, now: datetime) -> TrustScore:
+    """The trust score at `now` (used: an active item someone gave a verdict on as an offer)."""
+    uses = dict(session.execute(select(Feedback.item_id, func.count()).group_by(Feedback.item_id)).all())
+    used = session.scalars(select(LibraryItem).where(LibraryItem.state == ItemState.ACTIVE,
+                                                     LibraryItem.id.in_(list(uses)))).all() if uses else []
+    unverified = [DueItem(i.id, i.title, i.url, i.owner_id, i.review_due, uses[i.id]) for i in used
+                  if trust_of(i, now).verified_by is None]
+    overdue: dict[str | None, int] = {}
+    for row in due_items(session, now):
+        overdue[row.owner_id] = overdue.get(row.owner_id, 0) + 1
+    return TrustScore(len(used), len(used) - len(unverified),
+                      sorted(overdue.items(), key=lambda kv: (-kv[1], kv[0] or "")),
+                      sorted(unverified, key=lambda r: (-r.uses, r.item_id))[:MOST_USED_SHOWN])

@@ -9,6 +9,7 @@ from bot.digest import Digest, ExpertWeek, WeekNumbers
 from bot.wording import plural
 from handlers.andon_blocks import age
 from handlers.blocks import Block, context, escape, link, mention, message, quote, section
+from handlers.trust_blocks import trust_lines
 
 Link = Callable[[str, str, str | None], str | None]
 
@@ -89,6 +90,8 @@ def digest(d: Digest, permalink: Link, now: datetime) -> dict[str, Any]:
                                "No open cards."))
         blocks.append(_listing("Oldest open questions (no accepted answer)",
                                [_oldest(row, permalink, now) for row in d.oldest_open], "None."))
+    if d.trust:
+        blocks.append(_listing("Content you can trust", trust_lines(d.trust), ""))
     blocks.append(context("Numbers are about the questions asked during the week; changes compare with the week "
                           "before. The chart shows the last 8 weeks."))
     return message(f"Learnbot weekly digest · {week}: {d.numbers.asked} questions asked", blocks)

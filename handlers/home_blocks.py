@@ -12,6 +12,7 @@ from handlers.andon_blocks import age
 from handlers.blocks import Block, button, context, escape, link, modal, plain_input, quote, section, truncate
 from handlers.digest_blocks import duration
 from handlers.learning_needs_blocks import due_text
+from handlers.trust_blocks import trust_lines
 from store.models import CardStatus, QuestionStatus
 
 Link = Callable[[str, str, str | None], str | None]
@@ -78,6 +79,8 @@ def _manager(view: HomeView, now: datetime, permalink: Link) -> list[Block]:
                               f"{share(w.by_library)} by the library · {share(w.by_colleagues)} by colleagues\n"
                               f"• median time to first answer {duration(w.median_first_answer)} · "
                               f"{w.still_open} still open · {w.escalated} escalated"))
+    if view.trust:
+        blocks.append(section("*Content you can trust*\n" + "\n".join(trust_lines(view.trust))))
     return blocks
 
 

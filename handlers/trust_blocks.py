@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from bot.trust import MAX_REASON, REVIEW_CHOICES, DueItem, EditView, ItemView
+from bot.trust import MAX_REASON, REVIEW_CHOICES, TRUST_AIM, DueItem, EditView, ItemView, TrustScore
 from bot.wording import plural
 from handlers import ids
 from handlers.blocks import actions, button, context, date_input, escape, link, mention, message, modal, plain_input, \
@@ -72,3 +72,13 @@ def edit_modal(item: EditView) -> dict[str, Any]:
                     initial=str(item.review_days), max_length=3),
         date_input(ids.REVIEW_ON, "Or review on (a date)", optional=True),
     ], str(item.item_id))
+
+
+def trust_lines(score: TrustScore) -> list[str]:
+    """The managers' view of trust (digest and Home): the score, overdue per verifier, the most used unverified."""
+    share = "–" if score.share is None else f"{score.share:.0%}"
+    flag = "" if score.share is None or score.share >= TRUST_AIM else " :warning:"
+    lines = [f"• Trust score: {share} of the {plural(score.used, 'used item')} verified (aim {TRUST_AIM:.0%}){flag}"]
+    lines += [f"• {mention(who) if who else 'Learning managers'}: {n} overdue for review" for who, n in score.overdue]
+    lines += [f"• Not verified: {link(row.url, row.title)} ({plural(row.uses, 'use')})" for row in score.unverified]
+    return lines

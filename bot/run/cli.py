@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot import experts, library, outbox
 from bot.config import ConfigError, Settings, load_settings
 from bot.encoder_settings import describe_matcher
-from bot.importing import Parsed, parse_content, parse_experts, read_text
+from bot.importing import Parsed, is_user_id, parse_content, parse_experts, read_text
 from bot.progress import progress_bar
 from bot.runtime import Runtime, open_runtime
 from bot.search import Hit, MatchResult, parse_synonyms
@@ -90,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     dig.add_argument("--week", help="the ISO week, e.g. 2026-W47 (default: the last complete week)")
     dig.add_argument("--out", type=Path, help="with --dry-run: write the chart PNG into this folder")
     dig.set_defaults(handler=_digest)
+
+    lib = sub.add_parser("library", help="the learning library")
+    lib_sub = lib.add_subparsers(dest="library_command", required=True, metavar="ACTION")
+    stale = lib_sub.add_parser("stale", help="the items due for review: item, owner, due since, uses")
+    stale.add_argument("--json", action="store_true", help="one JSON object per item")
+    stale.set_defaults(handler=_library_stale)
 
     andon = sub.add_parser("andon", help="andon cards")
     andon_sub = andon.add_subparsers(dest="andon_command", required=True, metavar="ACTION")
@@ -261,6 +267,24 @@ def _andon_list(settings: Settings, _args: argparse.Namespace) -> int:
         who = f", acknowledged by {card.acknowledged_by}" if card.acknowledged_by else ""
         print(f"#{card.id} {card.label}: {plural(questions, 'question')} from {plural(askers, 'asker')}, "
               f"oldest {age}, {card.status}{who}{flags}")
+    return 0
+
+
+def _library_stale(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.trust import due_items
+
+    runtime = open_runtime(settings, load_index=False)
+    with runtime.sessions() as session:
+        due = due_items(session, runtime.clock.now())
+    for row in due:
+        owner = row.owner_id or "learning managers"
+        if args.json:
+            print(json.dumps({"item_id": row.item_id, "title": row.title, "url": row.url, "owner": row.owner_id,
+                              "due_since": row.due.isoformat(), "uses": row.uses}, ensure_ascii=False))
+        else:
+            print(f"#{row.item_id} {row.title}: {owner}, due since {row.due.date()}, {plural(row.uses, 'use')}")
+    if not due and not args.json:
+        print("Nothing is due for review.")
     return 0
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import date
 from pathlib import Path
+
+from sqlalchemy import select
 
 from bot import andon, asking, learning_needs
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.local.slack import LocalSlack
 from bot.runtime import open_runtime
+from store.models import LibraryItem
 from tests.e2e.helpers import learnbot
 
 CONTENT = """title,url,body,tags
@@ -211,3 +215,23 @@ def test_andon_export_csv_has_one_row_per_question_with_the_cards_columns(tmp_pa
         ("resolved", "1", "U0CAROL")]
     assert rows[0]["need_owner"] == "U0TRAINER" and rows[3]["need_owner"] == ""
     assert rows[3]["text"] == "Where is the forklift licence renewal form?"
+
+
+def test_import_takes_owners_and_library_stale_lists_what_is_due(tmp_path: Path) -> None:
+    (tmp_path / "owned.csv").write_text("title,url,owner\nVPN,https://x.example.com/vpn,U0CAROL\n"
+                                        "Wi-Fi,https://x.example.com/wifi,\nBad,https://x.example.com/bad,carol\n")
+    imported = learnbot(tmp_path, "import", "content", "owned.csv", "--owner", "U0DAN")
+    assert "owned.csv:4: owner must be a Slack user ID" in imported.stderr
+    assert learnbot(tmp_path, "library", "stale").stdout.strip() == "Nothing is due for review."
+
+    runtime = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'learnbot.db'}"), load_index=False)
+    with runtime.sessions() as session:
+        for item in session.scalars(select(LibraryItem)):
+            item.review_on = date(2026, 1, 5)
+        session.commit()
+    runtime.engine.dispose()
+
+    rows = [json.loads(line) for line in learnbot(tmp_path, "library", "stale", "--json").stdout.splitlines()]
+    assert [(r["title"], r["owner"], r["due_since"], r["uses"]) for r in rows] == [
+        ("VPN", "U0CAROL", "2026-01-05T00:00:00+00:00", 0), ("Wi-Fi", "U0DAN", "2026-01-05T00:00:00+00:00", 0)]
+    assert "#1 VPN: U0CAROL, due since 2026-01-05, 0 uses" in learnbot(tmp_path, "library", "stale").stdout

@@ -7,10 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import access, andon, answers, asking, trust
-from bot.library import Draft, change_owner, import_items, save_from_slack
+from bot import access, andon, answers, asking, digest, trust
+from bot.home import home_view
+from bot.library import Draft, change_owner, import_items, record_feedback, save_from_slack
 from bot.refusal import Refusal
 from bot.runtime import Runtime
+from handlers.trust_blocks import trust_lines
 from store.models import AndonCard, LibraryItem, OutboxMessage, Question
 from tests.usecases.conftest import MANAGER
 from tests.usecases.test_andon_lifecycle import escalated_card
@@ -142,3 +144,33 @@ def test_three_didnt_helps_within_a_month_unverify_the_item_and_put_its_question
         assert sum(1 for c in carded.values() if c) == 3 and session.query(AndonCard).count() >= 1
     pages = [args["question_id"] for args in dms(runtime, andon.ANDON_THREAD) if args["kind"] == "outdated"]
     assert len(pages) == 3 and first not in pages  # the managers are paged for each question
+
+
+def test_the_trust_score_counts_verified_used_items_for_the_managers_digest_and_home(runtime: Runtime) -> None:
+    vpn, wifi, unused = imported(runtime, VPN, Draft("Office Wi-Fi", "https://x.example.com/wifi", "CORP-SECURE"),
+                                 Draft("Never used"), owner="U0CAROL")
+    with runtime.sessions() as session:
+        trust.verify(session, runtime.settings, runtime.clock.now(), item_id=vpn, user_id="U0CAROL")
+        for n, item_id in enumerate((vpn, wifi, wifi)):
+            question = Question(asker_id=f"U0ASKER{n}", text="wifi", asked_at=runtime.clock.now())
+            session.add(question)
+            session.flush()
+            record_feedback(session, question, item_id, helpful=True, now=runtime.clock.now())
+        session.commit()
+    runtime.clock.advance(timedelta(days=91))  # all three overdue; only the used ones count for the score
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        trust.verify(session, runtime.settings, now, item_id=vpn, user_id="U0CAROL")
+        score = trust.trust_score(session, now)
+        manager_home = home_view(session, runtime.settings, MANAGER, now)
+        week = digest.week_of(now, runtime.settings.timezone)
+        managers_digest = digest.build_digest(session, week, runtime.settings.timezone, for_managers=True)
+
+    assert (score.used, score.verified, score.share) == (2, 1, 0.5)
+    assert score.overdue == [("U0CAROL", 2)]
+    assert [(row.item_id, row.uses) for row in score.unverified] == [(wifi, 2)]
+    assert manager_home.trust == score and managers_digest.trust is not None
+    lines = trust_lines(score)
+    assert lines[0] == "• Trust score: 50% of the 2 used items verified (aim 80%) :warning:"
+    assert "<@U0CAROL>: 2 overdue for review" in lines[1] and "Office Wi-Fi" in lines[2]
+    assert unused not in [row.item_id for row in score.unverified]
