@@ -25,6 +25,7 @@ from store.models import REVIEW_CHOICES, Feedback, ItemState, LibraryItem, Quest
 
 ITEM_UNVERIFIED = "item_unverified"  # a verifier's DM: the item was flagged outdated, or kept missing
 REVIEWS_DUE = "reviews_due"  # a verifier's weekly DM: their items due for review
+OWNER_LEFT = "owner_left"  # each learning manager's DM: a verifier left, their items are the managers' now
 MISSES = 3  # "Didn't help" on an item this often ...
 MISS_WINDOW = timedelta(days=30)  # ... within this long withdraws its verification
 MAX_REASON = 500
@@ -257,3 +258,21 @@ def trust_score(session: Session, now: datetime) -> TrustScore:
     return TrustScore(len(used), len(used) - len(unverified),
                       sorted(overdue.items(), key=lambda kv: (-kv[1], kv[0] or "")),
                       sorted(unverified, key=lambda r: (-r.uses, r.item_id))[:MOST_USED_SHOWN])
+
+
+def owner_left(session: Session, settings: Settings, now: datetime, *, event_id: str, user_id: str) -> int:
+    """A deactivated Slack account (`user_change`, deleted): its items pass to the learning managers
+    (owner None, unverified), who are told once; returns how many items changed hands."""
+    if not first_time(session, event_id, now):
+        session.rollback()
+        return 0
+    items = session.scalars(select(LibraryItem).where(LibraryItem.owner_id == user_id)).all()
+    for item in items:
+        change_owner(item, None, now)
+        note_change(session, ITEM, item.id, now)
+    if items:
+        for manager in access.learning_managers(settings):
+            enqueue(session, OWNER_LEFT, 0, now, args={"user": manager, "left": user_id, "items": len(items)},
+                    key=f"{user_id}:{now.isoformat()}:{manager}")
+    session.commit()
+    return len(items)

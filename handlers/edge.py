@@ -38,6 +38,8 @@ SPECS: dict[str, Spec] = {  # what the listeners read of each payload type they 
 }
 ACTION: Spec = {"action_id": (str, True), "block_id": (str, False), "value": (str, False),
                 "selected_user": (str, False)}
+USER_CHANGE: Spec = {"event.type": (str, True), "event_id": (str, False), "event.user": (dict, True),
+                     "event.user.id": (str, True), "event.user.deleted": (bool, False)}  # a user object, not an id
 EVENT_NEEDS = {"app_home_opened": ("user",), "reaction_added": ("user", "item"), "message": ("channel",)}
 # A channel id; a DM is also addressed by the user's id (`chat.postMessage(channel=U…)`, as the console shows it).
 USER, CHANNEL, TS = (re.compile(p) for p in (r"^[UW][A-Z0-9]{1,20}$", r"^[CGDUW][A-Z0-9]{1,20}$",
@@ -94,7 +96,9 @@ def _unicode(body: Payload) -> bool:
 def well_formed(body: Payload) -> bool:
     """Whether `body` is a payload type the bot listens to, with every field listeners read of its type."""
     kind = kind_of(body)
-    if kind not in SPECS or not _fits(body, SPECS[kind]) or not isinstance(body.get("response_url", ""), str):
+    user_change = kind == "event_callback" and _get(body, "event.type") == "user_change"
+    spec = USER_CHANGE if user_change else SPECS.get(kind or "")
+    if spec is None or not _fits(body, spec) or not isinstance(body.get("response_url", ""), str):
         return False
     if kind == "block_actions" and not (body["actions"] and all(isinstance(a, dict) and _fits(a, ACTION)
                                                                 for a in body["actions"])):

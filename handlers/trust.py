@@ -117,6 +117,23 @@ def reassign(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: D
         f"{blocks.mention(action['selected_user'])} verifies {blocks.link(url, title)} now."))
 
 
+@settles
+def user_change(event: Payload, body: Payload, deps: Deps) -> Returned:
+    """A Slack account changed; a deactivated one hands its items to the learning managers."""
+    user = event.get("user") or {}
+    if not user.get("deleted") or not isinstance(user.get("id"), str):
+        return UNCHANGED
+    with deps.runtime.sessions() as session:
+        moved = trust.owner_left(session, deps.runtime.settings, deps.now(), event_id=body.get("event_id") or "",
+                                 user_id=user["id"])
+    return None if moved else UNCHANGED
+
+
+def owner_left(_: Rendering, session: Session, _ref: int, args: Payload) -> SlackCall | None:
+    return SlackCall("chat.postMessage", {"channel": args["user"],
+                                          **trust_blocks.owner_left(args["left"], int(args["items"]))})
+
+
 def reviews_due(r: Rendering, session: Session, _: int, args: Payload) -> SlackCall | None:
     due = trust.reviews_for(session, r.settings, r.clock.now(), args["user"])
     if not due:
@@ -133,12 +150,14 @@ def unverified(r: Rendering, session: Session, item_id: int, args: Payload) -> S
                                           **trust_blocks.unverified_notice(item, args)})
 
 
-RENDERERS: dict[str, Render] = {trust.ITEM_UNVERIFIED: unverified, trust.REVIEWS_DUE: reviews_due}
+RENDERERS: dict[str, Render] = {trust.ITEM_UNVERIFIED: unverified, trust.REVIEWS_DUE: reviews_due,
+                                trust.OWNER_LEFT: owner_left}
 
 
 def register(app: App) -> None:
     app.action(ids.FLAG_OUTDATED)(open_flag)
     app.view(ids.FLAG_OUTDATED)(flag)
+    app.event("user_change")(user_change)
     app.action(ids.ITEM_VERIFY)(verify)
     app.action(ids.ITEM_EDIT)(open_edit)
     app.view(ids.ITEM_EDIT)(edit)

@@ -82,3 +82,11 @@ def trust_lines(score: TrustScore) -> list[str]:
     lines += [f"• {mention(who) if who else 'Learning managers'}: {n} overdue for review" for who, n in score.overdue]
     lines += [f"• Not verified: {link(row.url, row.title)} ({plural(row.uses, 'use')})" for row in score.unverified]
     return lines
+
+
+def owner_left(left: str, count: int) -> dict[str, Any]:
+    """A learning manager's DM: a verifier's account was deactivated and their items are the managers' now."""
+    text = (f"{mention(left)} left the workspace: the {plural(count, 'library item')} they verified "
+            f"{'is' if count == 1 else 'are'} yours to verify now (or reassign). "
+            "`learnbot library stale` lists what is due.")
+    return message(text)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from bot.jobs import sweep
 from store.models import ItemState, LibraryItem
 from tests.harness import Harness, all_text, button, buttons
@@ -75,3 +77,20 @@ def test_verifiers_get_one_review_dm_a_week_with_verify_edit_obsolete_and_reassi
     bot.runtime.clock.advance(timedelta(days=7))
     sweep(bot.runtime, bot.outbox.deliver_due)
     assert [c.channel for c in bot.posts() if "due for review" in c.text] == ["U0MANAGER", "U0CAROL"]
+
+
+def test_an_owner_leaving_hands_their_items_to_the_learning_managers_who_are_told_once(bot: Harness) -> None:
+    bot.add_items(VPN, WIFI)
+    with bot.runtime.sessions() as session:
+        for item in session.scalars(select(LibraryItem)):
+            item.owner_id, item.verified_at, item.verified_by = "U0CAROL", bot.runtime.clock.now(), "U0CAROL"
+        session.commit()
+
+    bot.event({"type": "user_change", "user": {"id": "U0CAROL", "deleted": False}}, event_id="Ev-rename")
+    bot.event({"type": "user_change", "user": {"id": "U0CAROL", "deleted": True}}, event_id="Ev-left")
+    bot.event({"type": "user_change", "user": {"id": "U0CAROL", "deleted": True}}, event_id="Ev-left")  # a retry
+
+    with bot.runtime.sessions() as session:
+        assert {(i.owner_id, i.verified_at) for i in session.scalars(select(LibraryItem))} == {(None, None)}
+    [told] = bot.posts("U0MANAGER")
+    assert "<@U0CAROL> left the workspace: the 2 library items they verified are yours" in told.text

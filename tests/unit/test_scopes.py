@@ -29,6 +29,7 @@ EVENT_SCOPES: dict[str, set[str]] = {
     "message.im": {"im:history"},
     "reaction_added": {"reactions:read"},
     "app_home_opened": set(),
+    "user_change": {"users:read"},
 }
 # Scopes no single call needs but a behaviour does: /learn itself, and posting in a public channel
 # the bot has not joined (chat.postMessage answers not_in_channel without it).
