@@ -16,6 +16,7 @@ class SweepReport:
     andon: andon.AndonReport
     digest_week: str | None
     reviews: int
+    archiving: tuple[int, int]  # items queued for archiving, items archived
     delivered: int
 
     def summary(self) -> str:
@@ -24,12 +25,14 @@ class SweepReport:
                 f"{plural(a.signals, 'kanban signal')}, {plural(a.reminders, 'reminder')}, "
                 + (f"digest of {self.digest_week} started, " if self.digest_week else "")
                 + (f"{plural(self.reviews, 'verifier')} asked to review, " if self.reviews else "")
+                + ("{} queued for archiving, {} archived, ".format(*self.archiving) if any(self.archiving) else "")
                 + f"{plural(self.delivered, 'message')} sent")
 
 
 def sweep(runtime: Runtime, deliver: Callable[[], int]) -> SweepReport:
     """Everything that became due: nudges at half the SLA, andon escalations and reminders, the weekly
-    digest (at its time, or within a day after if the bot was down), the verifiers' weekly reviews; then `deliver`."""
+    digest (at its time, or within a day after if the bot was down), the verifiers' weekly reviews, the
+    daily archiving of unused unverified items; then `deliver`."""
     now = runtime.clock.now()
     with runtime.sessions() as session:
         nudged = answers.nudge_due(session, runtime.index, runtime.settings, now)
@@ -39,5 +42,7 @@ def sweep(runtime: Runtime, deliver: Callable[[], int]) -> SweepReport:
         run = digest.run_if_due(session, runtime.settings, now)
     with runtime.sessions() as session:
         reviews = trust.queue_reviews(session, runtime.settings, now)
+    with runtime.sessions() as session:
+        archiving = trust.sweep_archive(session, runtime.settings, now)
     return SweepReport(nudged=nudged, andon=report, digest_week=run.week if run else None, reviews=reviews,
-                       delivered=deliver())
+                       archiving=archiving, delivered=deliver())

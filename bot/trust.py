@@ -25,10 +25,13 @@ from store.models import REVIEW_CHOICES, Feedback, ItemState, LibraryItem, Quest
 
 ITEM_UNVERIFIED = "item_unverified"  # a verifier's DM: the item was flagged outdated, or kept missing
 REVIEWS_DUE = "reviews_due"  # a verifier's weekly DM: their items due for review
+ARCHIVING = "archiving"  # a verifier's DM: unused, unverified items to be archived in ARCHIVE_NOTICE
 OWNER_LEFT = "owner_left"  # each learning manager's DM: a verifier left, their items are the managers' now
 MISSES = 3  # "Didn't help" on an item this often ...
 MISS_WINDOW = timedelta(days=30)  # ... within this long withdraws its verification
 MAX_REASON = 500
+ARCHIVE_AFTER = timedelta(days=180)  # unverified and unused this long, an item is queued for archiving ...
+ARCHIVE_NOTICE = timedelta(days=7)  # ... with this much notice to its verifiers
 TRUST_AIM = 0.8  # the share of used items that should be verified
 MOST_USED_SHOWN = 5
 
@@ -39,13 +42,19 @@ class Trust:
 
     verified_by: str | None  # None: not verified (or overdue for review)
     on: date
+    obsolete: bool = False  # out of search; shown only where it was offered or linked before
 
 
 def trust_of(item: LibraryItem, now: datetime) -> Trust:
     """The item's standing at `now`: verified until its review is due, then not verified since then."""
+    obsolete = item.state != ItemState.ACTIVE
     if item.verified_at is not None and item.verified_by and now < item.review_due:
-        return Trust(item.verified_by, item.verified_at.date())
-    return Trust(None, (item.verified_at or item.unverified_at or item.created_at).date())
+        return Trust(item.verified_by, item.verified_at.date(), obsolete)
+    return Trust(None, _unverified_since(item), obsolete)
+
+
+def _unverified_since(item: LibraryItem) -> date:
+    return (item.verified_at or item.unverified_at or item.created_at).date()
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,11 @@ class ItemView:
 
 def item_view(session: Session, item_id: int, now: datetime) -> ItemView | None:
     item = session.get(LibraryItem, item_id)
-    return None if item is None else ItemView(item.id, item.title, item.url, trust_of(item, now))
+    return None if item is None else _view(item, now)
+
+
+def _view(item: LibraryItem, now: datetime) -> ItemView:
+    return ItemView(item.id, item.title, item.url, trust_of(item, now))
 
 
 def _item(session: Session, item_id: int) -> LibraryItem:
@@ -79,6 +92,7 @@ def _verifiable(session: Session, settings: Settings, item_id: int, user_id: str
 
 def _verified(item: LibraryItem, user_id: str, now: datetime) -> None:
     item.verified_at, item.verified_by, item.unverified_at, item.review_on = now, user_id, None, None
+    item.archive_at = None
 
 
 def verify(session: Session, settings: Settings, now: datetime, *, item_id: int, user_id: str) -> LibraryItem:
@@ -276,3 +290,44 @@ def owner_left(session: Session, settings: Settings, now: datetime, *, event_id:
                     key=f"{user_id}:{now.isoformat()}:{manager}")
     session.commit()
     return len(items)
+
+
+def sweep_archive(session: Session, settings: Settings, now: datetime) -> tuple[int, int]:
+    """The sweep, once a day: items not verified for ARCHIVE_AFTER and unused since are queued for
+    archiving, their verifiers told (one DM each); queued items still unverified a notice later are
+    archived. Returns (queued, archived)."""
+    if not first_time(session, f"archive:{now.date().isoformat()}", now):
+        session.rollback()
+        return 0, 0
+    cutoff = now - ARCHIVE_AFTER
+    used = set(session.scalars(select(Feedback.item_id).where(Feedback.created_at >= cutoff)))
+    archived = 0
+    for item in session.scalars(select(LibraryItem).where(LibraryItem.state == ItemState.ACTIVE,
+                                                          LibraryItem.archive_at <= now)):
+        if item.id in used:  # used during the notice: kept
+            item.archive_at = None
+            continue
+        item.state = ItemState.ARCHIVED
+        note_change(session, ITEM, item.id, now)
+        archived += 1
+    queued: dict[str, list[int]] = {}
+    for item in session.scalars(select(LibraryItem).where(LibraryItem.state == ItemState.ACTIVE,
+                                                          LibraryItem.archive_at.is_(None))):
+        if item.id in used or trust_of(item, now).verified_by or _unverified_since(item) > cutoff.date():
+            continue
+        item.archive_at = now + ARCHIVE_NOTICE
+        for verifier in access.item_verifiers(settings, item.owner_id):
+            queued.setdefault(verifier, []).append(item.id)
+    for verifier, ids in queued.items():
+        enqueue(session, ARCHIVING, 0, now, args={"user": verifier, "items": ids,
+                                                  "on": (now + ARCHIVE_NOTICE).date().isoformat()},
+                key=f"{now.date().isoformat()}:{verifier}")
+    session.commit()
+    return len({i for ids in queued.values() for i in ids}), archived
+
+
+def archiving(session: Session, now: datetime, item_ids: list[int]) -> list[ItemView]:
+    """The items of an archiving notice still waiting to be archived."""
+    items = session.scalars(select(LibraryItem).where(LibraryItem.id.in_(item_ids), LibraryItem.state ==
+                                                      ItemState.ACTIVE, LibraryItem.archive_at.is_not(None)))
+    return [_view(i, now) for i in items]

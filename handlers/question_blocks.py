@@ -71,7 +71,9 @@ def linked_offers(offers: Sequence[Offer], permalink: Callable[[str, str, str | 
 
 
 def trust_line(trust: Trust) -> str:
-    """"Verified by @x on 2 Dec 2026", or a warning that it is not."""
+    """"Verified by @x on 2 Dec 2026", or a warning that it is not (or is obsolete)."""
+    if trust.obsolete:
+        return ":no_entry: Obsolete: kept for reference, it no longer answers questions"
     if trust.verified_by:
         return f":white_check_mark: Verified by {mention(trust.verified_by)} on {due_text(trust.on)}"
     return f":warning: Not verified since {due_text(trust.on)}"

@@ -134,6 +134,14 @@ def owner_left(_: Rendering, session: Session, _ref: int, args: Payload) -> Slac
                                           **trust_blocks.owner_left(args["left"], int(args["items"]))})
 
 
+def archiving(r: Rendering, session: Session, _: int, args: Payload) -> SlackCall | None:
+    items = trust.archiving(session, r.clock.now(), [int(i) for i in args["items"]])
+    if not items:
+        return None
+    return SlackCall("chat.postMessage", {"channel": args["user"], "unfurl_links": False,
+                                          **trust_blocks.archiving_notice(items, date.fromisoformat(args["on"]))})
+
+
 def reviews_due(r: Rendering, session: Session, _: int, args: Payload) -> SlackCall | None:
     due = trust.reviews_for(session, r.settings, r.clock.now(), args["user"])
     if not due:
@@ -151,7 +159,7 @@ def unverified(r: Rendering, session: Session, item_id: int, args: Payload) -> S
 
 
 RENDERERS: dict[str, Render] = {trust.ITEM_UNVERIFIED: unverified, trust.REVIEWS_DUE: reviews_due,
-                                trust.OWNER_LEFT: owner_left}
+                                trust.OWNER_LEFT: owner_left, trust.ARCHIVING: archiving}
 
 
 def register(app: App) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Sequence
 
 from bot.trust import MAX_REASON, REVIEW_CHOICES, TRUST_AIM, DueItem, EditView, ItemView, TrustScore
@@ -90,3 +91,15 @@ def owner_left(left: str, count: int) -> dict[str, Any]:
             f"{'is' if count == 1 else 'are'} yours to verify now (or reassign). "
             "`learnbot library stale` lists what is due.")
     return message(text)
+
+
+def archiving_notice(items: Sequence[ItemView], on: date) -> dict[str, Any]:
+    """A verifier's DM: unused items not verified for months are archived on `on` unless verified."""
+    lead = (f"{plural(len(items), 'library item')} you verify {'has' if len(items) == 1 else 'have'} gone unused "
+            f"and unverified for months: archived on {due_text(on)} unless you verify "
+            f"{'it' if len(items) == 1 else 'them'}.")
+    blocks = [section(f"*{lead}*")]
+    for item in items[:REVIEWS_SHOWN]:
+        blocks.append(section(f"{link(item.url, item.title)}\n{trust_line(item.trust)}",
+                              button("Verify", ids.ITEM_VERIFY, str(item.item_id), "primary")))
+    return message(lead, blocks)

@@ -128,6 +128,7 @@ class LibraryItem(Base):
     review_on: Mapped[date | None] = mapped_column(Date)  # an explicit next review date, until verified
     state: Mapped[ItemState] = mapped_column(StatusType(ItemState), default=ItemState.ACTIVE,
                                              server_default=ItemState.ACTIVE.value)
+    archive_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its owner was told: archived then, unless verified
 
     @property
     def review_due(self) -> datetime:

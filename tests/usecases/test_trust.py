@@ -12,8 +12,9 @@ from bot.home import home_view
 from bot.library import Draft, change_owner, import_items, record_feedback, save_from_slack
 from bot.refusal import Refusal
 from bot.runtime import Runtime
+from handlers.question_blocks import trust_line
 from handlers.trust_blocks import trust_lines
-from store.models import AndonCard, LibraryItem, OutboxMessage, Question
+from store.models import AndonCard, ItemState, LibraryItem, OutboxMessage, Question
 from tests.usecases.conftest import MANAGER
 from tests.usecases.test_andon_lifecycle import escalated_card
 from tests.usecases.test_question_lifecycle import link, reply_in_thread, routed_question
@@ -174,3 +175,28 @@ def test_the_trust_score_counts_verified_used_items_for_the_managers_digest_and_
     assert lines[0] == "• Trust score: 50% of the 2 used items verified (aim 80%) :warning:"
     assert "<@U0CAROL>: 2 overdue for review" in lines[1] and "Office Wi-Fi" in lines[2]
     assert unused not in [row.item_id for row in score.unverified]
+
+
+def test_unused_items_unverified_for_180_days_are_archived_after_a_weeks_notice_unless_verified(
+        runtime: Runtime) -> None:
+    kept, archived = imported(runtime, VPN, Draft("Old fax guide"), owner="U0CAROL")
+    runtime.clock.advance(timedelta(days=181))
+    with runtime.sessions() as session:
+        assert trust.sweep_archive(session, runtime.settings, runtime.clock.now()) == (2, 0)
+    with runtime.sessions() as session:
+        assert trust.sweep_archive(session, runtime.settings, runtime.clock.now()) == (0, 0)  # once a day
+    [notice] = dms(runtime, trust.ARCHIVING)
+    assert notice["user"] == "U0CAROL" and sorted(notice["items"]) == sorted([kept, archived])  # type: ignore[type-var]
+
+    runtime.clock.advance(timedelta(days=3))
+    with runtime.sessions() as session:
+        trust.verify(session, runtime.settings, runtime.clock.now(), item_id=kept, user_id="U0CAROL")
+    runtime.clock.advance(timedelta(days=4))
+    with runtime.sessions() as session:
+        assert trust.sweep_archive(session, runtime.settings, runtime.clock.now()) == (0, 1)
+    assert item(runtime, kept).state == ItemState.ACTIVE and item(runtime, archived).state == ItemState.ARCHIVED
+    runtime.index.refresh(runtime.clock.now())
+    assert archived not in [h.id for h in runtime.index.search("Old fax guide").content]
+    with runtime.sessions() as session:  # where it was offered before, it shows a warning
+        shown = trust.trust_of(session.get_one(LibraryItem, archived), runtime.clock.now())
+    assert shown.obsolete and trust_line(shown).startswith(":no_entry: Obsolete")

@@ -1,4 +1,4 @@
-"""item trust: owner (verifier), verification, review interval or date, state
+"""item trust: owner (verifier), verification, review interval or date, state, archiving notice
 
 Existing items keep their content; their owner is unknown (NULL: the learning managers verify them),
 they are unverified, reviewed every 90 days from their creation, and active.
@@ -28,11 +28,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('review_days', sa.Integer(), server_default='90', nullable=False))
         batch_op.add_column(sa.Column('review_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('state', sa.String(length=20), server_default='active', nullable=False))
+        batch_op.add_column(sa.Column('archive_at', store.models.UTCDateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_library_items_owner_id'), ['owner_id'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('library_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_library_items_owner_id'))
-        for column in ('state', 'review_on', 'review_days', 'unverified_at', 'verified_by', 'verified_at', 'owner_id'):
+        for column in ('archive_at', 'state', 'review_on', 'review_days', 'unverified_at', 'verified_by', 'verified_at', 'owner_id'):
             batch_op.drop_column(column)
