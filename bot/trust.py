@@ -45,6 +45,16 @@ class Trust:
     obsolete: bool = False  # out of search; shown only where it was offered or linked before
 
 
+@dataclass(frozen=True)
+class ItemView:
+    """An item as its verifier's messages show it."""
+
+    item_id: int
+    title: str
+    url: str | None
+    trust: Trust
+
+
 def trust_of(item: LibraryItem, now: datetime) -> Trust:
     """The item's standing at `now`: verified until its review is due, then not verified since then."""
     obsolete = item.state != ItemState.ACTIVE
@@ -57,23 +67,14 @@ def _unverified_since(item: LibraryItem) -> date:
     return (item.verified_at or item.unverified_at or item.created_at).date()
 
 
-@dataclass(frozen=True)
-class ItemView:
-    """An item as its verifier's messages show it."""
-
-    item_id: int
-    title: str
-    url: str | None
-    trust: Trust
+def _view(item: LibraryItem, now: datetime) -> ItemView:
+    return ItemView(item.id, item.title, item.url, trust_of(item, now))
 
 
 def item_view(session: Session, item_id: int, now: datetime) -> ItemView | None:
+    """The item with its standing at `now`, for a verifier's message (None once deleted)."""
     item = session.get(LibraryItem, item_id)
     return None if item is None else _view(item, now)
-
-
-def _view(item: LibraryItem, now: datetime) -> ItemView:
-    return ItemView(item.id, item.title, item.url, trust_of(item, now))
 
 
 def _item(session: Session, item_id: int) -> LibraryItem:
@@ -99,6 +100,11 @@ def verify(session: Session, settings: Settings, now: datetime, *, item_id: int,
     """The verifier (or a learning manager) vouches for the item: its review interval starts again."""
     item = _verifiable(session, settings, item_id, user_id, "verify it")
     _verified(item, user_id, now)
+    return _changed(session, item, now)
+
+
+def _changed(session: Session, item: LibraryItem, now: datetime) -> LibraryItem:
+    """The index follows the changed item; commit."""
     note_change(session, ITEM, item.id, now)
     session.commit()
     return item
@@ -136,9 +142,7 @@ def edit(session: Session, settings: Settings, now: datetime, *, item_id: int, u
         _verified(item, user_id, now)
     item.key, item.title, item.url, item.body, item.tags = key, draft.title, draft.url, draft.body, ", ".join(draft.tags)
     item.review_days, item.review_on, item.updated_at = review_days, review_on, now
-    note_change(session, ITEM, item.id, now)
-    session.commit()
-    return item
+    return _changed(session, item, now)
 
 
 def mark_obsolete(session: Session, settings: Settings, now: datetime, *, item_id: int,
@@ -146,19 +150,15 @@ def mark_obsolete(session: Session, settings: Settings, now: datetime, *, item_i
     """The item leaves search; its link still shows it, with a warning."""
     item = _verifiable(session, settings, item_id, user_id, "retire it")
     item.state, item.updated_at = ItemState.OBSOLETE, now
-    note_change(session, ITEM, item.id, now)
-    session.commit()
-    return item
+    return _changed(session, item, now)
 
 
 def reassign(session: Session, settings: Settings, now: datetime, *, item_id: int, user_id: str,
              owner_id: str) -> LibraryItem:
     """Hand the item to another verifier, whose verification it then waits for."""
     item = _verifiable(session, settings, item_id, user_id, "reassign it")
-    if change_owner(item, owner_id, now):
-        note_change(session, ITEM, item.id, now)
-    session.commit()
-    return item
+    change_owner(item, owner_id, now)
+    return _changed(session, item, now)
 
 
 @dataclass(frozen=True)

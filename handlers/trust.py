@@ -62,10 +62,11 @@ def verify(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: Dep
 def open_edit(ack: Ack, action: Payload, body: Payload, client: WebClient, deps: Deps) -> None:
     """"Edit" on the weekly review DM: the modal, for the item's verifier or a learning manager."""
     ack()
+    item_id, user_id = blocks.number(action.get("value")), body["user"]["id"]
     with deps.runtime.sessions() as session:
-        item = trust.item_to_edit(session, deps.runtime.settings, item_id=blocks.number(action.get("value")),
-                                  user_id=body["user"]["id"])
-    client.views_open(trigger_id=body["trigger_id"], view=trust_blocks.edit_modal(item))
+        modal = trust_blocks.edit_modal(trust.item_to_edit(session, deps.runtime.settings, item_id=item_id,
+                                                           user_id=user_id))
+    client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
 @settles(field=ids.TITLE)
@@ -78,16 +79,14 @@ def edit(ack: Ack, body: Payload, view: Payload, deps: Deps) -> Returned:
                  {ids.REVIEW_DAYS: f"One of {', '.join(map(str, trust.REVIEW_CHOICES))}."}),
               **({} if not url or url.startswith(("http://", "https://")) else
                  {ids.URL: "A link starting with http:// or https://."})}
-    if errors:
-        ack(response_action="errors", errors=errors)
-        return UNCHANGED
     picked = blocks.picked(view, ids.REVIEW_ON, "selected_date")
-    with deps.runtime.sessions() as session:
-        trust.edit(session, deps.runtime.settings, deps.now(), item_id=blocks.number(view.get("private_metadata")),
-                   user_id=body["user"]["id"], draft=Draft(title, url or None, content, split_tags(tags)),
-                   review_days=int(days), review_on=date.fromisoformat(picked) if picked else None)
-    ack()
-    return None
+    if not errors:
+        with deps.runtime.sessions() as session:
+            trust.edit(session, deps.runtime.settings, deps.now(), item_id=blocks.number(view.get("private_metadata")),
+                       user_id=body["user"]["id"], draft=Draft(title, url or None, content, split_tags(tags)),
+                       review_days=int(days), review_on=date.fromisoformat(picked) if picked else None)
+    ack(**({"response_action": "errors", "errors": errors} if errors else {}))
+    return UNCHANGED if errors else None
 
 
 @settles
