@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from bot import access, andon
@@ -173,14 +173,25 @@ class DueItem:
     uses: int
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    return (LibraryItem.state == ItemState.ACTIVE) & (LibraryItem.review_due_at <= now)
+
+
+def _with_uses(*where: ColumnElement[bool]) -> Select[tuple[LibraryItem, int]]:
+    """Items with how often they were used, most used first (an indexed query: no scan in Python)."""
+    uses = (select(Feedback.item_id, func.count().label("uses")).group_by(Feedback.item_id).subquery())
+    count = func.coalesce(uses.c.uses, 0)
+    return (select(LibraryItem, count).outerjoin(uses, uses.c.item_id == LibraryItem.id).where(*where)
+            .order_by(count.desc(), LibraryItem.review_due_at, LibraryItem.id))
+
+
+def _due_row(item: LibraryItem, uses: int) -> DueItem:
+    return DueItem(item.id, item.title, item.url, item.owner_id, item.review_due, uses)
+
+
 def due_items(session: Session, now: datetime) -> list[DueItem]:
     """Active items due for review at `now`, most used first."""
-    active = session.scalars(select(LibraryItem).where(LibraryItem.state == ItemState.ACTIVE))
-    due = [item for item in active if item.review_due <= now]
-    uses = dict(session.execute(select(Feedback.item_id, func.count()).where(
-        Feedback.item_id.in_([i.id for i in due])).group_by(Feedback.item_id)).all()) if due else {}
-    rows = [DueItem(i.id, i.title, i.url, i.owner_id, i.review_due, uses.get(i.id, 0)) for i in due]
-    return sorted(rows, key=lambda r: (-r.uses, r.due, r.item_id))
+    return [_due_row(item, uses) for item, uses in session.execute(_with_uses(_due(now)))]
 
 
 def reviews_for(session: Session, settings: Settings, now: datetime, user_id: str) -> list[DueItem]:
@@ -260,18 +271,18 @@ class TrustScore:
 
 
 def trust_score(session: Session, now: datetime) -> TrustScore:
-    """The trust score at `now` (used: an active item someone gave a verdict on as an offer)."""
-    uses = dict(session.execute(select(Feedback.item_id, func.count()).group_by(Feedback.item_id)).all())
-    used = session.scalars(select(LibraryItem).where(LibraryItem.state == ItemState.ACTIVE,
-                                                     LibraryItem.id.in_(list(uses)))).all() if uses else []
-    unverified = [DueItem(i.id, i.title, i.url, i.owner_id, i.review_due, uses[i.id]) for i in used
-                  if trust_of(i, now).verified_by is None]
-    overdue: dict[str | None, int] = {}
-    for row in due_items(session, now):
-        overdue[row.owner_id] = overdue.get(row.owner_id, 0) + 1
-    return TrustScore(len(used), len(used) - len(unverified),
-                      sorted(overdue.items(), key=lambda kv: (-kv[1], kv[0] or "")),
-                      sorted(unverified, key=lambda r: (-r.uses, r.item_id))[:MOST_USED_SHOWN])
+    """The trust score at `now` (used: an active item someone gave a verdict on as an offer), in SQL
+    aggregates over indexed columns: it is drawn on every redraw of a manager's Home tab."""
+    used = (LibraryItem.state == ItemState.ACTIVE) & LibraryItem.id.in_(select(Feedback.item_id))
+    verified = (LibraryItem.verified_at.is_not(None) & LibraryItem.verified_by.is_not(None)
+                & (LibraryItem.review_due_at > now))
+    n_used, n_verified = session.execute(select(func.count(), func.count().filter(verified))
+                                         .select_from(LibraryItem).where(used)).one()
+    overdue = session.execute(select(LibraryItem.owner_id, func.count()).where(_due(now))
+                              .group_by(LibraryItem.owner_id)).all()
+    unverified = session.execute(_with_uses(used, ~verified).limit(MOST_USED_SHOWN))
+    per_verifier = sorted(((owner, n) for owner, n in overdue), key=lambda kv: (-kv[1], kv[0] or ""))
+    return TrustScore(n_used, n_verified, per_verifier, [_due_row(item, uses) for item, uses in unverified])
 
 
 def owner_left(session: Session, settings: Settings, now: datetime, *, event_id: str, user_id: str) -> int:

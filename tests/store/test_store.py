@@ -90,7 +90,7 @@ def test_upgrading_from_0001_keeps_items_and_rehashes_their_keys(database_url: s
             assert item.key == item_key("VPN", "https://x.example/vpn")
             # 0008: kept, owned by nobody (the learning managers verify it), unverified, active, due after 90 days
             assert (item.owner_id, item.verified_at, item.state, item.review_days) == (None, None, ItemState.ACTIVE, 90)
-            assert item.review_due == datetime(2026, 4, 1, tzinfo=timezone.utc)
+            assert item.review_due == item.review_due_at == datetime(2026, 4, 1, tzinfo=timezone.utc)
             _, outcome = upsert_item(session, row("VPN", "https://x.example/vpn"), ManualClock().now())
             assert outcome == "unchanged"  # re-importing finds it: no duplicate
     finally:

@@ -29,11 +29,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('review_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('state', sa.String(length=20), server_default='active', nullable=False))
         batch_op.add_column(sa.Column('archive_at', store.models.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('review_due_at', store.models.UTCDateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_library_items_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_library_items_review_due_at'), ['review_due_at'], unique=False)
+    # every existing item is unverified with the default interval: due 90 days after it was created
+    due = ("datetime(created_at, '+90 days')" if op.get_bind().dialect.name == "sqlite"
+           else "created_at + interval '90 days'")
+    op.execute(f"UPDATE library_items SET review_due_at = {due}")
 
 
 def downgrade() -> None:
     with op.batch_alter_table('library_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_library_items_review_due_at'))
         batch_op.drop_index(batch_op.f('ix_library_items_owner_id'))
-        for column in ('archive_at', 'state', 'review_on', 'review_days', 'unverified_at', 'verified_by', 'verified_at', 'owner_id'):
+        for column in ('review_due_at', 'archive_at', 'state', 'review_on', 'review_days', 'unverified_at', 'verified_by', 'verified_at', 'owner_id'):
             batch_op.drop_column(column)
