@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
+import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 from typing import Iterator
 
@@ -85,8 +88,19 @@ def test_run_without_a_bot_token_points_at_the_console(tmp_path: Path) -> None:
     assert "SLACK_BOT_TOKEN" in result.stderr and "learnbot console" in result.stderr
 
 
+def wait_recorded(tmp_path: Path, thread_ts: str) -> None:
+    """Until the bot has stored its post's ts (a person can only reply once the post is there)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with closing(sqlite3.connect(tmp_path / "learnbot.db")) as db:
+            if db.execute("SELECT 1 FROM questions WHERE thread_ts = ?", (thread_ts,)).fetchone():
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"the bot never recorded its post {thread_ts}")
+
+
 def test_thread_reply_event_over_http_notifies_the_asker_once_even_when_slack_retries(
-        running: int, slack: LocalSlack) -> None:
+        running: int, slack: LocalSlack, tmp_path: Path) -> None:
     posted: list[str] = []
     slack.on_call = lambda call, answer: posted.append(answer["ts"]) if call.method == "chat.postMessage" else None
     body = slash_command("U0ALICE", "who signs off forklift licences?", response_url=slack.response_url("e2e"))
@@ -94,6 +108,7 @@ def test_thread_reply_event_over_http_notifies_the_asker_once_even_when_slack_re
     slack.wait_for("response_url")
     question_post = slack.wait_for("chat.postMessage")[0]
     root_ts = posted[0]  # the ts LocalSlack gave the question's post
+    wait_recorded(tmp_path, root_ts)
     event = event_callback({"type": "message", "channel": "C0HELP", "user": "U0BOB", "text": "Ask the site safety lead.",
                             "ts": "1800000000.000100", "thread_ts": root_ts}, event_id="Ev0E2E")
     headers = {**signed_headers(event, SECRET), "Content-Type": "application/json"}
