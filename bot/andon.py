@@ -470,6 +470,7 @@ class Resolution:
     card_id: int
     question_id: int
     question: str
+    item_id: int
     title: str
     url: str | None
     summary: str
@@ -483,4 +484,4 @@ def resolution(session: Session, card_id: int, asker: str) -> Resolution | None:
     item = session.get(LibraryItem, card.resolved_item_id) if card and card.resolved_item_id else None
     if card is None or question is None or item is None:
         return None
-    return Resolution(card.id, question.id, question.text, item.title, item.url, item.body)
+    return Resolution(card.id, question.id, question.text, item.id, item.title, item.url, item.body)

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import andon, asking
+from bot import andon, asking, trust
 from bot.refusal import Refusal
 from bot.outbox import OnSent, SlackCall
 from handlers import andon_blocks, blocks, ids, questions
@@ -152,10 +152,13 @@ def assigned(r: Rendering, session: Session, card_id: int, args: Payload) -> Sla
                                                {"channel": args["user"], **andon_blocks.assigned(view)})
 
 
-def resolved(_: Rendering, session: Session, card_id: int, args: Payload) -> SlackCall | None:
+def resolved(r: Rendering, session: Session, card_id: int, args: Payload) -> SlackCall | None:
     done = andon.resolution(session, card_id, args["user"])
-    return None if done is None else SlackCall("chat.postMessage", {"channel": args["user"],
-                                                                    **andon_blocks.resolved_notice(done)})
+    if done is None:
+        return None
+    item = trust.item_view(session, done.item_id, r.clock.now())
+    return SlackCall("chat.postMessage", {"channel": args["user"], **andon_blocks.resolved_notice(
+        done, item.trust if item else None)})
 
 
 RENDERERS: dict[str, Render] = {andon.ANDON_CARD: card, andon.ANDON_UPDATE: card_update,

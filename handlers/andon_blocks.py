@@ -9,11 +9,13 @@ from datetime import datetime
 from typing import Any, Callable
 
 from bot.andon import CardView, Resolution
+from bot.trust import Trust
 from bot.wording import noun, plural
 from handlers import ids
 from handlers.blocks import (Block, actions, button, context, escape, link, mention, message, modal, plain_input,
                              quote, section, truncate)
 from handlers.learning_needs_blocks import course_state
+from handlers.question_blocks import trust_line
 
 SAMPLES = 5
 NAME_LIMIT = 150  # a card named by its first question, for people who do not read the topic labels
@@ -134,12 +136,14 @@ def assigned(view: CardView) -> dict[str, Any]:
         context("Resolve it with content when there is an answer: every asker gets it.")])
 
 
-def resolved_notice(done: Resolution) -> dict[str, Any]:
-    """Each asker's DM when a card is resolved with content: did it help? And a reflection."""
+def resolved_notice(done: Resolution, standing: Trust | None) -> dict[str, Any]:
+    """Each asker's DM when a card is resolved with content (and whether it is verified): did it help?
+    And a reflection."""
     body = link(done.url, done.title) + ("\n" + escape(truncate(done.summary, 1500)) if done.summary else "")
     name = _name(done.question)
     return message(f"Your question “{name}” has an answer: {escape(done.title)}", [
         section(f"Your question *{name}* now has an answer in the library:\n{body}"),
+        *([context(trust_line(standing))] if standing else []),
         section("Did this help?"),
         actions(button("Yes, it helped", ids.ANDON_HELPED, str(done.card_id), "primary"),
                 button("No, it didn't help", ids.ANDON_NOT_HELPED, str(done.card_id)),

@@ -177,6 +177,7 @@ def test_the_resolution_dm_asks_if_it_helped_and_no_reopens_the_question_on_the_
     resolve(bot)
     [dm] = [c for c in dms_to(bot, "U0ALICE") if "now has an answer" in all_text(c)]
     assert {b["text"] for b in buttons(dm)} == {"Yes, it helped", "No, it didn't help", "Add a reflection"}
+    assert "Not verified since" in all_text(dm)  # the new item's standing, as every offer shows it
 
     bot.click("U0CAROL", button(dm, "No, it didn't help"))
     assert "Only the people who asked" in bot.last_reply().text and cards(bot)[0].status == "resolved"

@@ -51,7 +51,7 @@ def built() -> list[dict[str, Any]]:
         question_blocks.reflect_invite(7, "vpn?", "asker"), reflection_modal(7),
         andon_blocks.card(view, NOW, lambda *_: None), andon_blocks.resolve_modal(3, "vpn"),
         questions_modal(view, 0, NOW), plan_modal(3, "vpn", None), course_owned(course),
-        andon_blocks.assigned(view), andon_blocks.resolved_notice(Resolution(3, 7, "vpn?", "VPN", None, "")),
+        andon_blocks.assigned(view), andon_blocks.resolved_notice(Resolution(3, 7, "vpn?", 1, "VPN", None, ""), None),
         home_blocks.home(home, NOW, lambda *_: None), home_blocks.add_topics_modal(), save_modal("t", "b", "{}"),
     ]
 
