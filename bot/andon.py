@@ -264,7 +264,7 @@ def _live_card(session: Session, card_id: int) -> AndonCard:
     return card
 
 
-def _managed_card(session: Session, settings: Settings, card_id: int, user_id: str) -> AndonCard:
+def managed_card(session: Session, settings: Settings, card_id: int, user_id: str) -> AndonCard:
     access.require_learning_manager(settings, user_id, "change andon cards")
     return _live_card(session, card_id)
 
@@ -277,7 +277,7 @@ def card_to_resolve(session: Session, settings: Settings, *, card_id: int, user_
     return card
 
 
-def _changed(session: Session, card: AndonCard, now: datetime) -> None:
+def changed(session: Session, card: AndonCard, now: datetime) -> None:
     """A manager changed the card: show it, and commit."""
     card.version += 1
     enqueue(session, ANDON_UPDATE, card.id, now, key=f"v{card.version}")
@@ -286,23 +286,23 @@ def _changed(session: Session, card: AndonCard, now: datetime) -> None:
 
 def acknowledge(session: Session, settings: Settings, now: datetime, *, card_id: int, user_id: str) -> AndonCard:
     """Record who saw it and when; repeat notifications stop."""
-    card = _managed_card(session, settings, card_id, user_id)
+    card = managed_card(session, settings, card_id, user_id)
     if card.status == CardStatus.OPEN:
         card.status, card.acknowledged_by, card.acknowledged_at = CardStatus.ACKNOWLEDGED, user_id, now
-        _changed(session, card, now)
+        changed(session, card, now)
     return card
 
 
 def assign(session: Session, settings: Settings, now: datetime, *, card_id: int, user_id: str,
            assignee: str) -> AndonCard:
     """Hand the card to a person; they get a DM with its questions. Assigning acknowledges."""
-    card = _managed_card(session, settings, card_id, user_id)
+    card = managed_card(session, settings, card_id, user_id)
     if card.assigned_to != assignee:
         card.assigned_to, card.assigned_at = assignee, now
         if card.status == CardStatus.OPEN:
             card.status, card.acknowledged_by, card.acknowledged_at = CardStatus.ACKNOWLEDGED, user_id, now
         enqueue(session, ANDON_ASSIGNED, card.id, now, key=f"{assignee}:{card.version}", args={"user": assignee})
-        _changed(session, card, now)
+        changed(session, card, now)
     return card
 
 
@@ -311,9 +311,9 @@ def snooze(session: Session, settings: Settings, now: datetime, *, card_id: int,
     """No reminders until the snooze ends (1 day or 1 week)."""
     if period not in SNOOZES:
         raise Refusal("Snooze for 1d or 1w.")
-    card = _managed_card(session, settings, card_id, user_id)
+    card = managed_card(session, settings, card_id, user_id)
     card.snoozed_until = now + SNOOZES[period]
-    _changed(session, card, now)
+    changed(session, card, now)
     return card
 
 
@@ -337,7 +337,7 @@ def resolve(session: Session, settings: Settings, now: datetime, *, card_id: int
         enqueue(session, ANDON_RESOLVED, card.id, now, key=f"{asker}:v{card.version}", args={"user": asker})
     if need is not None:
         need.shipped_at, need.item_id = now, item.id
-    _changed(session, card, now)
+    changed(session, card, now)
     return card
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import access, andon
+from bot import andon
 from bot.config import Settings
 from bot.outbox import enqueue
 from bot.refusal import Refusal
@@ -41,7 +41,7 @@ def plan_errors(settings: Settings, now: datetime, *, need: str, owner: str | No
 
 def plannable(session: Session, settings: Settings, *, card_id: int, user_id: str) -> AndonCard:
     """The live card `user_id` (a learning manager) may plan a course for: it has none yet."""
-    card = andon._managed_card(session, settings, card_id, user_id)
+    card = andon.managed_card(session, settings, card_id, user_id)
     if card.status == CardStatus.COURSE_PLANNED:
         raise Refusal("A course is already planned for this card.")
     return card
@@ -69,7 +69,7 @@ def plan_course(session: Session, settings: Settings, now: datetime, *, card_id:
     for asker in sorted(askers):
         enqueue(session, COURSE_PLANNED, planned.id, now, key=asker, args={"user": asker})
     enqueue(session, COURSE_OWNED, planned.id, now, key=owner, args={"user": owner})
-    andon._changed(session, card, now)
+    andon.changed(session, card, now)
     return planned
 
 
@@ -80,9 +80,7 @@ def shippable(session: Session, settings: Settings, *, card_id: int, user_id: st
         raise Refusal("I can't find that course any more.")
     if need.shipped_at is not None:
         raise Refusal("This course has shipped already.")
-    if user_id != need.owner_id:
-        access.require_learning_manager(settings, user_id, "ship another person's course")
-    return session.get_one(AndonCard, card_id)
+    return andon.card_to_resolve(session, settings, card_id=card_id, user_id=user_id)
 
 
 @dataclass(frozen=True)

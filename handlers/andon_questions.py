@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot import access, andon
 from bot.andon import CardView
 from bot.refusal import Refusal
+from bot.wording import plural
 from handlers import blocks, ids
 from handlers.andon_blocks import age
 from handlers.blocks import Block, actions, button, context, escape, mention, quote, read_only_modal, section
@@ -25,8 +26,8 @@ def questions_modal(view: CardView, page: int, now: datetime) -> dict[str, Any]:
     """Page `page` (from 0) of the card's questions, oldest first, each with its age and asker."""
     pages = max(1, -(-len(view.questions) // PAGE))
     page = min(max(page, 0), pages - 1)
-    blocks: list[Block] = [section(f"*{escape(view.card.label)}*: {len(view.questions)} question(s) from "
-                                   f"{view.askers} people")]
+    blocks: list[Block] = [section(f"*{escape(view.card.label)}*: {plural(len(view.questions), 'question')} from "
+                                   f"{plural(view.askers, 'person')}")]
     for q in view.questions[page * PAGE:(page + 1) * PAGE]:
         blocked = " · :octagonal_sign: blocked" if q.blocked else ""
         who = mention(q.asker) if q.asker else "someone"

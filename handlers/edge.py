@@ -34,7 +34,8 @@ SPECS: dict[str, Spec] = {  # what the listeners read of each payload type they 
                        "event.message.text": (str, False), "event.item": (dict, False),
                        "event.item.type": (str, False), "event.item.channel": (str, False),
                        "event.item.ts": (str, False)},
-    "command": {"user_id": (str, True), "command": (str, True), "text": (str, False), "channel_id": (str, False)},
+    "command": {"user_id": (str, True), "command": (str, True), "text": (str, False), "channel_id": (str, False),
+                "trigger_id": (str, True)},  # the question's request id: stored once per slash command
 }
 ACTION: Spec = {"action_id": (str, True), "block_id": (str, False), "value": (str, False),
                 "selected_user": (str, False)}

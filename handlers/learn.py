@@ -161,7 +161,7 @@ def _run(deps: Deps, parsed: Parsed, request: Request) -> Returned:
 
 
 def _slash_request(command: Command, reply: Reply) -> Request:
-    return Request(command["user_id"], command.get("channel_id"), f"cmd:{command.get('trigger_id', '')}", reply)
+    return Request(command["user_id"], command.get("channel_id"), f"cmd:{command['trigger_id']}", reply)
 
 
 def _responder(respond: Respond) -> Reply:

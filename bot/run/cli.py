@@ -321,11 +321,14 @@ def _batches(rows: list[Any]) -> Iterable[list[Any]]:
 
 
 def _checked(path: Path, parse: Callable[[Path], Parsed]) -> Parsed | None:
+    """The file parsed, its bad lines reported; None (after one line saying why) if it cannot be read."""
     try:
-        return parse(path)
+        parsed = parse(path)
     except (OSError, UnicodeDecodeError) as exc:
         print(f"learnbot: cannot read {path}: {exc}", file=sys.stderr)
         return None
+    _report_errors(parsed, path)
+    return parsed
 
 
 def _user_id(value: str) -> str:
@@ -338,7 +341,6 @@ def _import_content(settings: Settings, args: argparse.Namespace) -> int:
     parsed = _checked(args.file, parse_content)
     if parsed is None:
         return 2
-    _report_errors(parsed, args.file)
     runtime = open_runtime(settings, load_index=False)
     totals = library.ImportCounts()
     show = progress_bar(len(parsed.rows), "importing") or (lambda done: None)
@@ -361,7 +363,6 @@ def _import_experts(settings: Settings, args: argparse.Namespace) -> int:
     parsed = _checked(args.file, parse_experts)
     if parsed is None:
         return 2
-    _report_errors(parsed, args.file)
     runtime = open_runtime(settings, load_index=False)
     added = 0
     with runtime.sessions() as session:

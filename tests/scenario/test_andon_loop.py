@@ -211,4 +211,4 @@ def test_askers_and_the_assignee_read_the_cards_first_question_not_its_topic_lab
     resolve(bot)
     [dm] = [c for c in dms_to(bot, "U0ALICE") if "now has an answer" in all_text(c)]
     for message in (dm, dms_to(bot, "U0TRAINER")[0]):
-        assert TORQUE[0] in all_text(message) and card.label not in message.text
+        assert TORQUE[0] in all_text(message) and card.label not in all_text(message)

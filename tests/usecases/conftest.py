@@ -29,3 +29,10 @@ def queued(runtime: Runtime) -> list[tuple[str, int]]:
     """What the use cases queued for Slack, oldest first: (purpose, ref id)."""
     with runtime.sessions() as session:
         return [(m.purpose, m.ref_id) for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def dms(runtime: Runtime, purpose: str) -> list[dict[str, object]]:
+    """The arguments (who it is for, and why) of every message queued for `purpose`, oldest first."""
+    with runtime.sessions() as session:
+        return [m.args for m in session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == purpose)
+                                                 .order_by(OutboxMessage.id))]

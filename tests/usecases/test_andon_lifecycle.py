@@ -10,7 +10,7 @@ from bot import andon, asking
 from bot.refusal import Refusal
 from bot.runtime import Runtime
 from store.models import AndonCard, CardStatus, Question, QuestionStatus
-from tests.usecases.conftest import MANAGER, queued
+from tests.usecases.conftest import MANAGER, dms, queued
 
 
 def escalated_card(runtime: Runtime, *askers: str) -> int:
@@ -55,7 +55,7 @@ def test_acknowledge_then_resolve_resolves_every_question_and_tells_each_asker_o
     assert card(runtime, card_id).status is CardStatus.RESOLVED
     with runtime.sessions() as session:
         assert {q.status for q in session.query(Question)} == {QuestionStatus.RESOLVED}
-    assert queued(runtime).count((andon.ANDON_RESOLVED, card_id)) == 2
+    assert sorted(a["user"] for a in dms(runtime, andon.ANDON_RESOLVED)) == ["U0ALICE", "U0BOB"]
 
 
 @pytest.mark.parametrize("change", ["acknowledge", "snooze", "resolve"])

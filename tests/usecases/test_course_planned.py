@@ -10,7 +10,7 @@ from bot import andon, asking, learning_needs
 from bot.refusal import Refusal
 from bot.runtime import Runtime
 from store.models import CardStatus, LearningNeed, Question, QuestionStatus
-from tests.usecases.conftest import MANAGER, queued
+from tests.usecases.conftest import MANAGER, dms, queued
 from tests.usecases.test_andon_lifecycle import card, escalated_card
 
 OWNER = "U0TRAINER"
@@ -40,14 +40,14 @@ def test_planning_a_course_moves_the_card_and_tells_each_asker_and_the_owner_onc
         with runtime.sessions() as session:
             andon.acknowledge(session, runtime.settings, runtime.clock.now(), card_id=card_id, user_id=MANAGER)
 
-    planned = plan(runtime, card_id)
+    plan(runtime, card_id)
 
     after = card(runtime, card_id)
     assert after.status is CardStatus.COURSE_PLANNED and after.acknowledged_by == MANAGER
     [need] = needs(runtime)
     assert (need.card_id, need.owner_id, need.due_on, need.shipped_at) == (card_id, OWNER, due(runtime), None)
-    assert queued(runtime).count((learning_needs.COURSE_PLANNED, planned.id)) == 2
-    assert queued(runtime).count((learning_needs.COURSE_OWNED, planned.id)) == 1
+    assert sorted(a["user"] for a in dms(runtime, learning_needs.COURSE_PLANNED)) == ["U0ALICE", "U0BOB"]
+    assert [a["user"] for a in dms(runtime, learning_needs.COURSE_OWNED)] == [OWNER]
     with runtime.sessions() as session, pytest.raises(Refusal, match="already planned"):
         learning_needs.plan_course(session, runtime.settings, runtime.clock.now(), card_id=card_id, user_id=MANAGER,
                                    need="Again", owner=OWNER, due=due(runtime))

@@ -14,8 +14,8 @@ from bot.refusal import Refusal
 from bot.runtime import Runtime
 from handlers.question_blocks import trust_line
 from handlers.trust_blocks import trust_lines
-from store.models import AndonCard, ItemState, LibraryItem, OutboxMessage, Question, QuestionStatus
-from tests.usecases.conftest import MANAGER
+from store.models import AndonCard, ItemState, LibraryItem, Question, QuestionStatus
+from tests.usecases.conftest import MANAGER, dms
 from tests.usecases.test_andon_lifecycle import escalated_card
 from tests.usecases.test_question_lifecycle import link, reply_in_thread, routed_question
 
@@ -35,12 +35,6 @@ def imported(runtime: Runtime, *drafts: Draft, owner: str | None = None) -> list
         ids = list(session.scalars(select(LibraryItem.id).order_by(LibraryItem.id)))
     runtime.index.refresh(runtime.clock.now())
     return ids
-
-
-def dms(runtime: Runtime, purpose: str) -> list[dict[str, object]]:
-    with runtime.sessions() as session:
-        return [m.args for m in session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == purpose)
-                                                 .order_by(OutboxMessage.id))]
 
 
 def test_items_are_owned_by_the_file_the_import_default_the_saver_or_nobody(runtime: Runtime) -> None:
