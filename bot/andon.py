@@ -265,7 +265,7 @@ def _live_card(session: Session, card_id: int) -> AndonCard:
 
 
 def managed_card(session: Session, settings: Settings, card_id: int, user_id: str) -> AndonCard:
-    access.require_learning_manager(settings, user_id, "change andon cards")
+    access.require_learning_manager(session, settings, user_id, "change andon cards")
     return _live_card(session, card_id)
 
 
@@ -273,7 +273,7 @@ def card_to_resolve(session: Session, settings: Settings, *, card_id: int, user_
     """The live card `user_id` may resolve (a learning manager, or its assignee); a Refusal otherwise."""
     card = _live_card(session, card_id)
     need = learning_need(session, card_id)
-    access.require_may_resolve_card(settings, user_id, card, need.owner_id if need else None)
+    access.require_may_resolve_card(session, settings, user_id, card, need.owner_id if need else None)
     return card
 
 
@@ -454,7 +454,7 @@ def card_view(session: Session, settings: Settings, card_id: int) -> CardView | 
                               q.blocked_at is not None, q.asked_at) for q in rows]
     item = session.get(LibraryItem, card.resolved_item_id) if resolved and card.resolved_item_id else None
     resolution = (item.title, item.url) if item else None
-    return CardView(card, questions, len({q.asker_id for q in rows}), access.learning_managers(settings), resolution,
+    return CardView(card, questions, len({q.asker_id for q in rows}), access.learning_managers(session, settings), resolution,
                     learning_need(session, card_id))
 
 

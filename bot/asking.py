@@ -233,7 +233,7 @@ def post_failed(settings: Settings, session: Session, question_id: int, error: s
     """Outbox hook: Slack refused the help-channel post for good. The asker, told their colleagues were
     asked, hears otherwise; each learning manager hears which channel and what Slack said."""
     enqueue(session, POST_FAILED, question_id, now, args={"error": error})
-    for manager in learning_managers(settings):
+    for manager in learning_managers(session, settings):
         enqueue(session, POST_FAILED_MANAGER, question_id, now, args={"error": error, "user": manager}, key=manager)
 
 

@@ -285,7 +285,7 @@ def start_run(session: Session, settings: Settings, week: Week, now: datetime) -
     if settings.digest_channel:
         enqueue(session, DIGEST_CHANNEL, run.id, now)
         enqueue(session, DIGEST_CHART, run.id, now)
-    for manager in access.learning_managers(settings):
+    for manager in access.learning_managers(session, settings):
         enqueue(session, DIGEST_MANAGER, run.id, now, args={"user": manager}, key=manager)
     for user_id in _active_experts(session, week):
         enqueue(session, EXPERT_NOTE, run.id, now, args={"user": user_id}, key=user_id)

@@ -84,7 +84,7 @@ def home_view(session: Session, settings: Settings, user_id: str, now: datetime)
     answers = [MyAnswer(text, at, accepted is not None, channel, ts) for text, at, accepted, channel, ts in rows[:SHOWN]]
     learned = [(t.label, t.count) for t in group_by_topic([r[0] for r in rows], limit=5)]
     view = HomeView(user_id, questions, answers, list_topics(session, user_id), learned)
-    if access.is_learning_manager(settings, user_id):
+    if access.is_learning_manager(session, settings, user_id):
         view.manager = True
         cards = andon.open_cards(session)[:15]
         due = learning_needs.due_dates(session, [card.id for card, *_ in cards])

@@ -1,6 +1,6 @@
 """Content you can trust: verifying items, flagging them outdated, and learning from repeated misses.
 
-Every item has a verifier (`bot.access.item_verifiers`: its owner, else the learning managers) and a
+Every item has a verifier (`bot.access.item_verifiers`: its owner, else its team's supervisors, else the learning managers) and a
 review date (`LibraryItem.review_due`). Verifying restarts its interval; a flag, repeated "Didn't help"
 or a new owner withdraws the verification, so the item is due at once and ranks below fresh ones.
 """
@@ -87,7 +87,7 @@ def _item(session: Session, item_id: int) -> LibraryItem:
 def _verifiable(session: Session, settings: Settings, item_id: int, user_id: str, doing: str) -> LibraryItem:
     """The item, if `user_id` may verify it (its verifier or a learning manager); else a Refusal."""
     item = _item(session, item_id)
-    access.require_may_verify(settings, user_id, item, doing)
+    access.require_may_verify(session, settings, user_id, item, doing)
     return item
 
 
@@ -138,7 +138,7 @@ def edit(session: Session, settings: Settings, now: datetime, *, item_id: int, u
     key = item_key(draft.title, draft.url)
     if session.scalar(select(LibraryItem.id).where(LibraryItem.key == key, LibraryItem.id != item.id)):
         raise Refusal("Another library item already has that title or link.")
-    if user_id in access.item_verifiers(settings, item.owner_id):
+    if user_id in access.item_verifiers(session, settings, item.owner_id, item.audience_id):
         _verified(item, user_id, now)
     item.key, item.title, item.url, item.body, item.tags = key, draft.title, draft.url, draft.body, ", ".join(draft.tags)
     item.review_days, item.review_on, item.updated_at = review_days, review_on, now
@@ -169,6 +169,7 @@ class DueItem:
     title: str
     url: str | None
     owner_id: str | None
+    audience_id: int | None
     due: datetime
     uses: int
 
@@ -186,7 +187,7 @@ def _with_uses(*where: ColumnElement[bool]) -> Select[tuple[LibraryItem, int]]:
 
 
 def _due_row(item: LibraryItem, uses: int) -> DueItem:
-    return DueItem(item.id, item.title, item.url, item.owner_id, item.review_due, uses)
+    return DueItem(item.id, item.title, item.url, item.owner_id, item.audience_id, item.review_due, uses)
 
 
 def due_items(session: Session, now: datetime) -> list[DueItem]:
@@ -196,7 +197,7 @@ def due_items(session: Session, now: datetime) -> list[DueItem]:
 
 def reviews_for(session: Session, settings: Settings, now: datetime, user_id: str) -> list[DueItem]:
     """The due items `user_id` verifies, most used first."""
-    return [row for row in due_items(session, now) if user_id in access.item_verifiers(settings, row.owner_id)]
+    return [row for row in due_items(session, now) if user_id in access.item_verifiers(session, settings, row.owner_id, row.audience_id)]
 
 
 def queue_reviews(session: Session, settings: Settings, now: datetime) -> int:
@@ -206,7 +207,7 @@ def queue_reviews(session: Session, settings: Settings, now: datetime) -> int:
     if not first_time(session, f"reviews:{week}", now):
         session.rollback()
         return 0
-    verifiers = {v for row in due_items(session, now) for v in access.item_verifiers(settings, row.owner_id)}
+    verifiers = {v for row in due_items(session, now) for v in access.item_verifiers(session, settings, row.owner_id, row.audience_id)}
     for verifier in sorted(verifiers):
         enqueue(session, REVIEWS_DUE, 0, now, args={"user": verifier}, key=f"{week}:{verifier}")
     session.commit()
@@ -250,7 +251,7 @@ def _withdraw(session: Session, settings: Settings, item: LibraryItem, now: date
     """Unverify the item and tell each of its verifiers why, once per withdrawal."""
     unverify(item, now)
     note_change(session, ITEM, item.id, now)
-    for verifier in access.item_verifiers(settings, item.owner_id):
+    for verifier in access.item_verifiers(session, settings, item.owner_id, item.audience_id):
         enqueue(session, ITEM_UNVERIFIED, item.id, now, args={**why, "user": verifier},
                 key=f"{now.isoformat()}:{verifier}")
 
@@ -296,7 +297,7 @@ def owner_left(session: Session, settings: Settings, now: datetime, *, event_id:
         change_owner(item, None, now)
         note_change(session, ITEM, item.id, now)
     if items:
-        for manager in access.learning_managers(settings):
+        for manager in access.learning_managers(session, settings):
             enqueue(session, OWNER_LEFT, 0, now, args={"user": manager, "left": user_id, "items": len(items)},
                     key=f"{user_id}:{now.isoformat()}:{manager}")
     session.commit()
@@ -327,7 +328,7 @@ def sweep_archive(session: Session, settings: Settings, now: datetime) -> tuple[
         if item.id in used or trust_of(item, now).verified_by or _unverified_since(item) > cutoff.date():
             continue
         item.archive_at = now + ARCHIVE_NOTICE
-        for verifier in access.item_verifiers(settings, item.owner_id):
+        for verifier in access.item_verifiers(session, settings, item.owner_id, item.audience_id):
             queued.setdefault(verifier, []).append(item.id)
     for verifier, ids in queued.items():
         enqueue(session, ARCHIVING, 0, now, args={"user": verifier, "items": ids,

@@ -44,9 +44,9 @@ def show(ack: Ack, action: Payload, body: Payload, client: WebClient, deps: Deps
     """"See all N questions" opens the modal (managers only); its page buttons turn the page in place."""
     ack()
     settings = deps.runtime.settings
-    access.require_learning_manager(settings, body["user"]["id"], "see andon cards")
     card_id, _, page = str(action.get("value", "")).partition(":")
     with deps.runtime.sessions() as session:
+        access.require_learning_manager(session, settings, body["user"]["id"], "see andon cards")
         view = andon.card_view(session, settings, blocks.number(card_id))
     if view is None:
         raise Refusal("I can't find that card any more.")

@@ -41,7 +41,7 @@ class Deps:
         self.outbox.deliver_due()
         if people:
             with self.runtime.sessions() as session:
-                watchers = home.watching(session, set(people) | set(access.learning_managers(self.runtime.settings)))
+                watchers = home.watching(session, set(people) | set(access.learning_managers(session, self.runtime.settings)))
             for user_id in watchers:
                 self.publish_home(user_id)
 

@@ -77,7 +77,7 @@ def post_failed(r: Rendering, session: Session, question_id: int, _args: Payload
     if thread is None or not thread.channel:
         return None
     return SlackCall("chat.postMessage", {"channel": thread.asker, **question_blocks.post_failed(
-        thread.text, thread.channel, bool(access.learning_managers(r.settings)))})
+        thread.text, thread.channel, bool(access.learning_managers(session, r.settings)))})
 
 
 def post_failed_manager(_: Rendering, session: Session, question_id: int, args: Payload) -> SlackCall | None:

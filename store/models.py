@@ -70,6 +70,30 @@ class ItemState(StrEnum):
     ARCHIVED = "archived"
 
 
+class TeamRole(StrEnum):
+    """A person's place in a team: a member learns, a supervisor publishes for it and sees its progress."""
+
+    MEMBER = "member"
+    SUPERVISOR = "supervisor"
+
+
+class GrantedRole(StrEnum):
+    """Roles granted in the database (LEARNBOT_MANAGERS stays the root, granted by no one)."""
+
+    LEARNING_MANAGER = "learning_manager"
+    CONTENT_OWNER = "content_owner"
+
+
+class ShareStatus(StrEnum):
+    """drafted (by the bot, for its owner) → pending → approved | declined | expired."""
+
+    DRAFTED = "drafted"
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
 REVIEW_DAYS = 90  # an item's default review interval
 REVIEW_CHOICES = (30, 90, 180, 365)
 
@@ -131,6 +155,10 @@ class LibraryItem(Base):
                                              server_default=ItemState.ACTIVE.value)
     archive_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its owner was told: archived then, unless verified
     review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # review_due, stored for SQL
+    audience_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", name="fk_library_items_audience_id"),
+                                                    index=True)  # who sees it: a team or department; None: everyone
+    competency_id: Mapped[str | None] = mapped_column(
+        ForeignKey("competencies.id", name="fk_library_items_competency_id"))
 
     @property
     def review_due(self) -> datetime:
@@ -191,6 +219,8 @@ class Question(Base):
     andon_card_id: Mapped[int | None] = mapped_column(ForeignKey("andon_cards.id", name="fk_questions_andon_card_id"),
                                                       index=True)
     request_id: Mapped[str | None] = mapped_column(String(128), unique=True)  # the Slack request it came from
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", name="fk_questions_team_id"),
+                                                index=True)  # the asker's team when they asked
 
 
 class AndonCard(Base):
@@ -234,6 +264,7 @@ class LearningNeed(Base):
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     item_id: Mapped[int | None] = mapped_column(ForeignKey("library_items.id"))
+    path_id: Mapped[int | None] = mapped_column(ForeignKey("learning_paths.id", name="fk_learning_needs_path_id"))
 
 
 class ExpertPing(Base):
@@ -371,3 +402,116 @@ class Embedding(Base):
     text_hash: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Team(Base):
+    """A team, or a department (a team with child teams). `name` is the import key."""
+
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    usergroup_id: Mapped[str | None] = mapped_column(String(32), unique=True)  # the Slack user group it follows
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TeamMember(Base):
+    """A person in a team, as a member or its supervisor; a person may be in several teams."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    role: Mapped[TeamRole] = mapped_column(StatusType(TeamRole), default=TeamRole.MEMBER)
+    source: Mapped[str] = mapped_column(String(20), default="import")  # import | usergroup
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RoleGrant(Base):
+    """A role held by a person beyond their teams: learning manager, content owner."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    role: Mapped[GrantedRole] = mapped_column(StatusType(GrantedRole))
+    granted_by: Mapped[str | None] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Competency(Base):
+    """One competency of L&D's framework (imported; read-only for supervisors)."""
+
+    __tablename__ = "competencies"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("competencies.id"))
+
+
+class ShareRequest(Base):
+    """A request to widen an item's audience to a department or the organisation (`target_id` None)."""
+
+    __tablename__ = "share_requests"
+    __table_args__ = (Index("ix_share_requests_status_deadline", "status", "deadline_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("library_items.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(32))  # for a drafted request: the owner it is drafted for
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    status: Mapped[ShareStatus] = mapped_column(StatusType(ShareStatus), default=ShareStatus.PENDING)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # usage when it was made
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class LearningPath(Base):
+    """An ordered list of library items toward a competency; from an andon card's course when `need` has it."""
+
+    __tablename__ = "learning_paths"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    competency_id: Mapped[str | None] = mapped_column(ForeignKey("competencies.id"))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: a draft, assigned to no one yet
+
+
+class PathStep(Base):
+    """One step of a path: an item, in order."""
+
+    __tablename__ = "path_steps"
+    __table_args__ = (UniqueConstraint("path_id", "position"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("learning_paths.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("library_items.id"))
+
+
+class PathAssignment(Base):
+    """A path given to a team (every member, present and future) with a due date."""
+
+    __tablename__ = "path_assignments"
+    __table_args__ = (UniqueConstraint("path_id", "team_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("learning_paths.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    assigned_by: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_on: Mapped[date] = mapped_column(Date)
+
+
+class StepCompletion(Base):
+    """A person's step done, with their one-line reflection on it."""
+
+    __tablename__ = "step_completions"
+    __table_args__ = (UniqueConstraint("step_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("path_steps.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reflection: Mapped[str | None] = mapped_column(String(500))
+    reflected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

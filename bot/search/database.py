@@ -22,7 +22,8 @@ def split_tags(tags: str) -> tuple[str, ...]:
 
 def _record(item: LibraryItem, aliases: Iterable[str], rejections: Iterable[str]) -> ItemRecord:
     return ItemRecord(id=item.id, title=item.title, body=item.body, tags=split_tags(item.tags), url=item.url,
-                      aliases=tuple(aliases), rejections=tuple(rejections), review_due=item.review_due)
+                      aliases=tuple(aliases), rejections=tuple(rejections), review_due=item.review_due,
+                      audience=item.audience_id)
 
 
 def item_record(session: Session, item: LibraryItem) -> ItemRecord:

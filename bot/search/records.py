@@ -18,6 +18,7 @@ class ItemRecord:
     aliases: tuple[str, ...] = ()  # questions users confirmed this item answered
     rejections: tuple[str, ...] = ()  # questions for which users said "Didn't help"
     review_due: datetime | None = None  # when its content is due for review; None: it never goes stale
+    audience: int | None = None  # the team or department that sees it; None: everyone
 
     def stale(self, now: datetime, grace: timedelta = timedelta(0)) -> bool:
         """Past its review date (by more than `grace`)."""

@@ -48,7 +48,8 @@ def test_items_are_owned_by_the_file_the_import_default_the_saver_or_nobody(runt
 
     assert (item(runtime, first).owner_id, item(runtime, second).owner_id) == ("U0CAROL", "U0DAN")
     unowned = item(runtime, nobody)
-    assert unowned.owner_id is None and access.item_verifiers(runtime.settings, unowned.owner_id) == (MANAGER,)
+    with runtime.sessions() as session:
+        assert unowned.owner_id is None and access.item_verifiers(session, runtime.settings, unowned.owner_id) == (MANAGER,)
 
 
 def test_a_captured_answer_is_owned_by_its_answerer_and_a_resolved_card_item_by_its_resolver(

@@ -1,0 +1,95 @@
+"""Teams and departments: who is in which, who supervises them, and which audiences a person sees.
+
+A department is a team with child teams (`Team.parent_id`). An item's audience is a team, a
+department, or the organisation (None). A person sees the items of their own teams, of the
+departments above them, and of the organisation.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import Team, TeamMember, TeamRole
+
+
+def team_ids_of(session: Session, user_id: str) -> list[int]:
+    """The teams `user_id` belongs to (as a member or a supervisor), in the order they joined them."""
+    return list(session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+                                .order_by(TeamMember.id)))
+
+
+def home_team(session: Session, user_id: str) -> int | None:
+    """The team a person's questions come from: the first team they joined; None outside every team."""
+    return session.scalar(select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+                          .order_by(TeamMember.id).limit(1))
+
+
+def with_departments(session: Session, team_ids: Iterable[int]) -> set[int]:
+    """`team_ids` and every department above them, up to the top."""
+    seen: set[int] = set()
+    frontier = set(team_ids)
+    while frontier:
+        seen |= frontier
+        parents = session.scalars(select(Team.parent_id).where(Team.id.in_(frontier), Team.parent_id.is_not(None)))
+        frontier = set(parents) - seen
+    return seen
+
+
+def below(session: Session, team_id: int) -> set[int]:
+    """`team_id` and every team under it (a department's whole tree)."""
+    seen: set[int] = set()
+    frontier = {team_id}
+    while frontier:
+        seen |= frontier
+        children = session.scalars(select(Team.id).where(Team.parent_id.in_(frontier)))
+        frontier = set(children) - seen
+    return seen
+
+
+def audiences_of(session: Session, user_id: str) -> frozenset[int]:
+    """The team audiences whose items `user_id` sees (organisation-wide items are seen by everyone)."""
+    return frozenset(with_departments(session, team_ids_of(session, user_id)))
+
+
+def members(session: Session, team_id: int, *, whole_tree: bool = False) -> list[str]:
+    """Everyone in the team (with `whole_tree`, in every team under it too), each once, in join order."""
+    teams = below(session, team_id) if whole_tree else {team_id}
+    people = session.scalars(select(TeamMember.user_id).where(TeamMember.team_id.in_(teams)).order_by(TeamMember.id))
+    return list(dict.fromkeys(people))
+
+
+def supervisors(session: Session, team_id: int) -> list[str]:
+    """The supervisors of the team itself, in join order."""
+    return list(session.scalars(select(TeamMember.user_id).where(
+        TeamMember.team_id == team_id, TeamMember.role == TeamRole.SUPERVISOR).order_by(TeamMember.id)))
+
+
+def supervised_teams(session: Session, user_id: str) -> list[Team]:
+    """The teams `user_id` supervises directly, by name."""
+    return list(session.scalars(select(Team).join(TeamMember, TeamMember.team_id == Team.id).where(
+        TeamMember.user_id == user_id, TeamMember.role == TeamRole.SUPERVISOR).order_by(Team.name)))
+
+
+def supervises(session: Session, user_id: str, team_id: int) -> bool:
+    """Whether `user_id` supervises the team, or a department above it."""
+    ids = with_departments(session, [team_id])
+    return session.scalar(select(TeamMember.id).where(
+        TeamMember.user_id == user_id, TeamMember.role == TeamRole.SUPERVISOR,
+        TeamMember.team_id.in_(ids)).limit(1)) is not None
+
+
+def team_names(session: Session, team_ids: Iterable[int | None]) -> dict[int, str]:
+    """Names by id, for the ids given (None ignored)."""
+    ids = {i for i in team_ids if i is not None}
+    return dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(ids))).tuples()) if ids else {}
+
+
+def find_team(session: Session, name: str) -> Team | None:
+    """The team called `name` (exactly, then ignoring case)."""
+    team = session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = session.scalar(select(Team).where(func.lower(Team.name) == name.lower()).limit(1))
+    return team
