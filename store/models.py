@@ -504,6 +504,18 @@ class PathAssignment(Base):
     due_on: Mapped[date] = mapped_column(Date)
 
 
+class PathEnrolment(Base):
+    """A person who started a path outside their teams' assignments (e.g. an asker told of a course)."""
+
+    __tablename__ = "path_enrolments"
+    __table_args__ = (UniqueConstraint("path_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("learning_paths.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_on: Mapped[date | None] = mapped_column(Date)
+
+
 class StepCompletion(Base):
     """A person's step done, with their one-line reflection on it."""
 

@@ -27,7 +27,8 @@ from bot.runtime import Runtime
 from handlers.blocks import escape
 from handlers.plaintext import Names, render_blocks
 
-USERS = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL", "dave": "U0DAVE", "erin": "U0ERIN"}
+USERS = {"alice": "U0ALICE", "bob": "U0BOB", "carol": "U0CAROL", "dave": "U0DAVE", "erin": "U0ERIN",
+         "sam": "U0SAM"}
 CHANNELS = {"C0GENERAL": "general", "C0HELP": "help", "C0ANDON": "andon", "C0DIGEST": "digest"}
 DEMO = Path(__file__).with_name("demo")
 NAMES = Names({uid: name for name, uid in USERS.items()} | {BOT_USER_ID: "learnbot"}, CHANNELS)

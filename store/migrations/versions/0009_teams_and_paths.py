@@ -128,6 +128,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_share_requests_item_id'), ['item_id'], unique=False)
         batch_op.create_index('ix_share_requests_status_deadline', ['status', 'deadline_at'], unique=False)
 
+    op.create_table('path_enrolments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('path_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.String(length=32), nullable=False),
+    sa.Column('started_at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['path_id'], ['learning_paths.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('path_id', 'user_id')
+    )
+    with op.batch_alter_table('path_enrolments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_path_enrolments_path_id'), ['path_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_path_enrolments_user_id'), ['user_id'], unique=False)
+
     op.create_table('step_completions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('step_id', sa.Integer(), nullable=False),
@@ -183,6 +197,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_step_completions_step_id'))
 
     op.drop_table('step_completions')
+    with op.batch_alter_table('path_enrolments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_path_enrolments_user_id'))
+        batch_op.drop_index(batch_op.f('ix_path_enrolments_path_id'))
+
+    op.drop_table('path_enrolments')
     with op.batch_alter_table('share_requests', schema=None) as batch_op:
         batch_op.drop_index('ix_share_requests_status_deadline')
         batch_op.drop_index(batch_op.f('ix_share_requests_item_id'))
