@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.outbox import backoff
 from bot.run.http import health
 from tests.harness import Harness, all_text
 
@@ -54,8 +55,16 @@ def test_not_in_channel_is_told_once(bot: Harness) -> None:
 def test_a_retryable_error_is_retried_and_tells_nobody(bot: Harness) -> None:
     bot.slack.fail_next("chat.postMessage", "internal_error")
     ask(bot)
-    assert bot.posts("U0ALICE") == [] and bot.posts("U0MANAGER") == []
+    assert len(bot.posts("C0HELP")) == 1  # the refused attempt
+    assert bot.posts("U0ALICE") == [] and bot.posts("U0MANAGER") == [] and bot.questions()[0].thread_ts is None
     assert health(bot.runtime.engine, {})["outbox"] == {"pending": 1, "failed": 0}
+
+    bot.runtime.clock.advance(backoff(1))
+    bot.outbox.deliver_due()
+    [_, posted] = bot.posts("C0HELP")
+    assert QUESTION in all_text(posted) and bot.questions()[0].thread_ts is not None
+    assert bot.posts("U0ALICE") == [] and bot.posts("U0MANAGER") == []
+    assert health(bot.runtime.engine, {})["outbox"] == {"pending": 0, "failed": 0}
 
 
 @pytest.mark.settings(managers=())
