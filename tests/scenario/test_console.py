@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 
+from sqlalchemy import select
+
 from bot.config import Settings
 from bot.run.console import Console, open_console
 from handlers import ids
+from store.models import Question
 
 QUESTION = "how often is the torque wrench calibrated?"
 
@@ -18,10 +21,11 @@ def press(console: Console, action_id: str) -> None:
 
 
 def post_of(console: Console, text: str) -> int:
-    """The number (m#) of the help-channel post of `text`."""
-    calls = [c for c in console.slack.calls_to("chat.postMessage") if c.channel == "C0HELP" and text in c.text]
-    assert calls, f"no post of {text!r}"
-    return [m.number for m in console.messages if m.channel == "C0HELP" and m.ts is not None][-1]
+    """The number (m#) of the help-channel post of the question containing `text`."""
+    with console.bot.runtime.sessions() as session:
+        ts = session.scalar(select(Question.thread_ts).where(Question.text.contains(text)).order_by(Question.id.desc()))
+    [number] = [m.number for m in console.messages if m.channel == "C0HELP" and ts is not None and m.ts == ts]
+    return number
 
 
 def test_a_form_that_refuses_a_value_shows_why_under_it_and_stays_open(sqlite_url: str) -> None:

@@ -170,7 +170,7 @@ def test_the_trust_score_counts_verified_used_items_for_the_managers_digest_and_
     assert (score.used, score.verified, score.share) == (2, 1, 0.5)
     assert score.overdue == [("U0CAROL", 2)]
     assert [(row.item_id, row.uses) for row in score.unverified] == [(wifi, 2)]
-    assert manager_home.trust == score and managers_digest.trust is not None
+    assert manager_home.trust == score and managers_digest.trust == score
     lines = trust_lines(score)
     assert lines[0] == "• Trust score: 50% of the 2 used items verified (aim 80%) :warning:"
     assert "<@U0CAROL>: 2 overdue for review" in lines[1] and "Office Wi-Fi" in lines[2]
