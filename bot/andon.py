@@ -17,13 +17,13 @@ through the outbox.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import access
+from bot import access, teams
 from bot.config import Settings
 from bot.library import Draft, record_feedback, upsert_item
 from bot.outbox import enqueue
@@ -418,6 +418,7 @@ class CardView:
     managers: tuple[str, ...]
     resolution: tuple[str, str | None] | None = None  # (title, url) of the content that resolved it
     need: LearningNeed | None = None  # the course planned for it
+    teams: list[tuple[str, int]] = field(default_factory=list)  # where the gap comes from: (team, askers)
 
     @property
     def oldest(self) -> datetime | None:
@@ -454,8 +455,9 @@ def card_view(session: Session, settings: Settings, card_id: int) -> CardView | 
                               q.blocked_at is not None, q.asked_at) for q in rows]
     item = session.get(LibraryItem, card.resolved_item_id) if resolved and card.resolved_item_id else None
     resolution = (item.title, item.url) if item else None
-    return CardView(card, questions, len({q.asker_id for q in rows}), access.learning_managers(session, settings), resolution,
-                    learning_need(session, card_id))
+    return CardView(card, questions, len({q.asker_id for q in rows}), access.learning_managers(session, settings),
+                    resolution, learning_need(session, card_id),
+                    teams.askers_by_team(session, ((q.asker_id, q.team_id) for q in rows if not q.anonymous)))
 
 
 def learning_need(session: Session, card_id: int) -> LearningNeed | None:

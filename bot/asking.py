@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import andon, trust
+from bot import andon, teams, trust
 from bot.access import learning_managers
 from bot.config import Settings
 from bot.search import MatchResult
@@ -75,7 +75,7 @@ def store(session: Session, now: datetime, *, asker_id: str, text: str, asked_in
             return existing
     ensure_person(session, asker_id, now)
     question = Question(asker_id=asker_id, text=text, anonymous=anonymous, asked_in=asked_in, request_id=request_id,
-                        status=QuestionStatus.ASKED, asked_at=now)
+                        status=QuestionStatus.ASKED, asked_at=now, team_id=teams.home_team(session, asker_id))
     try:
         with session.begin_nested():
             session.add(question)

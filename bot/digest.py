@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot import access
+from bot import access, teams
 from bot.trust import TrustScore, trust_score
 from bot.andon import UNRESOLVED, open_cards
 from bot.config import Settings, parse_cron
@@ -109,6 +109,15 @@ class AndonNumbers:
     signals: int
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A topic asked about, with where it came from: (team, askers), anonymous askers left out."""
+
+    label: str
+    count: int
+    teams: list[tuple[str, int]] = field(default_factory=list)
+
+
 @dataclass
 class Digest:
     """Everything the digest says; anonymous askers are never named in it."""
@@ -118,12 +127,12 @@ class Digest:
     andon: AndonNumbers
     history: list[WeekNumbers]
     top_topics: list[tuple[str, int]]
-    gaps: list[tuple[str, int]]
+    gaps: list[Gap]  # asked, but the library had no answer
     helpers: list[tuple[str, int, int]]  # user, answers, accepted
     new_items: int
     helpful_items: list[tuple[str, str | None, int]]  # title, url, helpful votes
     reflections: list[tuple[str, str]]  # role, text
-    open_cards: list[tuple[str, int, datetime | None]] = field(default_factory=list)  # managers only
+    open_cards: list[tuple[Gap, datetime | None]] = field(default_factory=list)  # managers only: with the oldest
     oldest_open: list[tuple[str, str | None, datetime, str | None, str | None]] = field(default_factory=list)
     trust: TrustScore | None = None  # managers only: as of the end of the week
 
@@ -188,10 +197,13 @@ def build_digest(session: Session, week: Week, zone: tzinfo, *, for_managers: bo
     numbers = history(session, week, zone)
     cohort = and_(Question.asked_at >= week.start, Question.asked_at < week.end, Question.source == "slack")
     texts = session.execute(select(Question.text, Question.self_served_at).where(cohort)).all()
+    unanswered = session.execute(select(Question.text, Question.asker_id, Question.team_id, Question.anonymous)
+                                 .where(cohort, Question.self_served_at.is_(None)).order_by(Question.id)).all()
     digest = Digest(
         numbers=numbers[-1], previous=numbers[-2], andon=_andon_numbers(session, week), history=numbers,
         top_topics=[(t.label, t.count) for t in group_by_topic([t for t, _ in texts], min_count=2)],
-        gaps=[(t.label, t.count) for t in group_by_topic([t for t, s in texts if s is None], min_count=2)],
+        gaps=[Gap(t.label, t.count, _teams_of(session, [unanswered[i] for i in t.members]))
+              for t in group_by_topic([row.text for row in unanswered], min_count=2)],
         helpers=_helpers(session, week),
         new_items=session.scalar(select(func.count()).select_from(LibraryItem).where(
             LibraryItem.created_at >= week.start, LibraryItem.created_at < week.end)) or 0,
@@ -228,8 +240,18 @@ def _helpful_items(session: Session, week: Week) -> list[tuple[str, str | None, 
     return [(title, url, n) for title, url, n in rows]
 
 
-def _open_cards(session: Session) -> list[tuple[str, int, datetime | None]]:
-    return [(card.label, n, oldest) for card, n, _, oldest in open_cards(session)][:10]
+def _teams_of(session: Session, questions: list[Any]) -> list[tuple[str, int]]:
+    """Where `questions` (rows with asker_id, team_id, anonymous) came from."""
+    return teams.askers_by_team(session, ((q.asker_id, q.team_id) for q in questions if not q.anonymous))
+
+
+def _open_cards(session: Session) -> list[tuple[Gap, datetime | None]]:
+    cards = open_cards(session)[:10]
+    rows = session.execute(select(Question.andon_card_id, Question.asker_id, Question.team_id, Question.anonymous)
+                           .where(Question.andon_card_id.in_([card.id for card, *_ in cards]),
+                                  Question.status.in_(UNRESOLVED))).all()
+    return [(Gap(card.label, n, _teams_of(session, [r for r in rows if r.andon_card_id == card.id])), oldest)
+            for card, n, _, oldest in cards]
 
 
 def _oldest_open(session: Session) -> list[tuple[str, str | None, datetime, str | None, str | None]]:

@@ -7,6 +7,7 @@ departments above them, and of the organisation.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Iterable
 
 from sqlalchemy import func, select
@@ -84,7 +85,19 @@ def supervises(session: Session, user_id: str, team_id: int) -> bool:
 def team_names(session: Session, team_ids: Iterable[int | None]) -> dict[int, str]:
     """Names by id, for the ids given (None ignored)."""
     ids = {i for i in team_ids if i is not None}
-    return dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(ids))).tuples()) if ids else {}
+    return {team_id: name for team_id, name in session.execute(select(Team.id, Team.name).where(Team.id.in_(ids)))}
+
+
+def askers_by_team(session: Session, askers: Iterable[tuple[str, int | None]]) -> list[tuple[str, int]]:
+    """(team name, distinct askers) for `askers` given as (asker, their team), most first; askers outside
+    every team are left out. Callers leave anonymous questions out, so no one is placed by them."""
+    by_team: dict[int, set[str]] = defaultdict(set)
+    for asker, team_id in askers:
+        if team_id is not None:
+            by_team[team_id].add(asker)
+    names = team_names(session, by_team)
+    return sorted(((names[t], len(people)) for t, people in by_team.items() if t in names),
+                  key=lambda pair: (-pair[1], pair[0]))
 
 
 def find_team(session: Session, name: str) -> Team | None:

@@ -12,8 +12,8 @@ from bot.andon import CardView, Resolution
 from bot.trust import Trust
 from bot.wording import noun, plural
 from handlers import ids
-from handlers.blocks import (Block, actions, button, context, escape, link, mention, message, modal, plain_input,
-                             quote, section, truncate)
+from handlers.blocks import (Block, actions, button, context, escape, from_teams, link, mention, message, modal,
+                             plain_input, quote, section, truncate)
 from handlers.learning_needs_blocks import course_state
 from handlers.question_blocks import trust_line
 
@@ -53,6 +53,8 @@ def card(view: CardView, now: datetime, permalink: Link) -> dict[str, Any]:
         summary = (f":rotating_light: *Andon: {escape(c.label)}*\n*{n}* unanswered {noun(n, 'question')} from "
                    f"{askers} · oldest {age(view.oldest, now)}")
     blocks: list[Block] = [section(summary)]
+    if view.teams:
+        blocks.append(context(f":busts_in_silhouette: Asked {from_teams(view.teams)}"))
     blocked = sum(q.blocked for q in view.questions)
     if blocked:
         blocks.append(context(f":octagonal_sign: {plural(blocked, 'asker')} pulled the cord: they are blocked."))

@@ -46,6 +46,11 @@ def section(text: str, accessory: Block | None = None) -> Block:
     return block
 
 
+def from_teams(counts: Sequence[tuple[str, int]]) -> str:
+    """`from Support (3), Sales (1)`: where a gap comes from, as (team, askers); empty without teams."""
+    return "from " + ", ".join(f"{escape(name)} ({n})" for name, n in counts) if counts else ""
+
+
 def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT)}]}
 

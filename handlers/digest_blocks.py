@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from bot.digest import Digest, ExpertWeek, WeekNumbers
+from bot.digest import Digest, ExpertWeek, Gap, WeekNumbers
 from bot.wording import plural
 from handlers.andon_blocks import age
-from handlers.blocks import Block, context, escape, link, mention, message, quote, section
+from handlers.blocks import Block, context, escape, from_teams, link, mention, message, quote, section
 from handlers.trust_blocks import trust_lines
 
 Link = Callable[[str, str, str | None], str | None]
@@ -63,6 +63,15 @@ def _numbers(d: Digest) -> str:
     ])
 
 
+def _where(gap: Gap) -> str:
+    return f" · {from_teams(gap.teams)}" if gap.teams else ""
+
+
+def _gap(gap: Gap) -> str:
+    """`VPN setup (4) · from Support (3), Sales (1)`."""
+    return f"{escape(gap.label)} ({gap.count}){_where(gap)}"
+
+
 def _listing(title: str, rows: list[str], empty: str) -> Block:
     return section(f"*{title}*\n" + ("\n".join(rows) if rows else f"_{empty}_"))
 
@@ -75,7 +84,7 @@ def digest(d: Digest, permalink: Link, now: datetime) -> dict[str, Any]:
         section(_numbers(d)),
         _listing("Top topics", [f"• {escape(label)} ({n})" for label, n in d.top_topics], "Not enough questions."),
         _listing("Knowledge gaps (asked, but the library had no answer)",
-                 [f"• {escape(label)} ({n})" for label, n in d.gaps], "None this week."),
+                 [f"• {_gap(gap)}" for gap in d.gaps], "None this week."),
         _listing("Top helpers: thank you!", [f"• {mention(u)}: {plural(n, 'answer')}, {acc} accepted"
                                              for u, n, acc in d.helpers], "Nobody answered in a thread this week."),
         _listing("Library", [f"• {plural(d.new_items, 'new item')}"]
@@ -85,8 +94,9 @@ def digest(d: Digest, permalink: Link, now: datetime) -> dict[str, Any]:
         blocks.append(_listing("What people learned", [f"{quote(text, 300)} _(an {role})_"
                                                         for role, text in d.reflections], ""))
     if d.open_cards or d.oldest_open:
-        blocks.append(_listing("Open andon cards", [f"• {escape(label)}: {plural(n, 'question')}, oldest "
-                                                    f"{age(oldest, now)}" for label, n, oldest in d.open_cards],
+        blocks.append(_listing("Open andon cards", [f"• {escape(card.label)}: {plural(card.count, 'question')}, "
+                                                    f"oldest {age(oldest, now)}{_where(card)}"
+                                                    for card, oldest in d.open_cards],
                                "No open cards."))
         blocks.append(_listing("Oldest open questions (no accepted answer)",
                                [_oldest(row, permalink, now) for row in d.oldest_open], "None."))

@@ -14,7 +14,7 @@ from bot.library import Draft, import_items
 from bot.local.driver import Driver, ImmediateExecutor
 from bot.local.slack import Call, LocalSlack
 from bot.run.build import build
-from store.models import Question
+from store.models import Question, Team, TeamMember, TeamRole
 
 
 class Harness(Driver):
@@ -52,6 +52,19 @@ class Harness(Driver):
                 add_topics(session, user, [t.strip() for t in text.split(",")], now)
             session.commit()
         self.runtime.index.refresh(now)
+
+    def add_team(self, name: str, *members: str, supervisor: str | None = None, parent: int | None = None) -> int:
+        """A team with `members` (and its `supervisor`), as an import would make it; its id."""
+        now = self.runtime.clock.now()
+        with self.runtime.sessions() as session:
+            team = Team(name=name, parent_id=parent, created_at=now)
+            session.add(team)
+            session.flush()
+            for user in ((supervisor,) if supervisor else ()) + members:
+                role = TeamRole.SUPERVISOR if user == supervisor else TeamRole.MEMBER
+                session.add(TeamMember(team_id=team.id, user_id=user, role=role, created_at=now))
+            session.commit()
+            return team.id
 
     def add_items(self, *rows: tuple[str, str, str]) -> None:
         """Library items as (title, url, body)."""

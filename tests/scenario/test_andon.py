@@ -107,6 +107,22 @@ def test_anonymous_questions_appear_without_names(bot: Harness) -> None:
     assert "U0ALICE" not in text and "someone" in text
 
 
+def test_the_card_says_which_teams_the_gap_comes_from_counting_people_and_placing_no_anonymous_asker(
+        bot: Harness) -> None:
+    bot.add_team("Support", "U0ALICE", "U0BOB")
+    bot.add_team("R&D <ops>", "U0CAROL", "U0ERIN")
+    for user, text in (("U0ALICE", TORQUE[0]), ("U0ALICE", TORQUE[1]), ("U0BOB", TORQUE[2]),
+                       ("U0CAROL", TORQUE[0] + " (line 3)"), ("U0ERIN", "anon " + TORQUE[1] + " again")):
+        ask(bot, text, user=user)
+    bot.runtime.clock.advance(SLA)
+    run_sweep(bot)
+
+    [card_post] = andon_posts(bot)
+    assert "*5* unanswered questions from *4* people" in all_text(card_post)
+    assert "Asked from Support (2), R&amp;D &lt;ops&gt; (1)" in all_text(card_post)  # erin asked anonymously
+    assert [q.team_id is not None for q in bot.questions()] == [True] * 5
+
+
 def test_a_manager_acknowledges_and_a_non_manager_is_refused(bot: Harness) -> None:
     ask(bot, TORQUE[0])
     bot.runtime.clock.advance(SLA)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import digest
+from bot.digest import Gap
 from bot.jobs import sweep
 from bot.local.slack import LocalSlack
 from store.models import AndonCard, Answer, DigestRun, ExpertPing, Person, Question, Reflection
@@ -86,12 +87,12 @@ def test_the_numbers_are_right_for_a_known_history(bot: Harness) -> None:
     assert d.andon.opened == 1
     assert d.helpers == [("U0BOB", 5, 2)]
     assert d.top_topics[0] == ("torque wrench calibration", 5)
-    assert d.gaps == [("torque wrench calibration", 5), ("forklift licence renewal", 2)]  # the library had nothing
+    assert d.gaps == [Gap("torque wrench calibration", 5), Gap("forklift licence renewal", 2)]  # the library had nothing
     assert d.reflections == [("asker", "The calibration log is online.")]
     assert [(text, asker) for text, asker, *_ in d.oldest_open] == [  # replies nobody accepted leave them open
         ("printer toner", "U0ALICE"), ("printer driver", "U0ALICE"), ("printer queue", "U0ALICE"),
         ("torque wrench calibration question 2", "U0CAROL"), ("torque wrench calibration question 3", "U0CAROL")]
-    assert [label for label, _, _ in d.open_cards] == ["forklift licence"]
+    assert [card.label for card, _ in d.open_cards] == ["forklift licence"]
     assert [w.week.label for w in d.history] == [f"2026-W{n}" for n in range(40, 48)]
 
 
@@ -195,3 +196,22 @@ def test_home_tab_for_a_manager_adds_the_andon_board_and_the_week(bot: Harness) 
     bot.event({"type": "app_home_opened", "user": "U0MANAGER", "tab": "home"})
     text = all_text(bot.slack.calls_to("views.publish")[-1])
     assert "Andon board" in text and "forklift licence" in text and "This week so far" in text
+
+
+@pytest.mark.settings(timezone=PARIS, digest_channel="C0DIGEST")
+def test_the_digest_says_which_teams_each_gap_and_open_card_comes_from(bot: Harness) -> None:
+    bot.add_team("Support", "U0ALICE", "U0BOB")
+    bot.add_team("Sales", "U0CAROL")
+    bot.runtime.clock.set(MONDAY_W47 + timedelta(days=1))
+    for user, text in (("U0ALICE", "forklift licence renewal?"), ("U0BOB", "forklift licence expiry?"),
+                       ("U0CAROL", "forklift licence for the new site?"), ("U0CAROL", "anon forklift licence cost?")):
+        bot.command(user, text)
+    bot.runtime.clock.advance(timedelta(hours=4))
+    sweep(bot.runtime, bot.outbox.deliver_due)  # nobody answered: one andon card
+    bot.runtime.clock.set(DIGEST_TIME)
+    sweep(bot.runtime, bot.outbox.deliver_due)
+
+    [post] = [c for c in bot.posts("C0DIGEST") if "2026-W47" in c.text]
+    assert "• forklift licence renewal (4) · from Support (2), Sales (1)" in all_text(post)  # the anonymous asker is not placed
+    [manager] = [c for c in bot.posts("U0MANAGER") if "digest · 2026-W47" in c.text]
+    assert ": 4 questions, oldest 6d 9h · from Support (2), Sales (1)" in all_text(manager)
