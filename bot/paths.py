@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot import access, andon, teams
 from bot.config import Settings
-from bot.learning_needs import Course, planned_course
+from bot.learning_needs import Course, planned_course, shippable
 from bot.outbox import enqueue
 from bot.refusal import Refusal
 from store.models import (AndonCard, Competency, ItemState, LearningNeed, LearningPath, LibraryItem, OutboxMessage, PathAssignment,
@@ -159,10 +159,8 @@ def publish(session: Session, settings: Settings, now: datetime, *, user_id: str
     """
     need = None
     if card_id is not None:
-        andon.card_to_resolve(session, settings, card_id=card_id, user_id=user_id)
+        shippable(session, settings, card_id=card_id, user_id=user_id)
         need = andon.learning_need(session, card_id)
-        if need is None or need.shipped_at is not None:
-            raise Refusal("This course has shipped already." if need else "I can't find that course any more.")
     else:
         require_may_create(session, settings, user_id)
     errors, items = draft_errors(session, settings, now, user_id, draft, team_required=need is None)
