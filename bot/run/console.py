@@ -182,9 +182,9 @@ class Console:
         """Print the bot's synchronous answer (an ack with a message), or its HTTP error."""
         if response.status != 200:
             self.say(f"(the bot answered HTTP {response.status})")
-        elif response.body and response.body.startswith("{"):
-            self.show(json.loads(response.body), channel="C0GENERAL", ts=None, response_url=response_url,
-                      ephemeral=True)
+        elif response.body:  # Slack shows a plain-text ack as an ephemeral message, as it shows a JSON one
+            payload = json.loads(response.body) if response.body.startswith("{") else {"text": response.body}
+            self.show(payload, channel="C0GENERAL", ts=None, response_url=response_url, ephemeral=True)
 
     def _message(self, ref: str) -> Shown | None:
         match = re.fullmatch(r"m?(\d+)", ref)
