@@ -328,13 +328,14 @@ def resolve(session: Session, settings: Settings, now: datetime, *, card_id: int
     questions = ship(session, card, user_id, now, item.id)
     for asker in sorted({q.asker_id for q in questions}):
         enqueue(session, ANDON_RESOLVED, card.id, now, key=f"{asker}:v{card.version}", args={"user": asker})
+    changed(session, card, now)
     return card
 
 
 def ship(session: Session, card: AndonCard, user_id: str, now: datetime, item_id: int) -> list[Question]:
     """The one rule for a card answered with content (an item, or a learning path starting with it): the
     card resolves, its unresolved questions resolve and their help-channel posts close, a planned course
-    counts as shipped. Returns the questions it resolved; telling their askers is the caller's."""
+    counts as shipped. Returns the questions it resolved; telling their askers, then `changed`, is the caller's."""
     card.status, card.resolved_by, card.resolved_at, card.resolved_item_id = CardStatus.RESOLVED, user_id, now, item_id
     questions = session.scalars(select(Question).where(Question.andon_card_id == card.id,
                                                        Question.status.in_(UNRESOLVED)).order_by(Question.id)).all()
@@ -345,7 +346,6 @@ def ship(session: Session, card: AndonCard, user_id: str, now: datetime, item_id
     need = learning_need(session, card.id)
     if need is not None:
         need.shipped_at, need.item_id = now, item_id
-    changed(session, card, now)
     return list(questions)
 
 

@@ -88,7 +88,7 @@ def home_view(session: Session, settings: Settings, user_id: str, now: datetime)
     learned = [(t.label, t.count) for t in group_by_topic([r[0] for r in rows], limit=5)]
     view = HomeView(user_id, questions, answers, list_topics(session, user_id), learned)
     view.paths, view.led = paths.my_paths(session, user_id), paths.led_progress(session, settings, user_id, now)
-    view.may_create_path = bool(paths.leadable_teams(session, settings, user_id))
+    view.may_create_path = paths.may_create(session, settings, user_id)
     if access.is_learning_manager(session, settings, user_id):
         view.manager = True
         cards = andon.open_cards(session)[:15]

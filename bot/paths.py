@@ -25,8 +25,8 @@ from bot.config import Settings
 from bot.learning_needs import Course, planned_course, shippable
 from bot.outbox import enqueue
 from bot.refusal import Refusal
-from store.models import (AndonCard, Competency, ItemState, LearningNeed, LearningPath, LibraryItem, OutboxMessage, PathAssignment,
-                          PathEnrolment, PathStep, Question, StepCompletion, Team, TeamMember, TeamRole)
+from store.models import (AndonCard, Competency, ItemState, LearningNeed, LearningPath, LibraryItem, OutboxMessage,
+                          PathAssignment, PathEnrolment, PathStep, Question, StepCompletion, Team, TeamMember, TeamRole)
 
 PATH_ASSIGNED = "path_assigned"  # each member's DM: a new path, due …, its first step
 PATH_FINISHED = "path_finished"  # the congratulation when a person's last step is done
@@ -59,6 +59,11 @@ def leadable_teams(session: Session, settings: Settings, user_id: str) -> list[T
     for team in teams.supervised_teams(session, user_id):
         led |= teams.below(session, team.id)
     return list(session.scalars(select(Team).where(Team.id.in_(led)).order_by(Team.name))) if led else []
+
+
+def may_create(session: Session, settings: Settings, user_id: str) -> bool:
+    """Whether the person may create paths at all: a learning manager, or a supervisor of some team."""
+    return access.is_learning_manager(session, settings, user_id) or bool(teams.supervised_teams(session, user_id))
 
 
 def require_may_create(session: Session, settings: Settings, user_id: str) -> list[Team]:
@@ -157,9 +162,9 @@ def publish(session: Session, settings: Settings, now: datetime, *, user_id: str
     With `card_id`, the path is the course planned for that andon card: only its owner or a learning
     manager publishes it, the team is optional, the card counts as shipped, and every asker on it is told.
     """
-    need = None
+    need, card = None, None
     if card_id is not None:
-        shippable(session, settings, card_id=card_id, user_id=user_id)
+        card = shippable(session, settings, card_id=card_id, user_id=user_id)
         need = andon.learning_need(session, card_id)
     else:
         require_may_create(session, settings, user_id)
@@ -176,12 +181,13 @@ def publish(session: Session, settings: Settings, now: datetime, *, user_id: str
                                    due_on=draft.due))
         for member in learners(session, draft.team_id):
             enqueue(session, PATH_ASSIGNED, path.id, now, key=member, args={"user": member})
-    if need is not None:
+    if need is not None and card is not None:
         need.path_id = path.id
-        andon.ship(session, session.get_one(AndonCard, need.card_id), user_id, now, items[0])
+        andon.ship(session, card, user_id, now, items[0])
         askers = session.scalars(select(Question.asker_id).where(Question.andon_card_id == need.card_id).distinct())
         for asker in sorted(askers):
             enqueue(session, PATH_FOR_ASKER, need.id, now, key=asker, args={"user": asker, "due": str(draft.due)})
+        andon.changed(session, card, now)
     session.commit()
     return path
 
@@ -417,7 +423,8 @@ def team_progress(session: Session, settings: Settings, team: Team, now: datetim
     return TeamProgress(team.id, team.name, paths, [Reflected(*row) for row in latest])
 
 
-def led_progress(session: Session, settings: Settings, user_id: str, now: datetime, limit: int = 5) -> list[TeamProgress]:
+def led_progress(session: Session, settings: Settings, user_id: str, now: datetime,
+                 limit: int = 5) -> list[TeamProgress]:
     """The completion of the teams `user_id` supervises (for a learning manager without teams: the teams
     with the most recent assignments), those with paths only."""
     led = teams.supervised_teams(session, user_id)

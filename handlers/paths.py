@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import learning_needs, paths, teams
+from bot import learning_needs, paths
 from bot.config import Settings
 from bot.outbox import SlackCall
 from bot.paths import PathDraft
@@ -18,7 +18,7 @@ from bot.refusal import Refusal
 from handlers import blocks, ids
 from handlers.deps import Deps
 from handlers.paths_blocks import (assigned, finished, my_paths_reply, path_for_asker, path_modal, reflection_modal,
-                                   team_note)
+                                   started, team_note)
 from handlers.rendering import Render, Rendering
 from handlers.settle import UNCHANGED, Returned, refuses, settles
 
@@ -116,7 +116,8 @@ def done(ack: Ack, action: Payload, body: Payload, client: WebClient, respond: R
     ack()
     user_id = body["user"]["id"]
     with deps.runtime.sessions() as session:
-        completed = paths.complete_step(session, deps.now(), user_id=user_id, step_id=blocks.number(action.get("value")))
+        completed = paths.complete_step(session, deps.now(), user_id=user_id,
+                                        step_id=blocks.number(action.get("value")))
         supervisors = paths.supervisors_of(session, user_id)
     if not completed.new:
         return UNCHANGED
@@ -145,10 +146,7 @@ def start(ack: Ack, action: Payload, body: Payload, respond: Respond, deps: Deps
     with deps.runtime.sessions() as session:
         new = paths.start(session, deps.now(), user_id=user_id, path_id=blocks.number(action.get("value")))
         mine = paths.my_paths(session, user_id)
-    respond(response_type="ephemeral", replace_original=False,
-            **blocks.notice("Started: it is in your My path (Home tab, `/learn path`)." if new
-                            else "It is in your My path already."))
-    respond(response_type="ephemeral", replace_original=False, **my_paths_reply(mine))
+    respond(response_type="ephemeral", replace_original=False, **started(new, mine))
     return None if new else UNCHANGED
 
 

@@ -78,6 +78,12 @@ def my_paths_reply(paths: Sequence[MyPath]) -> dict[str, Any]:
     return message("My learning paths", [section("*My path*"), *my_paths(paths)])
 
 
+def started(new: bool, paths: Sequence[MyPath]) -> dict[str, Any]:
+    """"Start this path" pressed: said so, and My path as it is now."""
+    text = "Started: it is in your My path (Home tab, `/learn path`)." if new else "It is in your My path already."
+    return message(text, [section(text), *my_paths(paths)])
+
+
 def reflection_modal(step_id: int, title: str) -> dict[str, Any]:
     return modal(ids.PATH_REFLECT, "Reflect on the step", "Save", [
         section(f"Done: *{escape(truncate(title, 200))}*. One line, for you and your supervisor:"),
@@ -96,7 +102,8 @@ def team_lines(team: TeamProgress) -> str:
         lines.append(f"• {escape(p.title)} (due {due_text(p.due)}): {len(p.done)} of {p.people} done")
         lines += [f"    {what}: {_names(people)}" for what, people in
                   (("done", p.done), ("behind", p.behind), ("overdue", p.overdue)) if people]
-    lines += [f"{quote(r.text, 300)} — {mention(r.user_id)} on {escape(truncate(r.step, 80))}" for r in team.reflections]
+    lines += [f"{quote(r.text, 300)} — {mention(r.user_id)} on {escape(truncate(r.step, 80))}"
+              for r in team.reflections]
     return "\n".join(lines)
 
 
