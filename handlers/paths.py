@@ -40,14 +40,18 @@ def new_path_modal(session: Session, settings: Settings, user_id: str, card_id: 
                       card_id=card_id, title=title)
 
 
+def _open(client: WebClient, deps: Deps, user_id: str, trigger_id: str, card_id: int | None = None) -> None:
+    with deps.runtime.sessions() as session:
+        view = new_path_modal(session, deps.runtime.settings, user_id, card_id)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
 def open_from_command(client: WebClient, deps: Deps, user_id: str, trigger_id: str) -> Payload | None:
     """`/learn path new`: open the modal at once (the trigger lasts 3 seconds); a refusal's notice otherwise."""
     try:
-        with deps.runtime.sessions() as session:
-            view = new_path_modal(session, deps.runtime.settings, user_id)
+        _open(client, deps, user_id, trigger_id)
     except Refusal as refusal:
         return blocks.notice(str(refusal))
-    client.views_open(trigger_id=trigger_id, view=view)
     return None
 
 
@@ -55,18 +59,14 @@ def open_from_command(client: WebClient, deps: Deps, user_id: str, trigger_id: s
 def open_new(ack: Ack, body: Payload, client: WebClient, deps: Deps) -> None:
     """"New learning path" on App Home."""
     ack()
-    with deps.runtime.sessions() as session:
-        view = new_path_modal(session, deps.runtime.settings, body["user"]["id"])
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    _open(client, deps, body["user"]["id"], body["trigger_id"])
 
 
 @refuses
 def open_for_need(ack: Ack, action: Payload, body: Payload, client: WebClient, deps: Deps) -> None:
     """"Publish a path" on a course owner's DM: the modal for that card's course (owner or manager only)."""
     ack()
-    with deps.runtime.sessions() as session:
-        view = new_path_modal(session, deps.runtime.settings, body["user"]["id"], blocks.number(action.get("value")))
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    _open(client, deps, body["user"]["id"], body["trigger_id"], blocks.number(action.get("value")))
 
 
 def _option(view: Payload, block_id: str) -> str:
