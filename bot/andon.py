@@ -323,22 +323,45 @@ def resolve(session: Session, settings: Settings, now: datetime, *, card_id: int
     the library, the card's unresolved questions resolve, their help-channel posts close, each of their
     askers gets the content (once per resolution) and a planned course is shipped."""
     card = card_to_resolve(session, settings, card_id=card_id, user_id=user_id)
-    need = learning_need(session, card_id)
     item, _ = upsert_item(session, Draft(title, url, summary, (card.label,)), now, source="andon",
                           created_by=user_id)
-    card.status, card.resolved_by, card.resolved_at, card.resolved_item_id = CardStatus.RESOLVED, user_id, now, item.id
+    questions = ship(session, card, user_id, now, item.id)
+    for asker in sorted({q.asker_id for q in questions}):
+        enqueue(session, ANDON_RESOLVED, card.id, now, key=f"{asker}:v{card.version}", args={"user": asker})
+    changed(session, card, now)
+    return card
+
+
+def ship(session: Session, card: AndonCard, user_id: str, now: datetime, item_id: int) -> list[Question]:
+    """The one rule for a card answered with content (an item, or a learning path starting with it): the
+    card resolves, its unresolved questions resolve and their help-channel posts close, a planned course
+    counts as shipped. Returns the questions it resolved; telling their askers, then `changed`, is the caller's."""
+    card.status, card.resolved_by, card.resolved_at, card.resolved_item_id = CardStatus.RESOLVED, user_id, now, item_id
     questions = session.scalars(select(Question).where(Question.andon_card_id == card.id,
                                                        Question.status.in_(UNRESOLVED)).order_by(Question.id)).all()
     for question in questions:
         question.status, question.resolved_at = QuestionStatus.RESOLVED, now
         note_change(session, QUESTION, question.id, now)
         enqueue(session, ANDON_POST_CLOSED, question.id, now, key=f"v{card.version}")
-    for asker in sorted({q.asker_id for q in questions}):
-        enqueue(session, ANDON_RESOLVED, card.id, now, key=f"{asker}:v{card.version}", args={"user": asker})
+    need = learning_need(session, card.id)
     if need is not None:
-        need.shipped_at, need.item_id = now, item.id
-    changed(session, card, now)
-    return card
+        need.shipped_at, need.item_id = now, item_id
+    return list(questions)
+
+
+def on_topic_since(session: Session, card_id: int, since: datetime, limit: int = 5000) -> int:
+    """How many questions asked since `since` are on the card's topic: on the card, or close enough to its
+    first questions that they would have joined it (the same test as a new question's)."""
+    texts = session.scalars(select(Question.text).where(Question.andon_card_id == card_id)
+                            .order_by(Question.id).limit(REPRESENTATIVES)).all()
+    if not texts:
+        return 0
+    index = MatchIndex()
+    index.upsert_item(ItemRecord(id=card_id, title=texts[0], body="\n".join(texts[1:])))
+    later = session.execute(select(Question.text, Question.andon_card_id).where(Question.asked_at >= since)
+                            .order_by(Question.id).limit(limit))
+    return sum(1 for text, on_card in later
+               if on_card == card_id or any(hit.score >= CLUSTER_SCORE for hit in index.search(text, limit=1).content))
 
 
 def _resolved_for(session: Session, card_id: int, user_id: str) -> tuple[AndonCard, list[Question]]:

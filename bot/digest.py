@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot import access, teams
+from bot import access, paths, teams
 from bot.trust import TrustScore, trust_score
 from bot.andon import UNRESOLVED, open_cards
 from bot.config import Settings, parse_cron
@@ -135,6 +135,8 @@ class Digest:
     open_cards: list[tuple[Gap, datetime | None]] = field(default_factory=list)  # managers only: with the oldest
     oldest_open: list[tuple[str, str | None, datetime, str | None, str | None]] = field(default_factory=list)
     trust: TrustScore | None = None  # managers only: as of the end of the week
+    completion: list[paths.TeamCompletion] = field(default_factory=list)  # learning paths, per team
+    trends: list[paths.Trend] = field(default_factory=list)  # questions before and since a card's path
 
 
 def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[float]:
@@ -213,6 +215,8 @@ def build_digest(session: Session, week: Week, zone: tzinfo, *, for_managers: bo
                                                            Reflection.created_at < week.end)
             .order_by(Reflection.created_at).limit(3))],
     )
+    digest.completion = paths.completion(session, zone, week.end)
+    digest.trends = paths.trends(session, week.end)
     if for_managers:
         digest.open_cards = _open_cards(session)
         digest.oldest_open = _oldest_open(session)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import access, andon, digest, learning_needs
+from bot import access, andon, digest, learning_needs, paths
 from bot.config import Settings
 from bot.experts import list_topics
 from bot.people import ensure_person
@@ -58,6 +58,9 @@ class HomeView:
     cards: list[BoardCard] = field(default_factory=list)
     week: digest.WeekNumbers | None = None
     trust: TrustScore | None = None
+    paths: list[paths.MyPath] = field(default_factory=list)  # My path
+    led: list[paths.TeamProgress] = field(default_factory=list)  # the teams' paths a supervisor or manager leads
+    may_create_path: bool = False
 
 
 def opened(session: Session, user_id: str, now: datetime) -> None:
@@ -84,6 +87,8 @@ def home_view(session: Session, settings: Settings, user_id: str, now: datetime)
     answers = [MyAnswer(text, at, accepted is not None, channel, ts) for text, at, accepted, channel, ts in rows[:SHOWN]]
     learned = [(t.label, t.count) for t in group_by_topic([r[0] for r in rows], limit=5)]
     view = HomeView(user_id, questions, answers, list_topics(session, user_id), learned)
+    view.paths, view.led = paths.my_paths(session, user_id), paths.led_progress(session, settings, user_id, now)
+    view.may_create_path = paths.may_create(session, settings, user_id)
     if access.is_learning_manager(session, settings, user_id):
         view.manager = True
         cards = andon.open_cards(session)[:15]

@@ -9,6 +9,7 @@ from bot.digest import Digest, ExpertWeek, Gap, WeekNumbers
 from bot.wording import plural
 from handlers.andon_blocks import age
 from handlers.blocks import Block, context, escape, from_teams, link, mention, message, quote, section
+from handlers.paths_blocks import completion_lines, trend_lines
 from handlers.trust_blocks import trust_lines
 
 Link = Callable[[str, str, str | None], str | None]
@@ -93,6 +94,10 @@ def digest(d: Digest, permalink: Link, now: datetime) -> dict[str, Any]:
     if d.reflections:
         blocks.append(_listing("What people learned", [f"{quote(text, 300)} _(an {role})_"
                                                         for role, text in d.reflections], ""))
+    if d.completion:
+        blocks.append(_listing("Learning paths: completion per team", completion_lines(d.completion), ""))
+    if d.trends:
+        blocks.append(_listing("Did the paths help? Questions on their topics", trend_lines(d.trends), ""))
     if d.open_cards or d.oldest_open:
         blocks.append(_listing("Open andon cards", [f"• {escape(card.label)}: {plural(card.count, 'question')}, "
                                                     f"oldest {age(oldest, now)}{_where(card)}"

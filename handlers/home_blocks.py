@@ -12,6 +12,7 @@ from handlers.andon_blocks import age
 from handlers.blocks import Block, button, context, escape, link, modal, plain_input, quote, section, truncate
 from handlers.digest_blocks import duration
 from handlers.learning_needs_blocks import due_text
+from handlers.paths_blocks import home_paths
 from handlers.trust_blocks import trust_lines
 from store.models import CardStatus, QuestionStatus
 
@@ -36,6 +37,7 @@ def home(view: HomeView, now: datetime, permalink: Link) -> dict[str, Any]:
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "Learnbot"}},
                            context("Ask anything with `/learn <question>`. Here: your questions, your answers "
                                    "and what colleagues can ask you about.")]
+    blocks += home_paths(view.paths, view.led, view.may_create_path)
     blocks.append(section("*My open questions*"))
     blocks += [section(f"{quote(q.text, 300)}\n{STATUS.get(q.status, q.status)} · asked {age(q.asked_at, now)} ago"
                        + _thread(q.channel, q.thread_ts, permalink)) for q in view.questions] or \

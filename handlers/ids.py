@@ -64,3 +64,13 @@ TOPICS = "topics"
 NEED = "need"
 OWNER = "owner"  # a users_select (action id INPUT)
 DUE = "due"  # a datepicker (action id INPUT)
+
+# Learning paths
+PATH_NEW = "path_new"  # "New learning path" on App Home, and the path modal (its steps: PATH_STEPS)
+PATH_FOR_NEED = "path_for_need"  # "Publish a path" on a course owner's DM: the path modal for that card
+PATH_DONE = "path_done"  # "Done" on the next step of a path (value: the step id)
+PATH_REFLECT = "path_reflect"  # the reflection modal after Done, and its one input block
+PATH_START = "path_start"  # "Start this path" on an andon asker's DM (value: the path id)
+PATH_STEPS = "path_steps"
+PATH_TEAM = "path_team"  # a static_select (action id INPUT), or a text input past 100 teams
+PATH_COMPETENCY = "path_competency"

@@ -25,7 +25,7 @@ from bot.outbox import SlackCall
 from bot.search.text import content_terms
 from bot.slack_text import decode
 from bot.wording import plural
-from handlers import blocks, ids, question_blocks
+from handlers import blocks, ids, paths, question_blocks
 from handlers.deps import Deps
 from handlers.errors import reply_on_failure
 from handlers.rendering import Render, Rendering
@@ -42,7 +42,8 @@ _UNTIL = re.compile(r"\d+\s*[smhdw]|\d{4}-\d{2}-\d{2}", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Parsed:
-    """A `/learn` text: `kind` is ask, anon, expert, away, digest, usage, hint, suggest, too_long or junk."""
+    """A `/learn` text: `kind` is ask, anon, expert, away, digest, path, path_new, usage, hint, suggest,
+    too_long or junk."""
 
     kind: str
     text: str = ""
@@ -63,6 +64,7 @@ GRAMMARS: dict[str, Callable[[str], bool]] = {
     "away": lambda rest: not rest or bool(_UNTIL.fullmatch(rest)),
     "back": lambda rest: not rest,
     "help": lambda rest: not rest,
+    "path": lambda rest: rest.lower() in ("", "new"),
 }
 SUGGEST_CUTOFF = 75
 
@@ -81,6 +83,8 @@ def parse(text: str) -> Parsed:
         return Parsed("hint", question_blocks.DIGEST_HINT)
     if word in ("away", "back"):
         return Parsed("away", rest if word == "away" else "", word)
+    if word == "path" and rest.lower() in ("", "new"):
+        return Parsed("path_new" if rest else "path")
     if word == "expert":
         args = _expert_args(rest)
         return Parsed("expert", args[1], args[0]) if args else Parsed("hint", question_blocks.EXPERT_HINT)
@@ -122,11 +126,15 @@ class Request:
     reply: Reply
 
 
-def ack_learn(ack: Ack, command: Command, respond: Respond, deps: Deps) -> None:
-    """Within 3 seconds: usage and limits in the ack itself; a question is stored first, then acked."""
+def ack_learn(ack: Ack, command: Command, respond: Respond, client: WebClient, deps: Deps) -> None:
+    """Within 3 seconds: usage and limits in the ack itself; a question is stored first, then acked; a
+    form opens before the ack (its trigger lasts 3 seconds)."""
     parsed = parse(command.get("text", ""))
     if parsed.kind in QUESTIONS:
         _store(deps, parsed, _slash_request(command, _responder(respond)))
+    if parsed.kind == "path_new":
+        ack(**(paths.open_from_command(client, deps, command["user_id"], command["trigger_id"]) or {}))
+        return
     ack(**(instant(parsed) or {}))
 
 
@@ -259,8 +267,21 @@ def digest_note(deps: Deps, parsed: Parsed, request: Request) -> Returned:
     return UNCHANGED
 
 
+def my_path(deps: Deps, parsed: Parsed, request: Request) -> Returned:
+    """`/learn path`: the person's learning paths; `path new` in a DM (no form can open from one) says how."""
+    request.reply(paths.show_my_paths(deps, request.user_id) if parsed.kind == "path" else
+                  blocks.notice("Type `/learn path new` to open the form for a new learning path."))
+    return UNCHANGED
+
+
+def _dm_only(run: Callable[[Deps, Parsed, Request], Returned]) -> Callable[[Deps, Parsed, Request], Returned]:
+    """A subcommand the slash command answered in its ack already: run only for a DM."""
+    return lambda deps, parsed, request: run(deps, parsed, request) if request.channel_id is None else UNCHANGED
+
+
 SUBCOMMANDS: dict[str, Callable[[Deps, Parsed, Request], Returned]] = {
-    "ask": ask, "anon": ask, "expert": expert, "away": away, "digest": digest_note,
+    "ask": ask, "anon": ask, "expert": expert, "away": away, "digest": digest_note, "path": my_path,
+    "path_new": _dm_only(my_path),
 }
 
 

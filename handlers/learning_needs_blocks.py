@@ -43,6 +43,8 @@ def course_owned(course: Course) -> dict[str, Any]:
     return message(f"You own the course “{escape(course.need)}”, due {due_text(course.due)}", [
         section(f"{mention(course.planned_by)} planned a course for the questions colleagues could not resolve, such "
                 f"as:\n{quote(course.question)}\nYou own it: *{escape(course.need)}*, due {due_text(course.due)}."),
-        actions(button("Content shipped", ids.COURSE_SHIPPED, str(course.card_id), "primary")),
-        context("When it is ready, press *Content shipped*: it joins the library and everyone who asked gets it."),
+        actions(button("Content shipped", ids.COURSE_SHIPPED, str(course.card_id), "primary"),
+                button("Publish a path", ids.PATH_FOR_NEED, str(course.card_id))),
+        context("When it is ready, press *Content shipped*: it joins the library and everyone who asked gets it. "
+                "Or *Publish a path*: library items in order, and everyone who asked can start it."),
     ])

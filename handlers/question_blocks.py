@@ -23,6 +23,7 @@ USAGE = (
     "the topics colleagues may ask you about\n"
     "• `/learn away [until]`: pause questions to you (e.g. `/learn away 2026-12-01`); `/learn back` resumes\n"
     "• `/learn digest off` / `on`: your weekly expert note\n"
+    "• `/learn path`: my learning paths · `/learn path new`: give a team a path (supervisors, learning managers)\n"
     "• `/learn help`: this message"
 )
 DIGEST_HINT = "`/learn digest off` stops your weekly expert note; `/learn digest on` brings it back."

@@ -73,7 +73,13 @@ class Driver:
     def submit(self, user: str, view: Mapping[str, Any], values: dict[str, str]) -> BoltResponse:
         """Submit a modal the bot opened (as sent in views.open) with `values` by block_id (a user id or
         an ISO date for its pickers)."""
-        types = {b["block_id"]: b["element"]["type"] for b in view.get("blocks", []) if b.get("type") == "input"}
+        inputs = [b for b in view.get("blocks", []) if b.get("type") == "input"]
+        types = {b["block_id"]: b["element"]["type"] for b in inputs}
+        for block in inputs:  # a static_select's option may be given by its text, as a person sees it
+            options = {o["text"]["text"].lower(): o["value"] for o in block["element"].get("options", [])}
+            if block["block_id"] in values:
+                values = {**values, block["block_id"]: options.get(values[block["block_id"]].lower(),
+                                                                   values[block["block_id"]])}
         return self.dispatch(view_submission(user, view["callback_id"], values,
                                              private_metadata=view.get("private_metadata", ""), types=types))
 

@@ -79,8 +79,10 @@ def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> str
 SELECTED = {"users_select": "selected_user", "datepicker": "selected_date"}  # where a picked value goes
 
 
-def _state(element: str, text: str) -> dict[str, str]:
-    """An input element's state as Slack submits it."""
+def _state(element: str, text: str) -> dict[str, Any]:
+    """An input element's state as Slack submits it (a static_select's: the picked option's value)."""
+    if element == "static_select":
+        return {"type": element, "selected_option": {"value": text} if text else None}
     return {"type": element, SELECTED.get(element, "value"): text}
 
 

@@ -39,7 +39,7 @@ HELP = """Commands:
   reply <m#> <text>       reply in the thread of message m#
   react <m#> [emoji]      react to a message (default white_check_mark: accepts an answer)
   press <n>               press button [n]
-  submit <a> | <b> ...    fill in and submit the open form, one value per field
+  submit <a> | <b> ...    fill in and submit the open form, one value per field (\\n starts a new line)
   clock +<duration>       move time forward (e.g. clock +2h) and run what became due
   help                    this text
   quit                    leave (end of input works too)"""
@@ -140,7 +140,7 @@ class Console:
             return
         view = self.form
         inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-        values = dict(zip(inputs, (part.strip() for part in rest.split("|"))))
+        values = dict(zip(inputs, (part.strip().replace("\\n", "\n") for part in rest.split("|"))))  # \n: a new line
         response = self.driver.submit(USERS[self.user], view, values)
         answer = json.loads(response.body) if response.status == 200 and response.body.startswith("{") else {}
         if answer.get("response_action") == "errors":  # Slack shows them under the fields, the form stays open
@@ -182,9 +182,9 @@ class Console:
         """Print the bot's synchronous answer (an ack with a message), or its HTTP error."""
         if response.status != 200:
             self.say(f"(the bot answered HTTP {response.status})")
-        elif response.body and response.body.startswith("{"):
-            self.show(json.loads(response.body), channel="C0GENERAL", ts=None, response_url=response_url,
-                      ephemeral=True)
+        elif response.body:  # Slack shows a plain-text ack as an ephemeral message, as it shows a JSON one
+            payload = json.loads(response.body) if response.body.startswith("{") else {"text": response.body}
+            self.show(payload, channel="C0GENERAL", ts=None, response_url=response_url, ephemeral=True)
 
     def _message(self, ref: str) -> Shown | None:
         match = re.fullmatch(r"m?(\d+)", ref)

@@ -1,15 +1,18 @@
-"""The console as a person uses it: forms that refuse a value, and a second run on the same database."""
+"""The console as a person uses it: forms that refuse a value, a second run on the same database, a supervisor's
+learning path."""
 
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from bot.config import Settings
 from bot.run.console import Console, open_console
 from handlers import ids
-from store.models import Question
+from store.models import Question, StepCompletion
+from tests.paths_setup import arrange
 
 QUESTION = "how often is the torque wrench calibrated?"
 
@@ -74,3 +77,35 @@ def test_a_second_run_on_the_same_database_keeps_thread_replies_apart(sqlite_url
     finally:
         second.slack.stop()
         second.bot.runtime.engine.dispose()
+
+
+def test_a_supervisor_gives_their_team_a_path_and_a_member_does_a_step_in_the_console(sqlite_url: str) -> None:
+    out = io.StringIO()
+    console = open_console(Settings(database_url=sqlite_url), out)
+    try:
+        now = console.bot.runtime.clock.now()
+        with console.bot.runtime.sessions() as session:
+            arrange(session, now)
+        due = (now + timedelta(days=14)).date().isoformat()
+        console.execute("/learn path new")  # alice leads no team
+        assert "Only learning managers and team supervisors can create learning paths." in out.getvalue()
+        console.execute("as sam")
+        console.execute("/learn path new")
+        assert "─ form: New learning path" in out.getvalue()
+        console.execute(f"submit VPN for field staff | Networking | VPN basics\\nhttps://wiki.example/vpn-setup | "
+                        f"Field | {due}")
+        assert "(form submitted)" in out.getvalue() and "a DM to alice" in out.getvalue()
+        assert "New learning path" in out.getvalue()
+
+        console.execute("as alice")
+        console.execute("/learn path")
+        assert "*VPN for field staff* · 0 of 2 done" in out.getvalue()
+        press(console, ids.PATH_DONE)
+        assert "─ form: Reflect on the step" in out.getvalue()
+        console.execute("submit I'll check the split tunnel first.")
+        with console.bot.runtime.sessions() as session:
+            [done] = session.scalars(select(StepCompletion)).all()
+        assert (done.user_id, done.reflection) == ("U0ALICE", "I'll check the split tunnel first.")
+    finally:
+        console.slack.stop()
+        console.bot.runtime.engine.dispose()

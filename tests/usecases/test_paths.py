@@ -1,0 +1,149 @@
+"""The learning-path state machine, called directly: publish and assign, members joining later, Done
+(once, own steps only), reflection, finishing, done/behind/overdue, the weekly note, refusals."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import paths
+from bot.paths import PathDraft
+from bot.refusal import Refusal
+from bot.runtime import Runtime
+from store.models import LearningPath, PathAssignment, StepCompletion, TeamMember
+from tests.paths_setup import FIELD, OFFICE, STEPS, SUPERVISOR, Org, arrange
+from tests.usecases.conftest import MANAGER, dms
+
+DUE = date(2026, 1, 30)  # the clock starts on Monday 5 Jan 2026
+
+
+@pytest.fixture
+def org(runtime: Runtime) -> Org:
+    with runtime.sessions() as session:
+        return arrange(session, runtime.clock.now())
+
+
+def draft(team: int | None, steps: str = STEPS, due: date | None = DUE, **changes: object) -> PathDraft:
+    return PathDraft(**{"title": "VPN for field staff", "competency_id": "net", "steps": steps, "team_id": team,
+                        "due": due, **changes})  # type: ignore[arg-type]
+
+
+def publish(runtime: Runtime, by: str, d: PathDraft) -> int:
+    with runtime.sessions() as session:
+        return paths.publish(session, runtime.settings, runtime.clock.now(), user_id=by, draft=d).id
+
+
+def counts(runtime: Runtime) -> tuple[int, int, int]:
+    with runtime.sessions() as session:
+        return tuple(session.scalar(select(func.count()).select_from(t)) for t in  # type: ignore[return-value]
+                     (LearningPath, PathAssignment, StepCompletion))
+
+
+def test_a_supervisor_assigns_a_path_to_their_team_and_each_member_is_told_once(runtime: Runtime, org: Org) -> None:
+    path_id = publish(runtime, SUPERVISOR, draft(org.field))
+    assert {a["user"] for a in dms(runtime, paths.PATH_ASSIGNED)} == set(FIELD)  # sam leads it
+    with runtime.sessions() as session:
+        [mine] = paths.my_paths(session, "U0ALICE")
+        assert paths.my_paths(session, OFFICE) == paths.my_paths(session, SUPERVISOR) == []  # another team; its lead
+    assert (mine.id, mine.title, mine.due, mine.done) == (path_id, "VPN for field staff", DUE, 0)
+    assert [s.title for s in mine.steps] == ["VPN basics", "VPN setup", "VPN troubleshooting"]  # in the lines' order
+    assert mine.next_step == mine.steps[0]
+
+
+def test_a_department_assignment_reaches_every_team_under_it_and_members_who_join_later(runtime: Runtime,
+                                                                                       org: Org) -> None:
+    path_id = publish(runtime, MANAGER, draft(org.operations))
+    assert {a["user"] for a in dms(runtime, paths.PATH_ASSIGNED)} == {*FIELD, OFFICE}
+    with runtime.sessions() as session:
+        session.add(TeamMember(team_id=org.office, user_id="U0NEW", created_at=runtime.clock.now()))
+        session.commit()
+        assert [p.id for p in paths.my_paths(session, "U0NEW")] == [path_id]
+
+
+def test_invalid_drafts_and_unauthorised_people_change_nothing(runtime: Runtime, org: Org) -> None:
+    with runtime.sessions() as session:
+        errors, _ = paths.draft_errors(session, runtime.settings, runtime.clock.now(), SUPERVISOR, draft(
+            org.field, steps="VPN basics\nOffice printers\nno such thing", due=date(2026, 1, 4), title=" "))
+    assert errors["title"] == "Give the path a title."
+    assert errors["due"] == "The due date is in the past; choose today or later."
+    assert "line 2 “Office printers”: no item the team can see" in errors["steps"]  # only Office sees it
+    assert "line 3 “no such thing”" in errors["steps"]
+    with pytest.raises(Refusal, match="teams you lead"):
+        publish(runtime, SUPERVISOR, draft(org.office))  # sam supervises Field, not Office
+    with pytest.raises(Refusal, match="Only learning managers and team supervisors"):
+        publish(runtime, "U0ALICE", draft(org.field))
+    assert counts(runtime) == (0, 0, 0) and dms(runtime, paths.PATH_ASSIGNED) == []
+
+
+def test_done_is_recorded_once_for_the_person_themselves_then_the_reflection_and_the_finish(runtime: Runtime,
+                                                                                          org: Org) -> None:
+    path_id = publish(runtime, SUPERVISOR, draft(org.field))
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        steps = paths.path_of(session, path_id, "U0ALICE").steps  # type: ignore[union-attr]
+        with pytest.raises(Refusal, match="not on your path"):
+            paths.complete_step(session, now, user_id=OFFICE, step_id=steps[0].id)
+        with pytest.raises(Refusal, match="Mark the step done first"):
+            paths.reflect(session, now, user_id="U0ALICE", step_id=steps[0].id, text="Check the split tunnel")
+        first = paths.complete_step(session, now, user_id="U0ALICE", step_id=steps[0].id)
+        again = paths.complete_step(session, now, user_id="U0ALICE", step_id=steps[0].id)  # a double click
+        assert (first.new, again.new, first.path.done, again.path.done) == (True, False, 1, 1)
+        assert paths.reflect(session, now, user_id="U0ALICE", step_id=steps[0].id,
+                             text="  I will check\nthe split tunnel first ") == [SUPERVISOR]
+        with pytest.raises(Refusal, match="One line"):
+            paths.reflect(session, now, user_id="U0ALICE", step_id=steps[0].id, text="  ")
+        [done] = session.scalars(select(StepCompletion)).all()
+        assert (done.user_id, done.reflection, done.reflected_at is not None) == \
+            ("U0ALICE", "I will check the split tunnel first", True)
+        session.rollback()
+        assert dms(runtime, paths.PATH_FINISHED) == []
+        for step in steps[1:]:
+            paths.complete_step(session, now, user_id="U0ALICE", step_id=step.id)
+        paths.complete_step(session, now, user_id="U0ALICE", step_id=steps[-1].id)
+        assert paths.path_of(session, path_id, "U0ALICE").finished  # type: ignore[union-attr]
+    assert dms(runtime, paths.PATH_FINISHED) == [{"user": "U0ALICE"}]  # once
+
+
+def test_the_supervisor_sees_who_is_done_behind_and_overdue_with_the_latest_reflections(runtime: Runtime,
+                                                                                       org: Org) -> None:
+    path_id = publish(runtime, SUPERVISOR, draft(org.field))
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        for step in paths.path_of(session, path_id, "U0ALICE").steps:  # type: ignore[union-attr]
+            paths.complete_step(session, now, user_id="U0ALICE", step_id=step.id)
+            paths.reflect(session, now, user_id="U0ALICE", step_id=step.id, text=f"<b>step {step.position}</b>")
+        [team] = paths.led_progress(session, runtime.settings, SUPERVISOR, now)
+        [progress] = team.paths
+        assert (team.name, progress.done, progress.behind, progress.overdue) == ("Field", ["U0ALICE"], ["U0BOB"], [])
+        assert [r.text for r in team.reflections] == ["<b>step 1</b>", "<b>step 2</b>", "<b>step 3</b>"][:3]
+        later = now + timedelta(days=30)  # past the due date
+        [team] = paths.led_progress(session, runtime.settings, SUPERVISOR, later)
+        assert (team.paths[0].done, team.paths[0].behind, team.paths[0].overdue) == (["U0ALICE"], [], ["U0BOB"])
+        assert paths.led_progress(session, runtime.settings, "U0BOB", now) == []  # not a supervisor
+        [row] = paths.completion(session, runtime.settings.timezone, later)
+        assert (row.name, row.people, row.finished, row.overdue) == ("Field", 2, 1, 1)
+
+
+def test_the_weekly_team_note_is_queued_once_per_week_per_supervisor(runtime: Runtime, org: Org) -> None:
+    settings = runtime.settings
+    with runtime.sessions() as session:
+        assert paths.queue_team_notes(session, settings, runtime.clock.now()) == 0  # no paths yet
+    publish(runtime, SUPERVISOR, draft(org.field))
+    with runtime.sessions() as session:
+        assert paths.queue_team_notes(session, settings, runtime.clock.now()) == 1
+        assert paths.queue_team_notes(session, settings, runtime.clock.now() + timedelta(days=2)) == 0
+        assert paths.queue_team_notes(session, settings, runtime.clock.now() + timedelta(days=7)) == 1
+    assert dms(runtime, paths.PATH_TEAM_NOTE) == [{"user": SUPERVISOR}] * 2
+
+
+def test_starting_a_path_outside_ones_teams_is_an_enrolment_once(runtime: Runtime, org: Org) -> None:
+    path_id = publish(runtime, SUPERVISOR, draft(org.field))
+    with runtime.sessions() as session:
+        assert paths.start(session, runtime.clock.now(), user_id=OFFICE, path_id=path_id) is True
+        assert paths.start(session, runtime.clock.now(), user_id=OFFICE, path_id=path_id) is False
+        assert paths.start(session, runtime.clock.now(), user_id="U0ALICE", path_id=path_id) is False  # assigned
+        assert [p.id for p in paths.my_paths(session, OFFICE)] == [path_id]
+        with pytest.raises(Refusal, match="can't find that path"):
+            paths.start(session, runtime.clock.now(), user_id=OFFICE, path_id=999)
