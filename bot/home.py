@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import access, andon, digest, learning_needs
+from bot import access, andon, digest, learning_needs, publishing, sharing
 from bot.config import Settings
 from bot.experts import list_topics
 from bot.people import ensure_person
@@ -58,6 +58,8 @@ class HomeView:
     cards: list[BoardCard] = field(default_factory=list)
     week: digest.WeekNumbers | None = None
     trust: TrustScore | None = None
+    may_publish: bool = False  # "Publish for my team"
+    team_items: list[sharing.TeamItem] = field(default_factory=list)  # "My team's content"
 
 
 def opened(session: Session, user_id: str, now: datetime) -> None:
@@ -84,6 +86,8 @@ def home_view(session: Session, settings: Settings, user_id: str, now: datetime)
     answers = [MyAnswer(text, at, accepted is not None, channel, ts) for text, at, accepted, channel, ts in rows[:SHOWN]]
     learned = [(t.label, t.count) for t in group_by_topic([r[0] for r in rows], limit=5)]
     view = HomeView(user_id, questions, answers, list_topics(session, user_id), learned)
+    view.may_publish = publishing.may_publish_somewhere(session, settings, user_id)
+    view.team_items = sharing.team_items(session, settings, user_id)
     if access.is_learning_manager(session, settings, user_id):
         view.manager = True
         cards = andon.open_cards(session)[:15]

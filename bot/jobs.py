@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from bot import andon, answers, digest, trust
+from bot import andon, answers, digest, sharing, trust
 from bot.runtime import Runtime
 from bot.wording import plural
 
@@ -18,6 +18,7 @@ class SweepReport:
     reviews: int
     archiving: tuple[int, int]  # items queued for archiving, items archived
     delivered: int
+    shares: sharing.ShareReport = sharing.ShareReport()
 
     def summary(self) -> str:
         a = self.andon
@@ -26,13 +27,14 @@ class SweepReport:
                 + (f"digest of {self.digest_week} started, " if self.digest_week else "")
                 + (f"{plural(self.reviews, 'verifier')} asked to review, " if self.reviews else "")
                 + ("{} queued for archiving, {} archived, ".format(*self.archiving) if any(self.archiving) else "")
+                + (self.shares.summary() if self.shares != sharing.ShareReport() else "")
                 + f"{plural(self.delivered, 'message')} sent")
 
 
 def sweep(runtime: Runtime, deliver: Callable[[], int]) -> SweepReport:
     """Everything that became due: nudges at half the SLA, andon escalations and reminders, the weekly
     digest (at its time, or within a day after if the bot was down), the verifiers' weekly reviews, the
-    daily archiving of unused unverified items; then `deliver`."""
+    daily archiving of unused unverified items, share requests' reminders, expiry and drafts; then `deliver`."""
     now = runtime.clock.now()
     with runtime.sessions() as session:
         nudged = answers.nudge_due(session, runtime.index, runtime.settings, now)
@@ -44,5 +46,7 @@ def sweep(runtime: Runtime, deliver: Callable[[], int]) -> SweepReport:
         reviews = trust.queue_reviews(session, runtime.settings, now)
     with runtime.sessions() as session:
         archiving = trust.sweep_archive(session, runtime.settings, now)
+    with runtime.sessions() as session:
+        shares = sharing.sweep_shares(session, runtime.settings, now)
     return SweepReport(nudged=nudged, andon=report, digest_week=run.week if run else None, reviews=reviews,
-                       archiving=archiving, delivered=deliver())
+                       archiving=archiving, delivered=deliver(), shares=shares)

@@ -84,7 +84,9 @@ def supervises(session: Session, user_id: str, team_id: int) -> bool:
 def team_names(session: Session, team_ids: Iterable[int | None]) -> dict[int, str]:
     """Names by id, for the ids given (None ignored)."""
     ids = {i for i in team_ids if i is not None}
-    return dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(ids))).tuples()) if ids else {}
+    if not ids:
+        return {}
+    return {row.id: row.name for row in session.execute(select(Team.id, Team.name).where(Team.id.in_(ids)))}
 
 
 def find_team(session: Session, name: str) -> Team | None:

@@ -12,6 +12,7 @@ from handlers.andon_blocks import age
 from handlers.blocks import Block, button, context, escape, link, modal, plain_input, quote, section, truncate
 from handlers.digest_blocks import duration
 from handlers.learning_needs_blocks import due_text
+from handlers.sharing_blocks import team_content
 from handlers.trust_blocks import trust_lines
 from store.models import CardStatus, QuestionStatus
 
@@ -51,6 +52,7 @@ def home(view: HomeView, now: datetime, permalink: Link) -> dict[str, Any]:
     if view.learned:
         blocks.append(context("Learned from your answers: " + ", ".join(f"{escape(label)} ({n})"
                                                                         for label, n in view.learned)))
+    blocks += team_content(view.team_items, view.may_publish)
     if view.manager:
         blocks += _manager(view, now, permalink)
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -25,7 +25,7 @@ from bot.outbox import SlackCall
 from bot.search.text import content_terms
 from bot.slack_text import decode
 from bot.wording import plural
-from handlers import blocks, ids, question_blocks
+from handlers import blocks, ids, publishing, question_blocks
 from handlers.deps import Deps
 from handlers.errors import reply_on_failure
 from handlers.rendering import Render, Rendering
@@ -63,6 +63,7 @@ GRAMMARS: dict[str, Callable[[str], bool]] = {
     "away": lambda rest: not rest or bool(_UNTIL.fullmatch(rest)),
     "back": lambda rest: not rest,
     "help": lambda rest: not rest,
+    "publish": lambda rest: not rest,
 }
 SUGGEST_CUTOFF = 75
 
@@ -81,6 +82,8 @@ def parse(text: str) -> Parsed:
         return Parsed("hint", question_blocks.DIGEST_HINT)
     if word in ("away", "back"):
         return Parsed("away", rest if word == "away" else "", word)
+    if word == "publish" and not rest:
+        return Parsed("publish")
     if word == "expert":
         args = _expert_args(rest)
         return Parsed("expert", args[1], args[0]) if args else Parsed("hint", question_blocks.EXPERT_HINT)
@@ -120,6 +123,7 @@ class Request:
     channel_id: str | None
     request_id: str
     reply: Reply
+    trigger_id: str | None = None  # a slash command's, to open a modal; None in a DM
 
 
 def ack_learn(ack: Ack, command: Command, respond: Respond, deps: Deps) -> None:
@@ -161,7 +165,8 @@ def _run(deps: Deps, parsed: Parsed, request: Request) -> Returned:
 
 
 def _slash_request(command: Command, reply: Reply) -> Request:
-    return Request(command["user_id"], command.get("channel_id"), f"cmd:{command['trigger_id']}", reply)
+    return Request(command["user_id"], command.get("channel_id"), f"cmd:{command['trigger_id']}", reply,
+                   command["trigger_id"])
 
 
 def _responder(respond: Respond) -> Reply:
@@ -259,8 +264,16 @@ def digest_note(deps: Deps, parsed: Parsed, request: Request) -> Returned:
     return UNCHANGED
 
 
+def publish(deps: Deps, parsed: Parsed, request: Request) -> Returned:
+    """`/learn publish`: the publish modal (handlers/publishing.py), or why not."""
+    said = publishing.publish_command(deps, request.user_id, request.trigger_id)
+    if said is not None:
+        request.reply(said)
+    return UNCHANGED
+
+
 SUBCOMMANDS: dict[str, Callable[[Deps, Parsed, Request], Returned]] = {
-    "ask": ask, "anon": ask, "expert": expert, "away": away, "digest": digest_note,
+    "ask": ask, "anon": ask, "expert": expert, "away": away, "digest": digest_note, "publish": publish,
 }
 
 
