@@ -142,7 +142,8 @@ def request_share(session: Session, settings: Settings, now: datetime, *, item_i
 
 
 def _request(session: Session, request_id: int) -> ShareRequest:
-    request = session.get(ShareRequest, request_id)
+    """The request, its row locked until the caller commits (on PostgreSQL: two approvers at once decide once)."""
+    request = session.get(ShareRequest, request_id, with_for_update=True)
     if request is None:
         raise Refusal("I can't find that share request any more.")
     return request
@@ -207,7 +208,8 @@ def approve(session: Session, settings: Settings, now: datetime, *, request_id: 
         ShareRequest.item_id == item.id, ShareRequest.id != request.id, ShareRequest.status.in_(OPEN)))
     for other in others:
         if _covers(session, request.target_id, other.target_id):
-            _close(session, other, ShareStatus.APPROVED, now, by=user_id, reason=f"with request #{request.id}")
+            _close(session, other, ShareStatus.APPROVED, now, by=user_id, reason=f"with request #{request.id}",
+                   tell=other.status == ShareStatus.PENDING)  # a draft's owner never asked
     session.commit()
     return request
 

@@ -3,6 +3,7 @@ modal), the drafted request's Send / Not now, and the DMs about a request (bot/s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from slack_bolt import Ack, App, Respond
@@ -52,7 +53,8 @@ def request(ack: Ack, body: Payload, view: Payload, client: WebClient, deps: Dep
         approvers = len(access.share_approvers(session, settings, made.target_id))
     ack()
     if shown is not None and shown.deadline is not None:
-        client.chat_postMessage(channel=user_id, **request_sent(shown.title, shown.target, approvers, shown.deadline))
+        client.chat_postMessage(channel=user_id, **request_sent(shown.title, shown.target, approvers,
+                                                                shown.deadline.astimezone(settings.timezone)))
     return None
 
 
@@ -112,10 +114,18 @@ send = _draft_button(sharing.send_draft, "Sent to the approvers. I'll tell you w
 not_now = _draft_button(sharing.not_now, "Put aside. I won't suggest sharing it again for a month.")
 
 
+def _view(r: Rendering, session: Session, request_id: int) -> RequestView | None:
+    """The request as its DMs show it, its deadline in the bot's time zone."""
+    shown = sharing.request_view(session, request_id)
+    if shown is None or shown.deadline is None:
+        return shown
+    return replace(shown, deadline=shown.deadline.astimezone(r.settings.timezone))
+
+
 def _dm(build: Callable[[RequestView], Payload]) -> Render:
     """A renderer of a DM about a share request to `args["user"]`."""
-    def render(_: Rendering, session: Session, request_id: int, args: Payload) -> SlackCall | None:
-        shown = sharing.request_view(session, request_id)
+    def render(r: Rendering, session: Session, request_id: int, args: Payload) -> SlackCall | None:
+        shown = _view(r, session, request_id)
         return None if shown is None else SlackCall("chat.postMessage", {"channel": args["user"], **build(shown)})
     return render
 
@@ -126,9 +136,9 @@ BUILDERS: dict[str, Callable[[RequestView], Payload]] = {
 }
 
 
-def closed(_: Rendering, session: Session, request_id: int, args: Payload) -> SlackCall | None:
+def closed(r: Rendering, session: Session, request_id: int, args: Payload) -> SlackCall | None:
     """An earlier DM about the request, updated to its state now (its buttons gone once decided)."""
-    shown = sharing.request_view(session, request_id)
+    shown = _view(r, session, request_id)
     build = BUILDERS.get(str(args.get("purpose")))
     if shown is None or build is None:
         return None
