@@ -26,14 +26,17 @@ NO_TEAM = "You can publish for the teams you supervise (or, as a content owner, 
 
 
 def publishable_teams(session: Session, settings: Settings, user_id: str) -> list[Team]:
-    """The teams `user_id` may publish for, by name: their own teams and every team under the ones they
-    supervise (at most MAX_TEAMS_SHOWN)."""
-    mine = set(teams.team_ids_of(session, user_id))
+    """The teams `user_id` may publish for (`access.may_publish`) among those they are in or supervise, by
+    name: every team under the ones they supervise, and, as a learning manager or content owner, their
+    own teams (at most MAX_TEAMS_SHOWN)."""
+    allowed: set[int] = set()
     for team in teams.supervised_teams(session, user_id):
-        mine |= teams.below(session, team.id)
-    allowed = [t for t in session.scalars(select(Team).where(Team.id.in_(mine)).order_by(Team.name))
-               if access.may_publish(session, settings, user_id, t.id)]
-    return allowed[:MAX_TEAMS_SHOWN]
+        allowed |= teams.below(session, team.id)
+    if access.is_learning_manager(session, settings, user_id) or access.is_content_owner(session, user_id):
+        allowed |= set(teams.team_ids_of(session, user_id))
+    if not allowed:
+        return []
+    return list(session.scalars(select(Team).where(Team.id.in_(allowed)).order_by(Team.name).limit(MAX_TEAMS_SHOWN)))
 
 
 def may_publish_somewhere(session: Session, settings: Settings, user_id: str) -> bool:

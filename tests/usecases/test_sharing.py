@@ -3,6 +3,7 @@ expire, one reminder, the bot's drafts sent or put aside; refusals change nothin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -244,3 +245,19 @@ def test_an_item_without_owner_is_drafted_for_its_teams_supervisors(runtime: Run
 def _requests(runtime: Runtime) -> list[ShareRequest]:
     with runtime.sessions() as session:
         return list(session.scalars(select(ShareRequest).order_by(ShareRequest.id)))
+
+
+def test_the_deadline_follows_the_share_days_setting(runtime: Runtime, org: Org) -> None:
+    settings = replace(runtime.settings, share_days=2)
+    item_id = publish(runtime, org)
+    with runtime.sessions() as session:
+        made = sharing.request_share(session, settings, runtime.clock.now(), item_id=item_id, user_id=SAM,
+                                     target_id=org.operations)
+        assert made.deadline_at == runtime.clock.now() + 2 * DAY
+    runtime.clock.advance(DAY)
+    with runtime.sessions() as session:
+        assert sharing.sweep_shares(session, settings, runtime.clock.now()).reminded == 1
+    runtime.clock.advance(DAY)
+    with runtime.sessions() as session:
+        assert sharing.sweep_shares(session, settings, runtime.clock.now()).expired == 1
+    assert request(runtime, made.id).reason == "no decision within 2 days"
