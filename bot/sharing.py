@@ -60,8 +60,7 @@ def usage(session: Session, item_id: int, since: datetime | None = None) -> Usag
     helpful = select(Feedback.question_id).where(Feedback.item_id == item_id, Feedback.helpful.is_(True))
     if since is not None:
         helpful = helpful.where(Feedback.created_at >= since)
-    answered = session.scalar(select(func.count(func.distinct(Feedback.question_id))).where(
-        Feedback.question_id.in_(helpful))) or 0
+    answered = session.scalar(helpful.with_only_columns(func.count(func.distinct(Feedback.question_id)))) or 0
     from_teams = session.scalar(select(func.count(func.distinct(Question.team_id))).where(
         Question.id.in_(helpful), Question.team_id.is_not(None))) or 0
     return Usage(answered, from_teams)
@@ -230,9 +229,12 @@ def decline(session: Session, settings: Settings, now: datetime, *, request_id: 
 
 def _drafted(session: Session, settings: Settings, *, request_id: int, user_id: str) -> ShareRequest:
     request = _request(session, request_id)
+    if request.status == ShareStatus.APPROVED:
+        raise Refusal("It is shared already.")
+    if request.status == ShareStatus.DECLINED and request.reason == NOT_NOW:
+        raise Refusal("This draft was put aside already.")
     if request.status != ShareStatus.DRAFTED:
-        raise Refusal("This draft was sent already." if request.status != ShareStatus.DECLINED or
-                      request.reason != NOT_NOW else "This draft was put aside already.")
+        raise Refusal("This draft was sent already.")
     access.require_may_request_share(session, settings, user_id, _item(session, request.item_id))
     return request
 
