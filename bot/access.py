@@ -63,6 +63,18 @@ def may_publish(session: Session, settings: Settings, user_id: str, team_id: int
         is_content_owner(session, user_id) and team_id in teams.team_ids_of(session, user_id))
 
 
+def may_request_share(session: Session, settings: Settings, user_id: str, item: LibraryItem) -> bool:
+    """Who asks to share a team's item more widely: its owner, the supervisors of its audience (or of a
+    department above it), and the learning managers."""
+    return item.audience_id is not None and (
+        user_id == item.owner_id or may_lead_team(session, settings, user_id, item.audience_id))
+
+
+def require_may_request_share(session: Session, settings: Settings, user_id: str, item: LibraryItem) -> None:
+    if not may_request_share(session, settings, user_id, item):
+        raise Refusal("Only the item's owner, its team's supervisor or a learning manager can ask to share it.")
+
+
 def share_approvers(session: Session, settings: Settings, target_id: int | None) -> tuple[str, ...]:
     """Who decides a request to share with `target_id`: its supervisors, else the learning managers
     (always the learning managers for the whole organisation)."""

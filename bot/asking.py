@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import andon, teams, trust
+from bot import andon, sharing, teams, trust
 from bot.access import learning_managers
 from bot.config import Settings
 from bot.search import MatchResult
@@ -44,6 +44,7 @@ class Offer:
     score: float
     thread: tuple[str, str] | None = None  # (channel, thread_ts) of a past question
     trust: Trust | None = None  # a library item's verification
+    shareable: bool = False  # the asker may ask to share the item more widely ("Request to share with…")
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def answer(session: Session, index: LiveIndex, settings: Settings, now: datetime
         return _already_routed(question)
     result = index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,), now=now)
     result = replace(result, content=result.content[:3], similar_questions=result.similar_questions[:2])
-    offers = _offers(session, result, now)
+    offers = _shareable(session, settings, question.asker_id, _offers(session, result, now))
     if result.confident and offers:
         return AskOutcome(question.id, question.text, True, offers)
     channel, experts = _route(session, settings, question, result, now)
@@ -173,6 +174,12 @@ def _offers(session: Session, result: MatchResult, now: datetime) -> list[Offer]
         if past is not None and answer_key(past.item_id) not in captured:
             offers.append(past)
     return offers
+
+
+def _shareable(session: Session, settings: Settings, asker: str, offers: list[Offer]) -> list[Offer]:
+    """The offers, each item marked if the asker may ask to share it (its owner, its team's supervisor)."""
+    ids = sharing.shareable_ids(session, settings, asker, [o.item_id for o in offers if not o.thread])
+    return [replace(o, shareable=True) if not o.thread and o.item_id in ids else o for o in offers]
 
 
 def _item_offer(session: Session, item_id: int, score: float, now: datetime) -> Offer | None:

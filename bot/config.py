@@ -171,6 +171,7 @@ class Settings:
     embedding_runtime: str = "onnx"  # docs/semantic.md: onnx (int8, exported once) or transformer (fp32)
     embedding_cache: Path = Path("~/.cache/learnbot").expanduser()  # where the onnx export is kept
     embedding_threads: int = 1
+    share_days: int = 7  # how long approvers have to decide a share request
 
     def describe(self) -> dict[str, str]:
         """The effective settings as environment names and printable values, secrets masked."""
@@ -239,6 +240,7 @@ _SPEC: dict[str, tuple[str, Callable[[str], object]]] = {
     "embedding_runtime": ("LEARNBOT_EMBEDDING_RUNTIME", _runtime),
     "embedding_cache": ("LEARNBOT_EMBEDDING_CACHE", _path),
     "embedding_threads": ("LEARNBOT_EMBEDDING_THREADS", _positive_int),
+    "share_days": ("LEARNBOT_SHARE_DAYS", _positive_int),
 }
 
 

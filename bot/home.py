@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import access, andon, digest, learning_needs, paths
+from bot import access, andon, digest, learning_needs, paths, publishing, sharing
 from bot.config import Settings
 from bot.experts import list_topics
 from bot.people import ensure_person
@@ -61,6 +61,8 @@ class HomeView:
     paths: list[paths.MyPath] = field(default_factory=list)  # My path
     led: list[paths.TeamProgress] = field(default_factory=list)  # the teams' paths a supervisor or manager leads
     may_create_path: bool = False
+    may_publish: bool = False  # "Publish for my team"
+    team_items: list[sharing.TeamItem] = field(default_factory=list)  # "My team's content"
 
 
 def opened(session: Session, user_id: str, now: datetime) -> None:
@@ -89,6 +91,8 @@ def home_view(session: Session, settings: Settings, user_id: str, now: datetime)
     view = HomeView(user_id, questions, answers, list_topics(session, user_id), learned)
     view.paths, view.led = paths.my_paths(session, user_id), paths.led_progress(session, settings, user_id, now)
     view.may_create_path = paths.may_create(session, settings, user_id)
+    view.may_publish = publishing.may_publish_somewhere(session, settings, user_id)
+    view.team_items = sharing.team_items(session, settings, user_id)
     if access.is_learning_manager(session, settings, user_id):
         view.manager = True
         cards = andon.open_cards(session)[:15]

@@ -41,6 +41,8 @@ class Draft:
     body: str = ""
     tags: tuple[str, ...] = ()
     owner: str | None = None  # its verifier (a Slack user id); None: whoever adds it, else the learning managers
+    audience: int | None = None  # a new item's audience (a team id); None: the whole organisation
+    competency: str | None = None  # a new item's competency (L&D's framework id)
 
 
 @dataclass
@@ -65,7 +67,8 @@ def upsert_item(session: Session, draft: Draft, now: datetime, *, source: str = 
             item.key = key
     if item is None:
         item = LibraryItem(key=key, title=draft.title, url=draft.url, body=draft.body, tags=tags, source=source,
-                           created_by=created_by, owner_id=draft.owner or created_by, created_at=now, updated_at=now)
+                           created_by=created_by, owner_id=draft.owner or created_by, created_at=now, updated_at=now,
+                           audience_id=draft.audience, competency_id=draft.competency)
         session.add(item)
         session.flush()
         outcome = "added"

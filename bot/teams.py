@@ -85,6 +85,8 @@ def supervises(session: Session, user_id: str, team_id: int) -> bool:
 def team_names(session: Session, team_ids: Iterable[int | None]) -> dict[int, str]:
     """Names by id, for the ids given (None ignored)."""
     ids = {i for i in team_ids if i is not None}
+    if not ids:
+        return {}
     return {team_id: name for team_id, name in session.execute(select(Team.id, Team.name).where(Team.id.in_(ids)))}
 
 

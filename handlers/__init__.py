@@ -11,12 +11,13 @@ from typing import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import andon, andon_questions, answers, home, learn, learning_needs, library, paths, questions, \
-    reflection, trust
+from handlers import andon, andon_questions, answers, home, learn, learning_needs, library, paths, publishing, \
+    questions, reflection, sharing, trust
 from handlers.deps import Deps
 from handlers.edge import turn_away_malformed
 
-FEATURES = (learn, questions, answers, andon, andon_questions, learning_needs, home, library, reflection, trust, paths)
+FEATURES = (learn, questions, answers, andon, andon_questions, learning_needs, home, library, reflection, trust, paths,
+            publishing, sharing)
 
 
 def register_all(app: App, deps: Deps) -> None:

@@ -142,3 +142,12 @@ def read_only_modal(title: str, blocks: Sequence[Block]) -> dict[str, Any]:
 def notice(text: str) -> dict[str, Any]:
     """A one-line message (already safe text)."""
     return message(text)
+
+
+def chosen(view: dict[str, Any], block_id: str) -> str | None:
+    """The value of the option picked in a modal's select `block_id` (static or external), or None."""
+    values = ((view.get("state") or {}).get("values") or {}).get(block_id)
+    field = next(iter(values.values()), None) if isinstance(values, dict) and values else None
+    option = field.get("selected_option") if isinstance(field, dict) else None
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) and value else None

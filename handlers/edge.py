@@ -34,6 +34,8 @@ SPECS: dict[str, Spec] = {  # what the listeners read of each payload type they 
                        "event.message.text": (str, False), "event.item": (dict, False),
                        "event.item.type": (str, False), "event.item.channel": (str, False),
                        "event.item.ts": (str, False)},
+    "block_suggestion": {"user.id": (str, True), "block_id": (str, True), "action_id": (str, True),
+                         "value": (str, False)},  # an external_select's options, as someone types
     "command": {"user_id": (str, True), "command": (str, True), "text": (str, False), "channel_id": (str, False),
                 "trigger_id": (str, True)},  # the question's request id: stored once per slash command
 }

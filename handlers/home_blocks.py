@@ -13,6 +13,7 @@ from handlers.blocks import Block, button, context, escape, link, modal, plain_i
 from handlers.digest_blocks import duration
 from handlers.learning_needs_blocks import due_text
 from handlers.paths_blocks import home_paths
+from handlers.sharing_blocks import team_content
 from handlers.trust_blocks import trust_lines
 from store.models import CardStatus, QuestionStatus
 
@@ -53,6 +54,7 @@ def home(view: HomeView, now: datetime, permalink: Link) -> dict[str, Any]:
     if view.learned:
         blocks.append(context("Learned from your answers: " + ", ".join(f"{escape(label)} ({n})"
                                                                         for label, n in view.learned)))
+    blocks += team_content(view.team_items, view.may_publish)
     if view.manager:
         blocks += _manager(view, now, permalink)
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -46,6 +46,14 @@ ANDON_NOT_HELPED = "andon_not_helped"
 HOME_ADD_TOPICS = "home_add_topics"  # the button and the modal it opens
 HOME_REMOVE_TOPIC = "home_remove_topic"
 
+# Mini learning factories: publishing for a team, and share requests (bot/sharing.py)
+PUBLISH = "publish"  # the Home button and the modal it opens (like `/learn publish`)
+SHARE_REQUEST = "share_request"  # "Request to share with…" on an item, and the modal it opens
+SHARE_APPROVE = "share_approve"  # on an approver's DM
+SHARE_DECLINE = "share_decline"  # on an approver's DM, and the modal asking why
+SHARE_SEND = "share_send"  # on a drafted request's DM: send it to the approvers
+SHARE_NOT_NOW = "share_not_now"  # on a drafted request's DM: dismiss it for a while
+
 # Modals and the message shortcut
 REFLECTION = "reflection"  # the modal and its one input block
 REASON = "reason"
@@ -74,3 +82,9 @@ PATH_START = "path_start"  # "Start this path" on an andon asker's DM (value: th
 PATH_STEPS = "path_steps"
 PATH_TEAM = "path_team"  # a static_select (action id INPUT), or a text input past 100 teams
 PATH_COMPETENCY = "path_competency"
+
+# Publishing and sharing
+COMPETENCY = "competency"  # an external_select (action id INPUT); its options come from app.options
+AUDIENCE = "audience"  # a static_select of the teams one may publish for (action id INPUT)
+TARGET = "target"  # a static_select of where to share an item (action id INPUT)
+NOTE = "note"

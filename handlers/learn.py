@@ -25,7 +25,7 @@ from bot.outbox import SlackCall
 from bot.search.text import content_terms
 from bot.slack_text import decode
 from bot.wording import plural
-from handlers import blocks, ids, paths, question_blocks
+from handlers import blocks, ids, paths, publishing, question_blocks
 from handlers.deps import Deps
 from handlers.errors import reply_on_failure
 from handlers.rendering import Render, Rendering
@@ -65,6 +65,7 @@ GRAMMARS: dict[str, Callable[[str], bool]] = {
     "back": lambda rest: not rest,
     "help": lambda rest: not rest,
     "path": lambda rest: rest.lower() in ("", "new"),
+    "publish": lambda rest: not rest,
 }
 SUGGEST_CUTOFF = 75
 
@@ -85,6 +86,8 @@ def parse(text: str) -> Parsed:
         return Parsed("away", rest if word == "away" else "", word)
     if word == "path" and rest.lower() in ("", "new"):
         return Parsed("path_new" if rest else "path")
+    if word == "publish" and not rest:
+        return Parsed("publish")
     if word == "expert":
         args = _expert_args(rest)
         return Parsed("expert", args[1], args[0]) if args else Parsed("hint", question_blocks.EXPERT_HINT)
@@ -124,6 +127,7 @@ class Request:
     channel_id: str | None
     request_id: str
     reply: Reply
+    trigger_id: str | None = None  # a slash command's, to open a modal; None in a DM
 
 
 def ack_learn(ack: Ack, command: Command, respond: Respond, client: WebClient, deps: Deps) -> None:
@@ -169,7 +173,8 @@ def _run(deps: Deps, parsed: Parsed, request: Request) -> Returned:
 
 
 def _slash_request(command: Command, reply: Reply) -> Request:
-    return Request(command["user_id"], command.get("channel_id"), f"cmd:{command['trigger_id']}", reply)
+    return Request(command["user_id"], command.get("channel_id"), f"cmd:{command['trigger_id']}", reply,
+                   command["trigger_id"])
 
 
 def _responder(respond: Respond) -> Reply:
@@ -279,9 +284,17 @@ def _dm_only(run: Callable[[Deps, Parsed, Request], Returned]) -> Callable[[Deps
     return lambda deps, parsed, request: run(deps, parsed, request) if request.channel_id is None else UNCHANGED
 
 
+def publish(deps: Deps, parsed: Parsed, request: Request) -> Returned:
+    """`/learn publish`: the publish modal (handlers/publishing.py), or why not."""
+    said = publishing.publish_command(deps, request.user_id, request.trigger_id)
+    if said is not None:
+        request.reply(said)
+    return UNCHANGED
+
+
 SUBCOMMANDS: dict[str, Callable[[Deps, Parsed, Request], Returned]] = {
-    "ask": ask, "anon": ask, "expert": expert, "away": away, "digest": digest_note, "path": my_path,
-    "path_new": _dm_only(my_path),
+    "ask": ask, "anon": ask, "expert": expert, "away": away, "digest": digest_note, "publish": publish,
+    "path": my_path, "path_new": _dm_only(my_path),
 }
 
 

@@ -6,11 +6,11 @@ import functools
 
 from bot.outbox import OnFailed, OnSent, Renderer
 from bot.runtime import Runtime
-from handlers import andon, answers, digest, learn, learning_needs, paths, questions, trust
+from handlers import andon, answers, digest, learn, learning_needs, paths, questions, sharing, trust
 from handlers.links import Permalinks
 from handlers.rendering import Rendering
 
-FEATURES = (learn, questions, answers, andon, learning_needs, digest, trust, paths)
+FEATURES = (learn, questions, answers, andon, learning_needs, digest, trust, paths, sharing)
 
 
 def renderers(runtime: Runtime, links: Permalinks) -> dict[str, Renderer]:

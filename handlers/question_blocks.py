@@ -24,6 +24,7 @@ USAGE = (
     "• `/learn away [until]`: pause questions to you (e.g. `/learn away 2026-12-01`); `/learn back` resumes\n"
     "• `/learn digest off` / `on`: your weekly expert note\n"
     "• `/learn path`: my learning paths · `/learn path new`: give a team a path (supervisors, learning managers)\n"
+    "• `/learn publish`: publish content for your team (supervisors and content owners)\n"
     "• `/learn help`: this message"
 )
 DIGEST_HINT = "`/learn digest off` stops your weekly expert note; `/learn digest on` brings it back."
@@ -91,8 +92,9 @@ def _offer_blocks(question_id: int, offer: Offer) -> list[Block]:
     answered = section(text, button("This answered it", ids.ITEM_ANSWERED, f"{question_id}:{offer.item_id}", "primary"))
     if offer.trust is None:
         return [answered]
+    share = [button("Request to share with…", ids.SHARE_REQUEST, str(offer.item_id))] if offer.shareable else []
     return [answered, context(trust_line(offer.trust)),
-            actions(button("Flag as outdated", ids.FLAG_OUTDATED, str(offer.item_id)))]
+            actions(button("Flag as outdated", ids.FLAG_OUTDATED, str(offer.item_id)), *share)]
 
 
 def offered(outcome: AskOutcome, offers: Sequence[Offer]) -> dict[str, Any]:

@@ -7,13 +7,14 @@ response_url on the `LocalSlack`, where the bot's replies to it are recorded.
 from __future__ import annotations
 
 import itertools
+import json
 from concurrent.futures import Executor, Future
 from typing import Any, Callable, ClassVar, Mapping
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from bot.local.payloads import (block_action, event_callback, message_shortcut, signed_headers, slash_command,
-                                view_submission)
+from bot.local.payloads import (block_action, block_suggestion, event_callback, message_shortcut, signed_headers,
+                                slash_command, view_submission)
 from bot.local.slack import LocalSlack
 
 GENERAL = "C0GENERAL"
@@ -82,6 +83,13 @@ class Driver:
                                                                    values[block["block_id"]])}
         return self.dispatch(view_submission(user, view["callback_id"], values,
                                              private_metadata=view.get("private_metadata", ""), types=types))
+
+    def suggest(self, user: str, view: Mapping[str, Any], block_id: str, query: str) -> list[dict[str, Any]]:
+        """Type `query` in the external_select of the block `block_id` of an open modal: the options offered."""
+        element = next(b["element"] for b in view.get("blocks", []) if b.get("block_id") == block_id)
+        response = self.dispatch(block_suggestion(user, block_id, element["action_id"], query,
+                                                  callback_id=view.get("callback_id", "")))
+        return list(json.loads(response.body or "{}").get("options", [])) if response.status == 200 else []
 
     def shortcut(self, user: str, callback_id: str, channel: str, message: dict[str, Any]) -> BoltResponse:
         """Run a message shortcut on `message`."""

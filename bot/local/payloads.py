@@ -79,17 +79,22 @@ def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> str
 SELECTED = {"users_select": "selected_user", "datepicker": "selected_date"}  # where a picked value goes
 
 
+MENUS = ("static_select", "external_select")  # their pick is an option: {"selected_option": {"value": ...}}
+
+
 def _state(element: str, text: str) -> dict[str, Any]:
-    """An input element's state as Slack submits it (a static_select's: the picked option's value)."""
-    if element == "static_select":
-        return {"type": element, "selected_option": {"value": text} if text else None}
+    """An input element's state as Slack submits it."""
+    if element in MENUS:
+        return {"type": element, "selected_option": {"value": text, "text": {"type": "plain_text", "text": text}}
+                if text else None}
     return {"type": element, SELECTED.get(element, "value"): text}
 
 
 def view_submission(user_id: str, callback_id: str, values: Mapping[str, str], *, private_metadata: str = "",
                     types: Mapping[str, str] | None = None) -> str:
     """The form body of a modal's submission; `values` maps block_id to what was typed or picked, in
-    an element of the type `types` gives (plain_text_input unless said: users_select, datepicker)."""
+    an element of the type `types` gives (plain_text_input unless said: users_select, datepicker, or a
+    static or external select, given the picked option's value)."""
     payload = {
         "type": "view_submission",
         "team": {"id": TEAM_ID},
@@ -113,5 +118,17 @@ def message_shortcut(user_id: str, callback_id: str, *, channel_id: str, message
         "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
         "channel": {"id": channel_id, "name": "general"}, "message": message,
         "message_ts": message.get("ts"), "trigger_id": f"trigger.{next(_ids)}", "response_url": "",
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def block_suggestion(user_id: str, block_id: str, action_id: str, query: str, *, callback_id: str = "") -> str:
+    """The form body of an external_select asking for its options as someone types `query` in a modal."""
+    payload = {
+        "type": "block_suggestion", "team": {"id": TEAM_ID},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID}, "api_app_id": "A0LEARN",
+        "block_id": block_id, "action_id": action_id, "value": query,
+        "container": {"type": "view", "view_id": f"V{next(_ids):08d}"},
+        "view": {"id": f"V{next(_ids):08d}", "type": "modal", "callback_id": callback_id},
     }
     return urlencode({"payload": json.dumps(payload)})

@@ -45,6 +45,8 @@ MAX_CHARS: dict[tuple[str, str], int] = {
     ("context", "text"): 3000, ("*", "action_id"): 255, ("*", "block_id"): 255,
 }
 MAX_ELEMENTS = {"actions": 25, "context": 10}
+MAX_OPTIONS = 100  # a static_select's options (docs.slack.dev/reference/block-kit/block-elements/select-menu-element)
+MAX_OPTION_TEXT = 75
 MAX_FIELDS = 10  # a section's fields, each up to 2,000 characters
 MAX_VIEW_CHARS = {"title.text": 24, "submit.text": 24, "close.text": 24, "private_metadata": 3000,
                   "callback_id": 255}
@@ -104,6 +106,19 @@ def _elements(block: dict[str, Any], kind: str, at: str) -> list[str]:
     return problems
 
 
+def _option_problems(element: dict[str, Any], at: str) -> list[str]:
+    """A menu's options: at most MAX_OPTIONS, each text at most MAX_OPTION_TEXT characters."""
+    options = element.get("options")
+    if not isinstance(options, list):
+        return []
+    problems = [f"[ERROR] must provide no more than {MAX_OPTIONS} items [json-pointer:{at}/options]"] \
+        if len(options) > MAX_OPTIONS else []
+    return problems + [f"[ERROR] must be less than {MAX_OPTION_TEXT + 1} characters "
+                       f"[json-pointer:{at}/options/{j}/text/text]"
+                       for j, o in enumerate(options)
+                       if isinstance(o, dict) and len(str((o.get("text") or {}).get("text", ""))) > MAX_OPTION_TEXT]
+
+
 def block_problems(blocks: Any, max_blocks: int, pointer: str = "/blocks") -> list[str]:
     """What Slack says of `blocks` (JSON text or a list) when it refuses them; [] when they are fine."""
     if blocks in (None, ""):
@@ -133,6 +148,7 @@ def block_problems(blocks: Any, max_blocks: int, pointer: str = "/blocks") -> li
         for key in ("accessory", "element"):
             if isinstance(block.get(key), dict):
                 problems += _too_long(block[key], str(block[key].get("type")), f"{at}/{key}")
+                problems += _option_problems(block[key], f"{at}/{key}")
         fields = block.get("fields") or []
         if len(fields) > MAX_FIELDS:
             problems.append(f"[ERROR] must provide no more than {MAX_FIELDS} items [json-pointer:{at}/fields]")

@@ -35,11 +35,14 @@ NAMES = Names({uid: name for name, uid in USERS.items()} | {BOT_USER_ID: "learnb
 
 HELP = """Commands:
   /learn <text>           run the slash command as the current user (in #general)
-  as <name>               become another user: alice, bob, carol, erin, or dave (a learning manager)
+  as <name>               become another user: alice, bob, carol, erin, sam (a supervisor), or dave (a learning
+                          manager)
+  home                    open the current user's App Home tab (its buttons can be pressed)
   reply <m#> <text>       reply in the thread of message m#
   react <m#> [emoji]      react to a message (default white_check_mark: accepts an answer)
   press <n>               press button [n]
-  submit <a> | <b> ...    fill in and submit the open form, one value per field (\\n starts a new line)
+  submit <a> | <b> ...    fill in and submit the open form, one value per field (\\n starts a new line; for a
+                          menu: its choice, or a few letters of it)
   clock +<duration>       move time forward (e.g. clock +2h) and run what became due
   help                    this text
   quit                    leave (end of input works too)"""
@@ -74,6 +77,7 @@ class Console:
         self.messages: list[Shown] = []
         self.buttons: list[Button] = []
         self._replaces: dict[str, Shown] = {}  # response_url -> the message it would replace
+        self._home_for: str | None = None  # the user whose Home tab was asked for, printed when published
 
     # -- input --------------------------------------------------------------------------------
     def execute(self, line: str) -> bool:
@@ -87,6 +91,7 @@ class Console:
         commands: dict[str, Callable[[str], None]] = {
             "/learn": self.learn, "as": self.switch, "reply": self.reply, "react": self.react,
             "press": self.press, "submit": self.submit, "clock": self.advance, "help": lambda _: self.say(HELP),
+            "home": self.home,
         }
         command = commands.get(word)
         if command is None:
@@ -139,8 +144,9 @@ class Console:
             self.say("No form is open. Buttons like [n] Add a reflection open one.")
             return
         view = self.form
-        inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-        values = dict(zip(inputs, (part.strip().replace("\\n", "\n") for part in rest.split("|"))))  # \n: a new line
+        inputs = [b for b in view.get("blocks", []) if b.get("type") == "input"]
+        values = {b["block_id"]: self._choice(view, b, part.strip().replace("\\n", "\n"))  # \n: a new line
+                  for b, part in zip(inputs, rest.split("|"))}
         response = self.driver.submit(USERS[self.user], view, values)
         answer = json.loads(response.body) if response.status == 200 and response.body.startswith("{") else {}
         if answer.get("response_action") == "errors":  # Slack shows them under the fields, the form stays open
@@ -153,6 +159,28 @@ class Console:
             self.form = None
         self._answered(response)
         self.say("(form submitted)")
+
+    def _choice(self, view: dict[str, Any], block: dict[str, Any], typed: str) -> str:
+        """What a typed answer submits: a menu's option whose text (or value) is or starts with it, else the
+        first option a searched menu offers for it; anything else as typed."""
+        element = block["element"]
+        searched = element.get("type") == "external_select"
+        if searched:
+            options = self.driver.suggest(USERS[self.user], view, block["block_id"], typed) if typed else []
+        else:
+            options = element.get("options") or []
+        typed_lower = typed.lower()
+        for exact in (True, False):
+            for option in options:
+                text = option["text"]["text"].lower()
+                if (text == typed_lower or option["value"] == typed) if exact else text.startswith(typed_lower):
+                    return str(option["value"])
+        return str(options[0]["value"]) if searched and options else typed
+
+    def home(self, _: str) -> None:
+        """The App Home tab of the current user, as Slack shows it when they open it."""
+        self._home_for = USERS[self.user]
+        self._answered(self.driver.event({"type": "app_home_opened", "user": USERS[self.user], "tab": "home"}))
 
     def press(self, rest: str) -> None:
         number = rest.lstrip("[").rstrip("]")
@@ -206,6 +234,10 @@ class Console:
             for upload in (self.slack.uploads[f["id"]] for f in json.loads(p.get("files") or "[]")):
                 self.say(f"\n─ learnbot uploaded {upload.filename} ({len(upload.content):,} bytes) to "
                          f"#{CHANNELS.get(upload.channel or '', upload.channel)}")
+        elif call.method == "views.publish" and p.get("user_id") == self._home_for:
+            self._home_for = None
+            self.show(dict(p.get("view") or {}), channel=str(p["user_id"]), ts=None,
+                      where=f"{NAMES.user(str(p['user_id']))}'s Home tab")
         elif call.method == "views.open":
             self.form = dict(p.get("view") or {})
             self.show_form(self.form)
@@ -219,10 +251,11 @@ class Console:
                       note=f"(replaces m{replaced.number})" if replaced else "")
 
     def show(self, payload: dict[str, Any], *, channel: str, ts: str | None, thread: str | None = None,
-             response_url: str | None = None, ephemeral: bool = False, note: str = "") -> None:
+             response_url: str | None = None, ephemeral: bool = False, note: str = "", where: str = "") -> None:
         shown = Shown(len(self.messages) + 1, channel, ts if not ephemeral else None, response_url)
         self.messages.append(shown)
-        where = f"#{CHANNELS.get(channel, channel)}" if channel[0] in "CG" else f"a DM to {NAMES.user(channel)}"
+        where = where or (f"#{CHANNELS.get(channel, channel)}" if channel[0] in "CG" else
+                          f"a DM to {NAMES.user(channel)}")
         if thread:
             where += " (thread)"
         visibility = f" · only visible to {self.user}" if ephemeral else ""
@@ -231,7 +264,8 @@ class Console:
             self.say("  " + line)
 
     def show_form(self, view: dict[str, Any]) -> None:
-        fields = [b["label"]["text"] for b in view.get("blocks", []) if b.get("type") == "input"]
+        fields = [b["label"]["text"] + _choices(b["element"])
+                  for b in view.get("blocks", []) if b.get("type") == "input"]
         self.say(f"\n─ form: {view.get('title', {}).get('text', '')}")
         for number, label in enumerate(fields, start=1):
             self.say(f"  {number}. {label}")
@@ -244,6 +278,14 @@ class Console:
             return f"[{button.number}] {label}"
 
         return add
+
+
+def _choices(element: dict[str, Any]) -> str:
+    """A menu's choices after its label: ` (Line A / Line B)`, or ` (type a few letters)` for a searched one."""
+    if element.get("type") == "external_select":
+        return " (type a few letters)"
+    options = [o["text"]["text"] for o in element.get("options") or []]
+    return f" ({' / '.join(options[:10])}{' …' if len(options) > 10 else ''})" if options else ""
 
 
 def load_demo(runtime: Runtime) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.run.console import Console, open_console
 from handlers import ids
-from store.models import Question, StepCompletion
+from store.models import Competency, Question, StepCompletion, Team, TeamMember, TeamRole
 from tests.paths_setup import arrange
 
 QUESTION = "how often is the torque wrench calibrated?"
@@ -106,6 +106,38 @@ def test_a_supervisor_gives_their_team_a_path_and_a_member_does_a_step_in_the_co
         with console.bot.runtime.sessions() as session:
             [done] = session.scalars(select(StepCompletion)).all()
         assert (done.user_id, done.reflection) == ("U0ALICE", "I'll check the split tunnel first.")
+    finally:
+        console.slack.stop()
+        console.bot.runtime.engine.dispose()
+
+
+def test_sam_publishes_for_his_team_and_dave_approves_sharing_it(sqlite_url: str) -> None:
+    out = io.StringIO()
+    console = open_console(Settings(database_url=sqlite_url), out)
+    try:
+        now = console.bot.runtime.clock.now()
+        with console.bot.runtime.sessions() as session:  # sam supervises Line A; L&D's framework has one competency
+            team = Team(name="Line A", created_at=now)
+            session.add(team)
+            session.flush()
+            session.add_all([TeamMember(team_id=team.id, user_id="U0SAM", role=TeamRole.SUPERVISOR, created_at=now),
+                             Competency(id="SAFE-1", name="Machine safety")])
+            session.commit()
+        for line in ("as sam", "/learn publish",
+                     "submit Lockout-tagout | https://wiki.example/loto | Six steps. | safety | line a", "home"):
+            console.execute(line)
+        assert "Published Lockout-tagout (https://wiki.example/loto) for *Line A* (Machine safety)" in out.getvalue()
+        press(console, ids.SHARE_REQUEST)
+        assert "1. Share with (The whole organisation)" in out.getvalue()
+        console.execute("submit the whole organisation | Line B keeps asking")
+        console.execute("as dave")
+        press(console, ids.SHARE_APPROVE)
+
+        assert "Approved: Lockout-tagout (https://wiki.example/loto) is visible to the whole organisation now." \
+            in out.getvalue()
+        assert "Your request to share Lockout-tagout (https://wiki.example/loto) with *the whole organisation*: " \
+               "✅ Approved by @dave" in out.getvalue()
+        assert "(updated)" in out.getvalue()
     finally:
         console.slack.stop()
         console.bot.runtime.engine.dispose()

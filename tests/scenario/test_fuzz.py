@@ -108,10 +108,12 @@ class Fuzzer:
 
     def submission(self) -> tuple[bytes, str]:
         rng = self.rng
-        blocks = [ids.TITLE, ids.URL, ids.SUMMARY, ids.BODY, ids.TAGS, ids.TOPICS, ids.REFLECTION]
+        blocks = [ids.TITLE, ids.URL, ids.SUMMARY, ids.BODY, ids.TAGS, ids.TOPICS, ids.REFLECTION, ids.COMPETENCY,
+                  ids.AUDIENCE, ids.TARGET, ids.NOTE, ids.REASON]
         values = {b: str(_pick(rng, ["vpn", "", "https://x.example", "ftp://x", "A" * 5000, "\ud800"]))
                   for b in blocks if rng.random() < 0.7}
-        callback = _pick(rng, [ids.REFLECTION, ids.SAVE_TO_LIBRARY, ids.HOME_ADD_TOPICS, ids.ANDON_RESOLVE, "nope"])
+        callback = _pick(rng, [ids.REFLECTION, ids.SAVE_TO_LIBRARY, ids.HOME_ADD_TOPICS, ids.ANDON_RESOLVE, ids.PUBLISH,
+                               ids.SHARE_REQUEST, ids.SHARE_DECLINE, "nope"])
         metadata = _pick(rng, ["1", "x", "", "{}", '{"channel": "C0HELP", "ts": "1.2"}', '{"channel": 3}', "[]",
                                '"s"', "99999999999999999999"])
         return self._interactive(view_submission(_pick(rng, USERS), callback, values, private_metadata=metadata))

@@ -64,6 +64,7 @@ def test_every_variable_is_parsed() -> None:
         "LEARNBOT_TIMEZONE": "Europe/Paris",
         "LEARNBOT_MATCH_THRESHOLD": "62.5",
         "LEARNBOT_MAX_EXPERTS": "5",
+        "LEARNBOT_SHARE_DAYS": "14",
         "LEARNBOT_EMBEDDING_RUNTIME": " Transformer ",
         "LEARNBOT_EMBEDDING_CACHE": "/var/cache/learnbot",
     })
@@ -78,6 +79,7 @@ def test_every_variable_is_parsed() -> None:
     assert settings.digest_channel == "C0DIGEST"
     assert settings.managers == ("U012ABCDEF", "W0BOSS", "U0THIRD")
     assert settings.answer_sla == timedelta(minutes=30)
+    assert settings.share_days == 14
     assert settings.timezone == ZoneInfo("Europe/Paris")
     assert settings.match_threshold == 62.5
     assert settings.max_experts_pinged == 5
@@ -131,6 +133,8 @@ def test_format_duration_is_the_inverse_of_parse(delta: timedelta, text: str) ->
     ("SLACK_BOT_TOKEN", "xoxp-user-token", "xoxb-"),
     ("SLACK_APP_TOKEN", "xoxb-not-an-app-token", "xapp-"),
     ("LEARNBOT_EMBEDDING_RUNTIME", "gpu", "onnx or transformer"),
+    ("LEARNBOT_SHARE_DAYS", "0", "at least 1"),
+    ("LEARNBOT_SHARE_DAYS", "1w", "at least 1"),
 ])
 def test_bad_value_names_the_variable_and_what_is_expected(variable: str, value: str, expected: str) -> None:
     with pytest.raises(ConfigError) as raised:

@@ -13,12 +13,14 @@ from bot.andon import CardQuestion, CardView, Resolution
 from bot.asking import AskOutcome, Offer, PostView
 from bot.home import HomeView
 from bot.learning_needs import Course
+from bot.sharing import RequestView, TeamItem, Usage
 from bot.local.payloads import block_action, message_shortcut, signed_headers, slash_command, view_submission
 from handlers import andon_blocks, home_blocks, ids, question_blocks, register_all
 from handlers.andon_questions import questions_modal
 from handlers.learning_needs_blocks import course_owned, plan_modal
 from handlers.library import save_modal
 from handlers.reflection import reflection_modal
+from handlers.sharing_blocks import approver_dm, decline_modal, drafted_dm, publish_modal, share_modal, team_content
 from store.models import AndonCard
 from tests.unit.test_manifest import manifest
 
@@ -33,17 +35,24 @@ STORED = {  # in messages already posted in real workspaces
     "ANDON_BLOCK": "andon", "HOME_ADD_TOPICS": "home_add_topics", "HOME_REMOVE_TOPIC": "home_remove_topic",
     "REFLECTION": "reflection", "SAVE_TO_LIBRARY": "save_to_library", "LEARN": "/learn", "INPUT": "value",
     "ANDON_PLAN_COURSE": "andon_plan_course", "ANDON_QUESTIONS": "andon_questions", "COURSE_SHIPPED": "course_shipped",
+    "PUBLISH": "publish", "SHARE_REQUEST": "share_request", "SHARE_APPROVE": "share_approve",
+    "SHARE_DECLINE": "share_decline", "SHARE_SEND": "share_send", "SHARE_NOT_NOW": "share_not_now",
 }
 
 
 def built() -> list[dict[str, Any]]:
     """One of every message and modal the bot builds with buttons or a callback."""
     outcome = AskOutcome(7, "How do I reset the VPN?", False, routed_to="C0HELP", experts=["U0BOB"])
-    offers = [Offer(1, "VPN", "https://x.example/vpn", "Use the portal.", 90.0)]
+    offers = [Offer(1, "VPN", "https://x.example/vpn", "Use the portal.", 90.0, shareable=True)]
     card = AndonCard(id=3, label="vpn", status="open", created_at=NOW)
     view = CardView(card, [CardQuestion("vpn?", "U0ALICE", "C0HELP", "1.2", False, NOW)] * 60, 1, ("U0MANAGER",))
     course = Course(3, "vpn?", "VPN basics", "U0BOB", NOW.date(), "U0MANAGER")
-    home = HomeView("U0ALICE", [], [], [("vpn", "declared")], [])
+    home = HomeView("U0ALICE", [], [], [("vpn", "declared")], [], may_publish=True,
+                    team_items=[TeamItem(1, "VPN", None, "Line A", Usage(2, 1), None)])
+    pending = RequestView(4, "pending", 1, "VPN", None, "", "Line A", "Operations", "U0SAM", False, {}, Usage(0, 0),
+                          NOW, None, None)
+    drafted = RequestView(4, "drafted", 1, "VPN", None, "", "Line A", "Operations", "U0SAM", True,
+                          {"other_teams": ["Line B"]}, Usage(0, 0), None, None, None)
     return [
         question_blocks.offered(outcome, offers), question_blocks.routed(outcome, offers),
         question_blocks.question_post(PostView(7, "vpn?", "U0ALICE", "C0HELP", [], "routed", None)),
@@ -53,6 +62,9 @@ def built() -> list[dict[str, Any]]:
         questions_modal(view, 0, NOW), plan_modal(3, "vpn", None), course_owned(course),
         andon_blocks.assigned(view), andon_blocks.resolved_notice(Resolution(3, 7, "vpn?", 1, "VPN", None, ""), None),
         home_blocks.home(home, NOW, lambda *_: None), home_blocks.add_topics_modal(), save_modal("t", "b", "{}"),
+        publish_modal([(1, "Line A")], 1), share_modal(1, "VPN", "Line A", [("Operations", "2")]),
+        approver_dm(pending), drafted_dm(drafted), decline_modal(4, "VPN", "Operations"),
+        {"blocks": team_content(home.team_items, True)},
     ]
 
 
@@ -96,7 +108,9 @@ def listened(app: App, kind: str, id_: str) -> bool:
 def test_every_id_a_builder_emits_has_a_listener(app: App) -> None:
     found = {pair for payload in built() for pair in emitted(payload)}
     assert {id_ for _, id_ in found} >= {ids.CLAIM_QUESTION, ids.ANDON_ASSIGN, ids.HOME_ADD_TOPICS, ids.REFLECTION,
-                                         ids.ANDON_PLAN_COURSE, ids.ANDON_QUESTIONS, ids.COURSE_SHIPPED}
+                                         ids.ANDON_PLAN_COURSE, ids.ANDON_QUESTIONS, ids.COURSE_SHIPPED,
+                                         ids.PUBLISH, ids.SHARE_REQUEST, ids.SHARE_APPROVE, ids.SHARE_DECLINE,
+                                         ids.SHARE_SEND, ids.SHARE_NOT_NOW}
     assert [pair for pair in sorted(found) if not listened(app, *pair)] == []
 
 

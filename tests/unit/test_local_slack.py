@@ -99,6 +99,24 @@ def test_a_view_holds_100_blocks_and_a_short_title(local: LocalSlack) -> None:
     assert refused(local, "views.open", trigger_id="t", view=modal)["error"] == "invalid_arguments"
 
 
+def test_a_menu_holds_100_options_of_75_characters(local: LocalSlack) -> None:
+    def modal(options: list[dict[str, Any]]) -> dict[str, Any]:
+        menu = {"type": "static_select", "action_id": "value", "options": options}
+        return {"type": "modal", "title": {"type": "plain_text", "text": "Menu"},
+                "blocks": [{"type": "input", "block_id": "b", "element": menu,
+                            "label": {"type": "plain_text", "text": "Pick"}}]}
+
+    def option(text: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": text}, "value": text[:10]}
+
+    assert client(local).views_open(trigger_id="t", view=modal([option("x" * 75)] * 100))["ok"]
+    assert refused(local, "views.open", trigger_id="t", view=modal([option("x")] * 101))["response_metadata"][
+        "messages"] == ["[ERROR] must provide no more than 100 items [json-pointer:/view/blocks/0/element/options]"]
+    assert refused(local, "views.open", trigger_id="t", view=modal([option("x" * 76)]))["response_metadata"][
+        "messages"] == ["[ERROR] must be less than 76 characters "
+                        "[json-pointer:/view/blocks/0/element/options/0/text/text]"]
+
+
 def test_a_method_needs_its_scope() -> None:
     slack = LocalSlack(scopes=frozenset({"commands"})).start()
     try:

@@ -34,8 +34,10 @@ def test_manifest_declares_the_command_scopes_and_transport_the_app_uses() -> No
         set(m["settings"]["event_subscriptions"]["bot_events"])
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert [s["callback_id"] for s in m["features"]["shortcuts"]] == ["save_to_library"]
-    urls = {c["url"] for c in m["features"]["slash_commands"]} | {m["settings"]["interactivity"]["request_url"],
-                                                                  m["settings"]["event_subscriptions"]["request_url"]}
+    interactivity = m["settings"]["interactivity"]
+    urls = {c["url"] for c in m["features"]["slash_commands"]} | {
+        interactivity["request_url"], interactivity["message_menu_options_url"],  # the latter: external menus
+        m["settings"]["event_subscriptions"]["request_url"]}
     assert all(u.endswith("/slack/events") for u in urls)
 
 
