@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import andon, trust
+from bot import andon, teams, trust
 from bot.access import learning_managers
 from bot.config import Settings
 from bot.search import MatchResult
@@ -91,9 +91,10 @@ def answer(session: Session, index: LiveIndex, settings: Settings, now: datetime
     question = session.get_one(Question, question_id)
     if question.routed_at is not None:
         return _already_routed(question)
-    result = index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,), now=now)
+    audiences = teams.audiences_of(session, question.asker_id)
+    result = _search(index, question, audiences, now)
     result = replace(result, content=result.content[:3], similar_questions=result.similar_questions[:2])
-    offers = _offers(session, result, now)
+    offers = _offers(session, result, audiences, now)
     if result.confident and offers:
         return AskOutcome(question.id, question.text, True, offers)
     channel, experts = _route(session, settings, question, result, now)
@@ -116,7 +117,7 @@ def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: d
         return _already_routed(question)
     if rejected_item is not None:
         record_feedback(session, question, rejected_item, helpful=False, now=now)
-    result = index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,))
+    result = _search(index, question, teams.audiences_of(session, question.asker_id))
     channel, experts = _route(session, settings, question, result, now)
     if rejected_item is not None:
         trust.missed(session, settings, now, rejected_item)
@@ -126,6 +127,13 @@ def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: d
         session.rollback()
         return _already_routed(session.get_one(Question, question_id))
     return AskOutcome(question.id, question.text, False, [], channel, experts)
+
+
+def _search(index: LiveIndex, question: Question, audiences: frozenset[int], now: datetime | None = None) -> MatchResult:
+    """The question's matches among what its asker sees (items of their teams and departments, and the
+    organisation's), never the asker as an expert."""
+    return index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,), now=now,
+                        audiences=audiences)
 
 
 def _already_routed(question: Question) -> AskOutcome:
@@ -162,9 +170,9 @@ def own_question(session: Session, question_id: int, user_id: str) -> Question:
     return question
 
 
-def _offers(session: Session, result: MatchResult, now: datetime) -> list[Offer]:
+def _offers(session: Session, result: MatchResult, audiences: frozenset[int], now: datetime) -> list[Offer]:
     """Items first, then past threads that no item already captures, best first within each."""
-    items = [_item_offer(session, int(hit.id), hit.score, now) for hit in result.content
+    items = [_item_offer(session, int(hit.id), hit.score, audiences, now) for hit in result.content
              if hit.score >= RELATED_FLOOR]
     offers = [o for o in items if o is not None]
     captured = {session.get_one(LibraryItem, o.item_id).key for o in offers}
@@ -175,10 +183,12 @@ def _offers(session: Session, result: MatchResult, now: datetime) -> list[Offer]
     return offers
 
 
-def _item_offer(session: Session, item_id: int, score: float, now: datetime) -> Offer | None:
+def _item_offer(session: Session, item_id: int, score: float, audiences: frozenset[int], now: datetime) -> Offer | None:
+    """The item as an offer, if it still exists and someone of `audiences` sees it."""
     item = session.get(LibraryItem, item_id)
-    return None if item is None else Offer(item.id, item.title, item.url, item.body, score,
-                                           trust=trust.trust_of(item, now))
+    if item is None or (item.audience_id is not None and item.audience_id not in audiences):
+        return None
+    return Offer(item.id, item.title, item.url, item.body, score, trust=trust.trust_of(item, now))
 
 
 def _thread_offer(session: Session, question_id: int, score: float) -> Offer | None:
@@ -202,7 +212,8 @@ def told(session: Session, question_id: int, refs: list[OfferRef], now: datetime
     question = session.get(Question, question_id)
     if question is None:
         return None
-    offers = [_thread_offer(session, ref, score) if thread else _item_offer(session, ref, score, now)
+    audiences = teams.audiences_of(session, question.asker_id)  # an item narrowed since is not sent again
+    offers = [_thread_offer(session, ref, score) if thread else _item_offer(session, ref, score, audiences, now)
               for ref, thread, score in refs]
     kept = [o for o in offers if o is not None]
     if question.routed_at is None:
