@@ -149,7 +149,7 @@ def accept_item(session: Session, now: datetime, *, question_id: int, user_id: s
     title = "that thread"
     if item_id is not None:
         item = session.get(LibraryItem, item_id)
-        if item is None:
+        if item is None or not _sees(item, teams.audiences_of(session, user_id)):
             raise Refusal("That item is no longer in the library.")
         title = item.title
         record_feedback(session, question, item_id, helpful=True, now=now)
@@ -186,9 +186,14 @@ def _offers(session: Session, result: MatchResult, audiences: frozenset[int], no
 def _item_offer(session: Session, item_id: int, score: float, audiences: frozenset[int], now: datetime) -> Offer | None:
     """The item as an offer, if it still exists and someone of `audiences` sees it."""
     item = session.get(LibraryItem, item_id)
-    if item is None or (item.audience_id is not None and item.audience_id not in audiences):
+    if item is None or not _sees(item, audiences):
         return None
     return Offer(item.id, item.title, item.url, item.body, score, trust=trust.trust_of(item, now))
+
+
+def _sees(item: LibraryItem, audiences: frozenset[int]) -> bool:
+    """Whether someone of `audiences` (bot.teams.audiences_of) sees the item: it is the organisation's or theirs."""
+    return item.audience_id is None or item.audience_id in audiences
 
 
 def _thread_offer(session: Session, question_id: int, score: float) -> Offer | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.search.changes import ITEM, note_change
-from store.models import LibraryItem, Team, TeamMember
+from store.models import Feedback, LibraryItem, Team, TeamMember
 from tests.harness import Harness, all_text, buttons
 
 LADDER = ("Refund escalation ladder", "https://intranet.example.com/refunds",
@@ -78,3 +78,16 @@ def test_a_team_item_answers_its_team_and_no_one_else_until_it_is_shared(bot: Ha
     widen(bot, item_id, None)
     bot.command("U0OUT", QUESTION)
     assert offered(all_text(bot.last_reply()))
+
+
+def test_this_answered_it_with_an_item_the_asker_cannot_see_is_refused_and_learns_nothing(bot: Harness) -> None:
+    item_id, _ = arrange(bot)
+    bot.command("U0SAL", QUESTION)
+    question_id = bot.questions()[-1].id
+
+    bot.click("U0SAL", {"action_id": "item_answered", "value": f"{question_id}:{item_id}"})  # a forged value
+
+    assert "no longer in the library" in bot.last_reply().text
+    assert "Refund escalation ladder" not in all_text(bot.last_reply())
+    with bot.runtime.sessions() as session:
+        assert session.scalars(select(Feedback)).all() == []

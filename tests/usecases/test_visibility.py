@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from bot import teams
+from bot import asking, teams
 from bot.library import Draft, import_items
 from bot.runtime import Runtime
 from bot.search import ALL_AUDIENCES
@@ -130,3 +130,19 @@ def test_an_item_whose_audience_changes_is_seen_by_its_new_audience_after_a_refr
     runtime.index.refresh(now)
     assert [h.id for h in runtime.index.search(question, audiences=sal).content] == [item_id]
     assert runtime.index.search(question).content == []  # still not the organisation's
+
+
+def test_an_answer_sent_again_leaves_out_an_item_the_asker_no_longer_sees(runtime: Runtime) -> None:
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        import_items(session, [Draft("Refund escalation ladder", None, "Tier two approves refunds."),
+                               Draft("Refund form", None, "Fill in the refund form.")], now)
+        ladder, form = session.scalars(select(LibraryItem).order_by(LibraryItem.id)).all()
+        question_id = asking.store(session, now, asker_id="U0SAL", text="refund escalation", asked_in=None)
+        team = Team(name="Support", created_at=now)
+        session.add(team)
+        session.flush()
+        ladder.audience_id = team.id  # narrowed after it was offered
+        session.commit()
+        outcome = asking.told(session, question_id, [(ladder.id, False, 90.0), (form.id, False, 80.0)], now)
+    assert outcome is not None and [o.title for o in outcome.offers] == ["Refund form"]
