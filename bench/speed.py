@@ -246,11 +246,12 @@ def visibility_report(results: list[dict]) -> None:
     print("-" * 104)
     for r in results:
         ratio = r["filtered_p99_ms"] / r["p99_ms"]
-        print(f"{r['size']:9,d} | {r['teams']:5d} | {r['team_share']:10.2f} | {r['build_s']:7.1f} | {r['rss_mb']:6.0f} | "
-              f"{r['p50_ms']:7.1f} | {r['p99_ms']:7.1f} | {r['filtered_p50_ms']:9.1f} | {r['filtered_p99_ms']:9.1f} | "
-              f"{ratio:9.2f}")
-        print(f"(latency in ms over {r['queries']} queries, each asked seeing every item and as a random person; an "
-              f"asker saw {r['seen_mean']:,.0f} items on average, {r['team_items_seen_mean']:.0f} of them their teams')")
+        print(f"{r['size']:9,d} | {r['teams']:5d} | {r['team_share']:10.2f} | {r['build_s']:7.1f} | "
+              f"{r['rss_mb']:6.0f} | {r['p50_ms']:7.1f} | {r['p99_ms']:7.1f} | {r['filtered_p50_ms']:9.1f} | "
+              f"{r['filtered_p99_ms']:9.1f} | {ratio:9.2f}")
+        print(f"(latency in ms over {r['queries']} queries, each asked seeing every item and as a random person; "
+              f"an asker saw {r['seen_mean']:,.0f} items on average, {r['team_items_seen_mean']:.0f} of them "
+              f"their teams')")
     print("\nTargets:")
     for r in results:
         ok = r["filtered_p99_ms"] <= 1.5 * r["p99_ms"]

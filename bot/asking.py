@@ -129,7 +129,8 @@ def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: d
     return AskOutcome(question.id, question.text, False, [], channel, experts)
 
 
-def _search(index: LiveIndex, question: Question, audiences: frozenset[int], now: datetime | None = None) -> MatchResult:
+def _search(index: LiveIndex, question: Question, audiences: frozenset[int],
+            now: datetime | None = None) -> MatchResult:
     """The question's matches among what its asker sees (items of their teams and departments, and the
     organisation's), never the asker as an expert."""
     return index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,), now=now,

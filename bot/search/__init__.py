@@ -9,5 +9,5 @@ from bot.search.records import (ALL_AUDIENCES, Audiences, ExpertRecord, Explanat
 from bot.search.synonyms import parse_synonyms
 from bot.search.text import embedding_text
 
-__all__ = ["ALL_AUDIENCES", "Audiences", "ExpertRecord", "Explanation", "Hit", "ItemRecord", "MatchIndex", "MatchResult",
-           "QuestionRecord", "embedding_text", "parse_synonyms"]
+__all__ = ["ALL_AUDIENCES", "Audiences", "ExpertRecord", "Explanation", "Hit", "ItemRecord", "MatchIndex",
+           "MatchResult", "QuestionRecord", "embedding_text", "parse_synonyms"]

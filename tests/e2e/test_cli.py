@@ -91,7 +91,8 @@ def test_ask_sees_every_item_and_with_as_only_what_that_person_sees(tmp_path: Pa
         session.add(team)
         session.flush()
         session.add(TeamMember(team_id=team.id, user_id="U0ANA", created_at=now))
-        session.scalars(select(LibraryItem).where(LibraryItem.title.startswith("Resetting"))).one().audience_id = team.id
+        vpn = session.scalars(select(LibraryItem).where(LibraryItem.title.startswith("Resetting"))).one()
+        vpn.audience_id = team.id
         session.commit()
     runtime.engine.dispose()
 

@@ -73,7 +73,8 @@ def test_thousands_of_random_asks_never_see_an_item_outside_the_askers_audiences
         visible = seen[person]
         item_id, title, body = rng.choice(items)
         exact = rng.random() < 0.3
-        question = title if exact else " ".join(rng.sample(f"{title} {body}".replace(".", "").split(), rng.randint(2, 5)))
+        words_of_item = f"{title} {body}".replace(".", "").split()
+        question = title if exact else " ".join(rng.sample(words_of_item, rng.randint(2, 5)))
 
         hits = runtime.index.search(question, limit=5, audiences=visible).content
 
