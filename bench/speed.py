@@ -3,6 +3,7 @@
 Usage:  python bench/speed.py [--sizes 10000,100000,1000000] [--queries 300] [--seed 7]
         python bench/speed.py --semantic [--sizes 100000] [--embed-sample 0] [--embed-threads 1]
                               [--english-words]
+        python bench/speed.py --teams 7000 --team-share 0.8 [--sizes 100000] [--people 5000]
 
 --semantic (needs the `semantic` extra) measures the hybrid matcher instead, with the runtime of
 LEARNBOT_EMBEDDING_RUNTIME (onnx by default): the library is embedded first on --embed-threads
@@ -17,6 +18,14 @@ on one core. A synthetic library has realistic word statistics: a vocabulary of 
 words followed by 60,000 generated pronounceable words, drawn with a Zipf(1.0) distribution; titles
 of 4-10 words, bodies of 30-80 words in sentences, 1-4 tags from 400. Queries: 80% are 2-6 words of a
 random item (shuffled, 30% with a typo), 20% are random words (usually no good match).
+
+--teams N gives items audiences (visibility): N teams, one in a hundred of them a department above
+the others; a --team-share of the items belong to a random team or department, the rest to the whole
+organisation; --people random askers are each in one or two teams (and so see those teams' items,
+their departments' and the organisation's). Every query is then asked twice, alternately: seeing
+every item (ALL_AUDIENCES: the unfiltered figure) and as a random person (filtered); reported are
+both latencies, the ratio of their p99s (target <= 1.5), build time and RSS with audiences. The naive
+scan is not run in this mode.
 
 Measured per size: index build time (upserting every item), query latency p50/p99 (limit=5), time to
 add one more item (p50/p99 over 200 adds), resident memory after building (VmRSS, includes the
@@ -170,6 +179,85 @@ def embed_library(items: list, sample: int, threads: int) -> tuple[object, Itera
     return encoder, (copy(vectors[i % len(chosen)]) for i in range(len(items))), seconds
 
 
+class Organisation:
+    """Random teams under departments, items' audiences and askers' visible audiences."""
+
+    def __init__(self, seed: int, teams: int, team_share: float, people: int) -> None:
+        self.rng = random.Random(seed + 1)
+        self.teams, self.team_share = teams, team_share
+        departments = max(1, teams // 100)  # team ids 0..departments-1 are the departments
+        self.parent = {team: self.rng.randrange(departments) for team in range(departments, teams)}
+        self.askers = [self.audiences(self.rng.sample(range(departments, teams), self.rng.choice((1, 2))))
+                       for _ in range(people)]
+
+    def audiences(self, team_ids: list[int]) -> frozenset[int]:
+        """The teams and the departments above them (what bot.teams.audiences_of returns)."""
+        return frozenset(team_ids) | {self.parent[t] for t in team_ids}
+
+    def audience(self) -> int | None:
+        return self.rng.randrange(self.teams) if self.rng.random() < self.team_share else None
+
+
+def visibility_worker(size: int, n_queries: int, seed: int, teams: int, team_share: float, people: int) -> dict:
+    """Build one library of ``size`` items with audiences; every query unfiltered, then as a random person."""
+    from dataclasses import replace
+
+    from bot.search import ALL_AUDIENCES, MatchIndex
+
+    library = Library(seed)
+    organisation = Organisation(seed, teams, team_share, people)
+    items = [replace(library.item(i), audience=organisation.audience()) for i in range(size)]
+    queries = [library.query(items) for _ in range(n_queries)]
+    askers = [organisation.rng.choice(organisation.askers) for _ in queries]
+    index = MatchIndex()
+    started = time.perf_counter()
+    for item in items:
+        index.upsert_item(item)
+    build = time.perf_counter() - started
+    rss = rss_mb()
+    by_audience: dict[int | None, int] = {}
+    for item in items:
+        by_audience[item.audience] = by_audience.get(item.audience, 0) + 1
+    seen = [by_audience.get(None, 0) + sum(by_audience.get(a, 0) for a in asker) for asker in askers]
+
+    for q, asker in list(zip(queries, askers))[:20]:  # warm-up (first-use caches)
+        index.search(q, audiences=ALL_AUDIENCES)
+        index.search(q, audiences=asker)
+    unfiltered, filtered = [], []
+    for q, asker in zip(queries, askers):  # alternately, so both see the same machine load
+        t = time.perf_counter()
+        index.search(q, limit=5, audiences=ALL_AUDIENCES)
+        unfiltered.append(1000 * (time.perf_counter() - t))
+        t = time.perf_counter()
+        index.search(q, limit=5, audiences=asker)
+        filtered.append(1000 * (time.perf_counter() - t))
+    return {
+        "size": size, "teams": teams, "team_share": team_share, "queries": n_queries, "build_s": build,
+        "rss_mb": rss, "seen_mean": statistics.fmean(seen), "team_items_seen_mean": statistics.fmean(
+            n - by_audience.get(None, 0) for n in seen),
+        "p50_ms": percentile(unfiltered, 50), "p99_ms": percentile(unfiltered, 99),
+        "filtered_p50_ms": percentile(filtered, 50), "filtered_p99_ms": percentile(filtered, 99),
+    }
+
+
+def visibility_report(results: list[dict]) -> None:
+    print(f"\n{'items':>9} | {'teams':>5} | {'team share':>10} | {'build s':>7} | {'RSS MB':>6} | {'all p50':>7} | "
+          f"{'all p99':>7} | {'asker p50':>9} | {'asker p99':>9} | {'p99 ratio':>9}")
+    print("-" * 104)
+    for r in results:
+        ratio = r["filtered_p99_ms"] / r["p99_ms"]
+        print(f"{r['size']:9,d} | {r['teams']:5d} | {r['team_share']:10.2f} | {r['build_s']:7.1f} | "
+              f"{r['rss_mb']:6.0f} | {r['p50_ms']:7.1f} | {r['p99_ms']:7.1f} | {r['filtered_p50_ms']:9.1f} | "
+              f"{r['filtered_p99_ms']:9.1f} | {ratio:9.2f}")
+        print(f"(latency in ms over {r['queries']} queries, each asked seeing every item and as a random person; "
+              f"an asker saw {r['seen_mean']:,.0f} items on average, {r['team_items_seen_mean']:.0f} of them "
+              f"their teams')")
+    print("\nTargets:")
+    for r in results:
+        ok = r["filtered_p99_ms"] <= 1.5 * r["p99_ms"]
+        print(f"  {r['size']:>9,d} items: {'filtered p99 <= 1.5x unfiltered p99':38} {'met' if ok else 'NOT met'}")
+
+
 def worker(size: int, n_queries: int, n_naive: int, seed: int, semantic: bool = False, sample: int = 0,
            threads: int = 1, english: bool = False) -> dict:
     """Build one library of ``size`` items and measure it (runs in a fresh process)."""
@@ -281,8 +369,15 @@ def main() -> None:
     parser.add_argument("--embed-threads", type=int, default=1, help="with --semantic: threads for embedding the library")
     parser.add_argument("--english-words", action="store_true",
                         help="English words from the model's vocabulary for the frequent ranks (needs the extra)")
+    parser.add_argument("--teams", type=int, default=0, help="items get audiences among this many teams")
+    parser.add_argument("--team-share", type=float, default=0.8, help="with --teams: share of team-scoped items")
+    parser.add_argument("--people", type=int, default=5000, help="with --teams: random askers in 1-2 teams each")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker and args.teams:
+        print(json.dumps(visibility_worker(args.worker, args.queries, args.seed, args.teams, args.team_share,
+                                           args.people)))
+        return
     if args.worker:
         n_naive = 20 if args.worker <= 100_000 else 3
         print(json.dumps(worker(args.worker, args.queries, n_naive, args.seed, args.semantic, args.embed_sample,
@@ -297,9 +392,14 @@ def main() -> None:
             command += ["--semantic", "--embed-sample", str(args.embed_sample), "--embed-threads", str(args.embed_threads)]
         if args.english_words:
             command.append("--english-words")
+        if args.teams:
+            command += ["--teams", str(args.teams), "--team-share", str(args.team_share), "--people", str(args.people)]
         out = subprocess.run(command, check=True, capture_output=True, text=True, env=one_core)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    report(results, args.semantic)
+    if args.teams:
+        visibility_report(results)
+    else:
+        report(results, args.semantic)
 
 
 if __name__ == "__main__":

@@ -92,9 +92,10 @@ def answer(session: Session, index: LiveIndex, settings: Settings, now: datetime
     question = session.get_one(Question, question_id)
     if question.routed_at is not None:
         return _already_routed(question)
-    result = index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,), now=now)
+    audiences = teams.audiences_of(session, question.asker_id)
+    result = _search(index, question, audiences, now)
     result = replace(result, content=result.content[:3], similar_questions=result.similar_questions[:2])
-    offers = _shareable(session, settings, question.asker_id, _offers(session, result, now))
+    offers = _shareable(session, settings, question.asker_id, _offers(session, result, audiences, now))
     if result.confident and offers:
         return AskOutcome(question.id, question.text, True, offers)
     channel, experts = _route(session, settings, question, result, now)
@@ -117,7 +118,7 @@ def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: d
         return _already_routed(question)
     if rejected_item is not None:
         record_feedback(session, question, rejected_item, helpful=False, now=now)
-    result = index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,))
+    result = _search(index, question, teams.audiences_of(session, question.asker_id))
     channel, experts = _route(session, settings, question, result, now)
     if rejected_item is not None:
         trust.missed(session, settings, now, rejected_item)
@@ -127,6 +128,14 @@ def ask_colleague(session: Session, index: LiveIndex, settings: Settings, now: d
         session.rollback()
         return _already_routed(session.get_one(Question, question_id))
     return AskOutcome(question.id, question.text, False, [], channel, experts)
+
+
+def _search(index: LiveIndex, question: Question, audiences: frozenset[int],
+            now: datetime | None = None) -> MatchResult:
+    """The question's matches among what its asker sees (items of their teams and departments, and the
+    organisation's), never the asker as an expert."""
+    return index.search(question.text, limit=EXPERT_CANDIDATES, exclude_experts=(question.asker_id,), now=now,
+                        audiences=audiences)
 
 
 def _already_routed(question: Question) -> AskOutcome:
@@ -142,7 +151,7 @@ def accept_item(session: Session, now: datetime, *, question_id: int, user_id: s
     title = "that thread"
     if item_id is not None:
         item = session.get(LibraryItem, item_id)
-        if item is None:
+        if item is None or not _sees(item, teams.audiences_of(session, user_id)):
             raise Refusal("That item is no longer in the library.")
         title = item.title
         record_feedback(session, question, item_id, helpful=True, now=now)
@@ -163,9 +172,9 @@ def own_question(session: Session, question_id: int, user_id: str) -> Question:
     return question
 
 
-def _offers(session: Session, result: MatchResult, now: datetime) -> list[Offer]:
+def _offers(session: Session, result: MatchResult, audiences: frozenset[int], now: datetime) -> list[Offer]:
     """Items first, then past threads that no item already captures, best first within each."""
-    items = [_item_offer(session, int(hit.id), hit.score, now) for hit in result.content
+    items = [_item_offer(session, int(hit.id), hit.score, audiences, now) for hit in result.content
              if hit.score >= RELATED_FLOOR]
     offers = [o for o in items if o is not None]
     captured = {session.get_one(LibraryItem, o.item_id).key for o in offers}
@@ -182,10 +191,17 @@ def _shareable(session: Session, settings: Settings, asker: str, offers: list[Of
     return [replace(o, shareable=True) if not o.thread and o.item_id in ids else o for o in offers]
 
 
-def _item_offer(session: Session, item_id: int, score: float, now: datetime) -> Offer | None:
+def _item_offer(session: Session, item_id: int, score: float, audiences: frozenset[int], now: datetime) -> Offer | None:
+    """The item as an offer, if it still exists and someone of `audiences` sees it."""
     item = session.get(LibraryItem, item_id)
-    return None if item is None else Offer(item.id, item.title, item.url, item.body, score,
-                                           trust=trust.trust_of(item, now))
+    if item is None or not _sees(item, audiences):
+        return None
+    return Offer(item.id, item.title, item.url, item.body, score, trust=trust.trust_of(item, now))
+
+
+def _sees(item: LibraryItem, audiences: frozenset[int]) -> bool:
+    """Whether someone of `audiences` (bot.teams.audiences_of) sees the item: it is the organisation's or theirs."""
+    return item.audience_id is None or item.audience_id in audiences
 
 
 def _thread_offer(session: Session, question_id: int, score: float) -> Offer | None:
@@ -209,7 +225,8 @@ def told(session: Session, question_id: int, refs: list[OfferRef], now: datetime
     question = session.get(Question, question_id)
     if question is None:
         return None
-    offers = [_thread_offer(session, ref, score) if thread else _item_offer(session, ref, score, now)
+    audiences = teams.audiences_of(session, question.asker_id)  # an item narrowed since is not sent again
+    offers = [_thread_offer(session, ref, score) if thread else _item_offer(session, ref, score, audiences, now)
               for ref, thread, score in refs]
     kept = [o for o in offers if o is not None]
     if question.routed_at is None:

@@ -11,13 +11,13 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import select
 
-from bot import experts, library, outbox
+from bot import experts, library, outbox, teams
 from bot.config import ConfigError, Settings, load_settings
 from bot.encoder_settings import describe_matcher
 from bot.importing import Parsed, is_user_id, parse_content, parse_experts, read_text
 from bot.progress import progress_bar
 from bot.runtime import Runtime, open_runtime
-from bot.search import Hit, MatchResult, parse_synonyms
+from bot.search import ALL_AUDIENCES, Audiences, Hit, MatchResult, parse_synonyms
 from bot.wording import plural
 from store.db import make_engine, session_factory, upgrade
 from store.models import LibraryItem, Question
@@ -111,6 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--limit", type=int, default=5, help="results per list (default 5)")
     ask.add_argument("--explain", action="store_true", help="show matched terms, synonyms and score parts")
+    ask.add_argument("--as", dest="as_user", metavar="USER_ID",
+                     help="see only what this person sees (their teams' items and the organisation's); "
+                          "default: every item, whatever its audience")
     ask.set_defaults(handler=_ask)
     return parser
 
@@ -415,10 +418,17 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     if args.limit < 1:
         print("learnbot: --limit must be at least 1", file=sys.stderr)
         return 2
+    if args.as_user is not None and not is_user_id(args.as_user):
+        print(f"learnbot: --as takes a Slack user id (like U0123ABC), not {args.as_user!r}", file=sys.stderr)
+        return 2
     runtime = open_runtime(settings)
+    audiences: Audiences = ALL_AUDIENCES
+    if args.as_user is not None:
+        with runtime.sessions() as session:
+            audiences = teams.audiences_of(session, args.as_user)
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     for question in questions:
-        result = runtime.index.search(question, limit=args.limit, explain=args.explain)
+        result = runtime.index.search(question, limit=args.limit, explain=args.explain, audiences=audiences)
         described = describe(runtime, result)
         if args.json:
             print(json.dumps(described, ensure_ascii=False), flush=True)

@@ -4,9 +4,10 @@
 # (bot.search.live), the change log (bot.search.changes) and the encoders (bot.search.encoders) are
 # imported from their modules.
 from bot.search.engine import MatchIndex
-from bot.search.records import ExpertRecord, Explanation, Hit, ItemRecord, MatchResult, QuestionRecord
+from bot.search.records import (ALL_AUDIENCES, Audiences, ExpertRecord, Explanation, Hit, ItemRecord, MatchResult,
+                                QuestionRecord)
 from bot.search.synonyms import parse_synonyms
 from bot.search.text import embedding_text
 
-__all__ = ["ExpertRecord", "Explanation", "Hit", "ItemRecord", "MatchIndex", "MatchResult", "QuestionRecord",
-           "embedding_text", "parse_synonyms"]
+__all__ = ["ALL_AUDIENCES", "Audiences", "ExpertRecord", "Explanation", "Hit", "ItemRecord", "MatchIndex",
+           "MatchResult", "QuestionRecord", "embedding_text", "parse_synonyms"]

@@ -28,7 +28,12 @@ Pure Python over plain records (no Slack, no SQL). How a question is ranked:
 6. Trust: given the time, an item past its review date loses STALE_PENALTY points (a fresh item of
    equal match ranks above it), and one more than STALE_GRACE past it is never the confident answer.
    Items without a review date (``ItemRecord.review_due`` None) cost nothing here.
-7. Decision: ``confident`` iff the best content item (or best similar past question) scores at
+7. Visibility: an item with an audience (a team or department) is seen only by searches given that
+   audience; organisation-wide items (audience None) by every search. Hidden items are left out of
+   candidate generation (their postings are never scored, the nearest-vector search skips them),
+   so confidence is decided among what the asker sees. A search given no audiences sees only
+   organisation-wide items; ALL_AUDIENCES (admin tools) sees everything.
+8. Decision: ``confident`` iff the best content item (or best similar past question) scores at
    least ``threshold`` and leads the runner-up by at least ``margin``.
 
 Experts are ranked from the evidence they carry: each declared topic and each answered question is a
@@ -45,7 +50,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
 from bot.search.ranking import SEMANTIC_POOL, SEMANTIC_WEIGHT, Concept, Doc, Query, TextIndex
-from bot.search.records import ExpertRecord, Explanation, Hit, ItemRecord, MatchResult, QuestionRecord
+from bot.search.records import (ALL_AUDIENCES, Audiences, ExpertRecord, Explanation, Hit, ItemRecord, MatchResult,
+                                QuestionRecord)
 from bot.search.synonyms import Synonyms
 from bot.search.text import STOP_WORDS, Vocabulary, embedding_text
 
@@ -146,7 +152,8 @@ class MatchIndex:
             if self.encoder is not None and vector is None:
                 vector = self._item_vector(item)
             doc.lines = None if vector is None else vector.lines  # the centroid lives in the vector index
-            self._items.add(item.id, normalize(item.body), fields, doc, None if vector is None else vector.centroid)
+            self._items.add(item.id, normalize(item.body), fields, doc, None if vector is None else vector.centroid,
+                            item.audience)
             self._records[item.id] = item
 
     def _item_vector(self, item: ItemRecord) -> DocumentVectors:
@@ -263,15 +270,19 @@ class MatchIndex:
         explain: bool = False,
         exclude_experts: Collection[str] = (),
         now: datetime | None = None,
+        audiences: Audiences = (),
     ) -> MatchResult:
         """Rank content, similar past questions and experts for ``query``; never raises on odd text.
 
-        With ``now``, stale items are demoted (see Trust in the module docstring)."""
+        With ``now``, stale items are demoted (see Trust in the module docstring). Content is
+        the items of ``audiences`` (team ids: the asker's, ``bot.teams.audiences_of``) and the
+        organisation-wide ones; ALL_AUDIENCES sees every item (see Visibility)."""
         query_text = query if isinstance(query, str) else ""
         limit = max(int(limit), 0)
+        visible = None if audiences is ALL_AUDIENCES else frozenset(audiences)  # type: ignore[arg-type]
         vector = self.encoder.encode_query(query_text[:MAX_QUERY_CHARS]) if self.encoder and query_text.strip() else None
         with self._lock:
-            content = self._rank(self._items, query_text, limit, explain, vector)
+            content = self._rank(self._items, query_text, limit, explain, vector, visible)
             stale = self._stale_items(content, now)
             if stale:
                 content = self._demoted(content, stale)
@@ -363,14 +374,17 @@ class MatchIndex:
             unique = heapq.nlargest(MAX_QUERY_TERMS, unique, key=lambda c: index.idf(c.alternatives[-1][0][0]))
         return unique
 
-    def _rank(self, index: TextIndex, text: str, limit: int, explain: bool, vector: Any = None) -> list[Hit]:
-        """Hits for ``index`` (one more than ``limit`` so the margin rule can see the runner-up)."""
+    def _rank(self, index: TextIndex, text: str, limit: int, explain: bool, vector: Any = None,
+              visible: frozenset[int] | None = None) -> list[Hit]:
+        """Hits for ``index`` (one more than ``limit`` so the margin rule can see the runner-up), among
+        the documents of ``visible`` audiences and the organisation's (all of them when None)."""
         if not len(index):
             return []
         query = self._parse(index, text)
         hits = []
         semantic = (SEMANTIC_POOL, self.semantic_weight)
-        for score, number, parts in index.search(query, max(limit, 1) + 1, vector=vector, semantic=semantic):
+        for score, number, parts in index.search(query, max(limit, 1) + 1, vector=vector, semantic=semantic,
+                                                 visible=visible):
             explanation = index.explain(query, number, parts) if explain else None
             hits.append(Hit(index.docs[number].key, round(score, 2), explanation))
         return hits

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.search.changes import EXPERT, ITEM, QUESTION, SYNONYMS
 from bot.search.database import answered_questions, expert_records, item_record, item_records, synonym_groups
 from bot.search.engine import MatchIndex
-from bot.search.records import ExpertRecord, ItemRecord, MatchResult, QuestionRecord
+from bot.search.records import Audiences, ExpertRecord, ItemRecord, MatchResult, QuestionRecord
 from bot.search.stored_vectors import EVIDENCE, Progress, StoredVectors, evidence_texts
 from bot.search.text import embedding_text
 from store.models import Answer, Expertise, IndexChange, ItemState, LibraryItem
@@ -52,10 +52,12 @@ class LiveIndex:
     def _new_index(self, synonyms: list[tuple[str, ...]]) -> MatchIndex:
         return MatchIndex(synonyms=synonyms, threshold=self._threshold, encoder=self._encoder)
 
-    def search(self, query: str, limit: int = 5, *, explain: bool = False,
-               exclude_experts: tuple[str, ...] = (), now: datetime | None = None) -> MatchResult:
-        """Search the current index; with `now`, stale items are demoted."""
-        return self._index.search(query, limit, explain=explain, exclude_experts=exclude_experts, now=now)
+    def search(self, query: str, limit: int = 5, *, explain: bool = False, exclude_experts: tuple[str, ...] = (),
+               now: datetime | None = None, audiences: Audiences = ()) -> MatchResult:
+        """Search the current index; with `now`, stale items are demoted; content is the items of
+        `audiences` and the organisation-wide ones (ALL_AUDIENCES: every item; MatchIndex.search)."""
+        return self._index.search(query, limit, explain=explain, exclude_experts=exclude_experts, now=now,
+                                  audiences=audiences)
 
     def load(self, now: datetime) -> None:
         """Build the whole index from the database (at start)."""

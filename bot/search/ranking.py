@@ -34,6 +34,7 @@ REJECTION_PENALTY = 40.0  # points removed for a near-verbatim rejected question
 FUZZY_TOP_PASSAGES = 3  # see TextIndex._passage_similarity
 RERANK_POOL = 40  # BM25 candidates re-ranked with rapidfuzz
 FREQUENT_DF_SHARE = 0.05  # terms in more documents than this share only re-score candidates
+ORGANISATION = -1  # the audience of a document everyone sees (TextIndex.audiences)
 
 
 def semantic_score(cosine: float) -> float:
@@ -83,7 +84,13 @@ class Query:
 
 
 class TextIndex:
-    """An inverted index with BM25 scoring and rapidfuzz re-ranking. Not thread-safe by itself."""
+    """An inverted index with BM25 scoring and rapidfuzz re-ranking. Not thread-safe by itself.
+
+    Each document has an audience (a team id, or ORGANISATION). A search given ``visible`` audiences
+    scores only the postings of documents it may see (checked in the postings loop, before any
+    score is computed) and asks the vector index for visible neighbours only; BM25 statistics (idf,
+    average length) stay those of the whole index, so a document scores the same for everyone who sees it.
+    """
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary  # shared with the other text indexes of a MatchIndex
@@ -91,6 +98,8 @@ class TextIndex:
         self.docs: list[Doc | None] = []  # by doc number; None once removed (tombstone)
         self.lengths = array("f")
         self.norms = array("f")  # K1 * (1 - B + B * length / avgdl) at indexing time
+        self.audiences = array("i")  # by doc number: its audience, ORGANISATION for everyone
+        self.scoped = 0  # live documents with a team audience (none: a filtered search filters nothing)
         self.by_key: dict[object, int] = {}
         self.by_length: dict[int, list[str]] = {}  # vocabulary bucketed by length, for typos
         self.total_length = 0.0
@@ -104,16 +113,18 @@ class TextIndex:
     # ---- updates ----------------------------------------------------------------------------
 
     def add(self, key: object, body: Iterable[str], fields: list[tuple[list[str], float]], doc: Doc,
-            vector: Any = None) -> None:
+            vector: Any = None, audience: int | None = None) -> None:
         """Index ``doc`` under ``key``, replacing any previous version.
 
         ``body`` terms count once each; ``fields`` are (terms, weight) pairs such as a boosted title;
-        ``vector`` is its embedding when the index has vectors.
+        ``vector`` is its embedding when the index has vectors; ``audience`` the team that sees it
+        (None: everyone).
         """
         self.remove(key)
         doc.ref = key
+        scope = ORGANISATION if audience is None else audience
         if self.vectors is not None and vector is not None:
-            self.vectors.set(key, vector)
+            self.vectors.set(key, vector, scope)
         tf: dict[str, float] = Counter(body)
         get = tf.get
         for terms, weight in fields:
@@ -126,6 +137,8 @@ class TextIndex:
         self.lengths.append(length)
         self.total_length += length
         self.norms.append(self._norm(length))
+        self.audiences.append(scope)
+        self.scoped += scope != ORGANISATION
         postings_get = self.postings.get
         for term, freq in tf.items():
             entry = postings_get(term)
@@ -149,6 +162,7 @@ class TextIndex:
             self.vectors.remove(key)
         self.docs[number] = None
         self.total_length -= self.lengths[number]
+        self.scoped -= self.audiences[number] != ORGANISATION
         self.dead += 1
         if self.dead > 1000 and self.dead > len(self.by_key):
             self._compact()
@@ -179,6 +193,7 @@ class TextIndex:
         self.docs = [self.docs[old] for old in order]
         self.lengths = array("f", (self.lengths[old] for old in order))
         self.norms = array("f", (self.norms[old] for old in order))
+        self.audiences = array("i", (self.audiences[old] for old in order))
         self.by_key = {key: renumber[old] for key, old in self.by_key.items()}
         self.dead = 0
 
@@ -213,8 +228,9 @@ class TextIndex:
                     best = rank
         return None if best is None else (best[2], best[0])
 
-    def bm25(self, weights: dict[str, float], pool: int) -> dict[int, float]:
-        """BM25 scores for candidate documents (doc number -> score).
+    def bm25(self, weights: dict[str, float], pool: int, visible: frozenset[int] | None = None) -> dict[int, float]:
+        """BM25 scores for candidate documents (doc number -> score), of the documents whose audience
+        is in ``visible`` or ORGANISATION (every document when ``visible`` is None).
 
         Terms are visited rarest first. A term found in more than FREQUENT_DF_SHARE of the documents
         does not add new candidates once some exist; it only re-scores the best ``pool`` of them
@@ -223,7 +239,9 @@ class TextIndex:
         n_docs = max(len(self.docs), 1)
         frequent_df = max(2000, int(FREQUENT_DF_SHARE * n_docs))
         scores: dict[int, float] = {}
-        norms = self.norms
+        norms, audiences = self.norms, self.audiences
+        if not self.scoped:
+            visible = None  # nothing to hide: the unfiltered loop
         terms = sorted((t for t in weights if t in self.postings), key=self.df)
         shortlist: list[int] | None = None
         for term in terms:
@@ -231,8 +249,14 @@ class TextIndex:
             boost = weights[term] * self.idf(term) * (K1 + 1)
             if len(ids) <= frequent_df or not scores:
                 get = scores.get
-                for number, freq in zip(ids, freqs):
-                    scores[number] = get(number, 0.0) + boost * freq / (freq + norms[number])
+                if visible is None:
+                    for number, freq in zip(ids, freqs):
+                        scores[number] = get(number, 0.0) + boost * freq / (freq + norms[number])
+                else:  # the same, for the visible postings only: a hidden one costs a lookup
+                    for number, freq in zip(ids, freqs):
+                        audience = audiences[number]
+                        if audience == ORGANISATION or audience in visible:
+                            scores[number] = get(number, 0.0) + boost * freq / (freq + norms[number])
                 continue
             if shortlist is None:
                 shortlist = heapq.nlargest(pool * 5, scores, key=scores.__getitem__)
@@ -269,23 +293,26 @@ class TextIndex:
         return total or 1.0
 
     def search(self, query: Query, limit: int, pool: int = RERANK_POOL, vector: Any = None,
-               semantic: tuple[int, float] = (SEMANTIC_POOL, SEMANTIC_WEIGHT)) -> list[tuple[float, int, dict[str, float]]]:
+               semantic: tuple[int, float] = (SEMANTIC_POOL, SEMANTIC_WEIGHT),
+               visible: frozenset[int] | None = None) -> list[tuple[float, int, dict[str, float]]]:
         """Top ``limit`` documents as (score 0..100, doc number, score parts), best first.
 
         With a query ``vector`` (and vectors in the index), ``semantic`` = (how many nearest vectors
         join the candidates, weight of the semantic score); a vector joins only if its cosine is
         above SEMANTIC_FLOOR (else a candidate with neither a shared word nor a similar meaning
-        would still collect fuzzy points).
+        would still collect fuzzy points). With ``visible``, only documents of those audiences or
+        ORGANISATION are candidates (see the class docstring).
         """
         fuse = vector is not None and self.vectors is not None
         if not self.by_key or not (query.concepts or fuse):
             return []
-        raw = self.bm25(query.weights, pool) if query.concepts else {}
+        raw = self.bm25(query.weights, pool, visible) if query.concepts else {}
         live = [n for n in heapq.nlargest(pool * 2, raw, key=raw.__getitem__) if self.docs[n] is not None][:pool]
         ideal = self.ideal(query) if query.concepts else 1.0
         cosines: dict[object, float] = {}
         if fuse:
-            cosines = {key: c for key, c in self.vectors.top(vector, semantic[0]) if c > SEMANTIC_FLOOR}
+            scopes = visible if self.scoped else None
+            cosines = {key: c for key, c in self.vectors.top(vector, semantic[0], scopes) if c > SEMANTIC_FLOOR}
             cosines.update(self.vectors.similarity(vector, [self.docs[n].ref for n in live]))
             seen = set(live)
             live += [n for n in map(self.by_key.__getitem__, cosines) if n not in seen]

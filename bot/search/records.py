@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Collection, Union
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,19 @@ class ItemRecord:
     def stale(self, now: datetime, grace: timedelta = timedelta(0)) -> bool:
         """Past its review date (by more than `grace`)."""
         return self.review_due is not None and now >= self.review_due + grace
+
+
+class AllAudiences:
+    """The type of ALL_AUDIENCES: a search that sees every item, whatever its audience (admin tools only)."""
+
+    def __repr__(self) -> str:
+        return "ALL_AUDIENCES"
+
+
+ALL_AUDIENCES = AllAudiences()
+# What a search sees: items of these audiences (team ids) plus the organisation-wide ones, or ALL_AUDIENCES.
+# The default, no audiences, is the safe one: organisation-wide items only.
+Audiences = Union[Collection[int], AllAudiences]
 
 
 @dataclass(frozen=True)

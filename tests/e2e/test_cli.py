@@ -15,7 +15,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.local.slack import LocalSlack
 from bot.runtime import open_runtime
-from store.models import LibraryItem
+from store.models import LibraryItem, Team, TeamMember
 from tests.e2e.helpers import learnbot
 
 CONTENT = """title,url,body,tags
@@ -79,6 +79,33 @@ def test_ask_explain_shows_why(tmp_path: Path) -> None:
     result = learnbot(tmp_path, "ask", "--explain", "how do I book vacation")
     assert "Booking time off" in result.stdout
     assert "terms:" in result.stdout and "vacation" in result.stdout
+
+
+def test_ask_sees_every_item_and_with_as_only_what_that_person_sees(tmp_path: Path) -> None:
+    (tmp_path / "content.csv").write_text(CONTENT)
+    learnbot(tmp_path, "import", "content", "content.csv")
+    runtime = open_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'learnbot.db'}"), load_index=False)
+    with runtime.sessions() as session:
+        now = runtime.clock.now()
+        team = Team(name="IT", created_at=now)
+        session.add(team)
+        session.flush()
+        session.add(TeamMember(team_id=team.id, user_id="U0ANA", created_at=now))
+        vpn = session.scalars(select(LibraryItem).where(LibraryItem.title.startswith("Resetting"))).one()
+        vpn.audience_id = team.id
+        session.commit()
+    runtime.engine.dispose()
+
+    def titles(*args: str) -> list[str]:
+        result = learnbot(tmp_path, "ask", "--json", *args, "reset my vpn password")
+        assert result.returncode == 0, result.stderr
+        return [hit["title"] for hit in json.loads(result.stdout)["content"]]
+
+    assert titles()[:1] == ["Resetting your VPN password"]  # the admin tool sees every item
+    assert titles("--as", "U0ANA")[:1] == ["Resetting your VPN password"]
+    assert "Resetting your VPN password" not in titles("--as", "U0BOB")
+    bad = learnbot(tmp_path, "ask", "--as", "bob", "vpn")
+    assert bad.returncode == 2 and "--as takes a Slack user id" in bad.stderr
 
 
 def test_config_masks_secrets_and_bad_values_stop_with_one_line(tmp_path: Path) -> None:

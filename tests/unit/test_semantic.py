@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.encoder_settings import describe_matcher, encoder_spec, open_encoder
-from bot.search import ItemRecord, MatchIndex
+from bot.search import ALL_AUDIENCES, ItemRecord, MatchIndex
 from bot.search.changes import ITEM, note_change
 from bot.search.encoders import find_model
 from bot.search.engine import HYBRID_THRESHOLD
@@ -255,6 +256,40 @@ def test_a_large_vector_index_scans_a_projection_and_still_finds_the_nearest() -
     top = index.top(query, 40)
     assert len(set(k for k, _ in top) & set(np.argsort(-(vectors @ query))[:40].tolist())) >= 38
     assert [score for _, score in top] == sorted((score for _, score in top), reverse=True)
+
+
+def test_hybrid_search_finds_by_meaning_only_what_the_asker_sees(encoder: Any) -> None:
+    index = MatchIndex(encoder=encoder)
+    for item in LIBRARY:
+        index.upsert_item(replace(item, audience=7) if item.id == 1 else item)
+    assert 1 not in [h.id for h in index.search(PARAPHRASE).content]  # no audiences: the organisation's only
+    assert 1 not in [h.id for h in index.search(PARAPHRASE, audiences={8}).content]
+    assert index.search(PARAPHRASE, audiences={7, 8}).content[0].id == 1
+    assert index.search(PARAPHRASE, audiences=ALL_AUDIENCES).content[0].id == 1
+
+
+@pytest.mark.parametrize("size", [200, 25_000])  # a full scan, and the projection's scan from COARSE_FROM rows
+def test_vector_top_with_scopes_finds_the_nearest_visible_rows_only(size: int) -> None:
+    np = pytest.importorskip("numpy")
+    from bot.search.vectors import VectorIndex
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(size, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    scopes = np.where(np.arange(size) % 4 == 0, -1, np.arange(size) % 50)
+    index = VectorIndex(384)
+    for key, (vector, scope) in enumerate(zip(vectors, scopes)):
+        index.set(key, vector, int(scope))
+    index.remove(1)  # the last row moves into row 1, with its scope
+    visible = {-1, 7}
+    shown = [(k, s) for k, s in enumerate(scopes) if s in visible and k != 1]
+
+    for key, _ in shown[:20]:
+        found = [k for k, _ in index.top(vectors[key], 10, frozenset({7}))]
+        assert found[0] == key and all(scopes[k] in visible for k in found)
+    hidden = next(k for k, s in enumerate(scopes) if s == 8)
+    assert hidden not in [k for k, _ in index.top(vectors[hidden], 10, frozenset({7}))]
+    assert index.top(vectors[hidden], 1)[0][0] == hidden  # without scopes, every row
 
 
 def test_the_onnx_export_agrees_with_the_transformer_and_is_made_once() -> None:
