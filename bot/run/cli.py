@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import select
 
-from bot import experts, library, outbox, teams
+from bot import experts, library, outbox, roles, teams
 from bot.config import ConfigError, Settings, load_settings
 from bot.encoder_settings import describe_matcher
 from bot.importing import Parsed, is_user_id, parse_content, parse_experts, read_text
@@ -20,7 +20,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.search import ALL_AUDIENCES, Audiences, Hit, MatchResult, parse_synonyms
 from bot.wording import plural
 from store.db import make_engine, session_factory, upgrade
-from store.models import LibraryItem, Question
+from store.models import GrantedRole, LibraryItem, Question
 
 BATCH = 1000
 CHECK_TIMEOUT = 5  # seconds: `learnbot config` asks Slack about the channels, briefly
@@ -105,6 +105,17 @@ def _parser() -> argparse.ArgumentParser:
                         "question with its card's columns; json: an object per card with its questions")
     export.add_argument("--out", type=Path, help="write to this file instead of standard output")
     export.set_defaults(handler=_andon_export)
+
+    role = sub.add_parser("role", help="roles granted in the database (LEARNBOT_MANAGERS stays the root)")
+    role_sub = role.add_subparsers(dest="role_command", required=True, metavar="ACTION")
+    for action, helptext, handler in (("grant", "grant ROLE to USER_ID", _role_grant),
+                                      ("revoke", "revoke ROLE from USER_ID", _role_revoke)):
+        p = role_sub.add_parser(action, help=helptext)
+        p.add_argument("role", type=GrantedRole, choices=list(GrantedRole), metavar="ROLE",
+                       help="learning_manager or content_owner")
+        p.add_argument("user_id", type=_user_id, metavar="USER_ID")
+        p.set_defaults(handler=handler)
+    role_sub.add_parser("list", help="everyone holding a role, env managers marked").set_defaults(handler=_role_list)
 
     ask = sub.add_parser("ask", help="route questions as /learn would (from stdin without QUESTION)")
     ask.add_argument("question", nargs="?")
@@ -270,6 +281,33 @@ def _andon_list(settings: Settings, _args: argparse.Namespace) -> int:
         who = f", acknowledged by {card.acknowledged_by}" if card.acknowledged_by else ""
         print(f"#{card.id} {card.label}: {plural(questions, 'question')} from {plural(askers, 'asker')}, "
               f"oldest {age}, {card.status}{who}{flags}")
+    return 0
+
+
+def _role_grant(settings: Settings, args: argparse.Namespace) -> int:
+    runtime = open_runtime(settings, load_index=False)
+    with runtime.sessions() as session:
+        print(roles.grant(session, args.role, args.user_id, runtime.clock.now()))
+    return 0
+
+
+def _role_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    runtime = open_runtime(settings, load_index=False)
+    with runtime.sessions() as session:
+        print(roles.revoke(session, settings, args.role, args.user_id))
+    return 0
+
+
+def _role_list(settings: Settings, _args: argparse.Namespace) -> int:
+    runtime = open_runtime(settings, load_index=False)
+    with runtime.sessions() as session:
+        found = roles.holders(session, settings)
+    if not found:
+        print("No roles granted.")
+    for holder in found:
+        how = " (LEARNBOT_MANAGERS)" if holder.root else (
+            f" (granted {holder.granted_at:%Y-%m-%d})" if holder.granted_at else "")
+        print(f"{holder.role} {holder.user_id}{how}")
     return 0
 
 

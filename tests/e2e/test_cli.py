@@ -262,3 +262,22 @@ def test_import_takes_owners_and_library_stale_lists_what_is_due(tmp_path: Path)
     assert [(r["title"], r["owner"], r["due_since"], r["uses"]) for r in rows] == [
         ("VPN", "U0CAROL", "2026-01-05T00:00:00+00:00", 0), ("Wi-Fi", "U0DAN", "2026-01-05T00:00:00+00:00", 0)]
     assert "#1 VPN: U0CAROL, due since 2026-01-05, 0 uses" in learnbot(tmp_path, "library", "stale").stdout
+
+
+def test_role_grant_list_and_revoke_keep_the_env_managers_as_root(tmp_path: Path) -> None:
+    env = {"LEARNBOT_MANAGERS": "U0MANAGER"}
+    assert learnbot(tmp_path, "role", "grant", "learning_manager", "U0DAVE", **env).stdout.strip() == \
+        "U0DAVE granted learning_manager"
+    learnbot(tmp_path, "role", "grant", "content_owner", "U0CAROL", **env)
+    listed = learnbot(tmp_path, "role", "list", **env).stdout.splitlines()
+    assert listed[0] == "learning_manager U0MANAGER (LEARNBOT_MANAGERS)"
+    assert [line.split(" (")[0] for line in listed[1:]] == ["learning_manager U0DAVE", "content_owner U0CAROL"]
+
+    root = learnbot(tmp_path, "role", "revoke", "learning_manager", "U0MANAGER", **env)
+    assert "through LEARNBOT_MANAGERS" in root.stdout
+    assert learnbot(tmp_path, "role", "revoke", "learning_manager", "U0DAVE", **env).stdout.strip() == \
+        "U0DAVE revoked learning_manager"
+    assert "U0DAVE" not in learnbot(tmp_path, "role", "list", **env).stdout
+
+    bad = learnbot(tmp_path, "role", "grant", "boss", "not-a-user", **env)
+    assert bad.returncode == 2 and "ROLE" in bad.stderr
