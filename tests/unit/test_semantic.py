@@ -47,6 +47,13 @@ def test_semantic_off_means_word_matching_and_says_so() -> None:
     assert index.search("vpn password reset").content[0].id == 4
 
 
+def test_an_item_not_embedded_yet_is_held_to_the_word_matchers_bar() -> None:
+    from bot.search.engine import DEFAULT_THRESHOLD
+    from bot.search.ranking import UNEMBEDDED_SCALE
+
+    assert UNEMBEDDED_SCALE * DEFAULT_THRESHOLD == pytest.approx(HYBRID_THRESHOLD)
+
+
 def test_matcher_description_names_the_model_or_the_reason() -> None:
     choice = find_model(encoder_spec(Settings()))
     described = describe_matcher(Settings())
