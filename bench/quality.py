@@ -210,28 +210,31 @@ def filler_sentences(root: Path) -> list[str]:
     return sorted({s for s in sentences if 6 <= len(s.split()) <= 40 and not s.isupper()})
 
 
-def build_faq_items(train: list[Example], filler: list[str], rng: random.Random) -> tuple[list[ItemRecord], list[str]]:
-    """One FAQ-shaped item per intent: title = a training example, body = FAQ_LINES other examples
-    and FAQ_FILLER filler sentences, shuffled; returns (items, labels by item)."""
+def build_faq_items(train: list[Example], filler: list[str], rng: random.Random, lines: int = FAQ_LINES,
+                    fill: int = FAQ_FILLER) -> tuple[list[ItemRecord], list[str]]:
+    """One FAQ-shaped item per intent: title = a training example, body = ``lines`` other examples
+    and ``fill`` filler sentences, shuffled; returns (items, labels by item)."""
     by_label: dict[str, list[str]] = defaultdict(list)
     for text, label in train:
         by_label[label].append(text)
     items, labels = [], []
     for n, label in enumerate(sorted(by_label)):
-        title, *others = rng.sample(by_label[label], min(1 + FAQ_LINES, len(by_label[label])))
-        body = others + rng.sample(filler, FAQ_FILLER)
+        title, *others = rng.sample(by_label[label], min(1 + lines, len(by_label[label])))
+        body = others + rng.sample(filler, fill)
         rng.shuffle(body)
         items.append(ItemRecord(id=n, title=title, body="\n".join(s.rstrip(".") + "." for s in body)))
         labels.append(label)
     return items, labels
 
 
-def faq_rows(root: Path, splits: list[tuple[str, list[Example], list[Example]]], seed: int) -> list[dict]:
-    """Top-1 / top-5 of every system on FAQ-shaped libraries of each (name, train, questions) split."""
+def faq_rows(root: Path, splits: list[tuple[str, list[Example], list[Example]]], seed: int,
+             shape: tuple[int, int] = (FAQ_LINES, FAQ_FILLER)) -> list[dict]:
+    """Top-1 / top-5 of every system on FAQ-shaped libraries (``shape`` = intent lines, filler lines
+    per body) of each (name, train, questions) split."""
     filler = filler_sentences(root)
     rows = []
     for name, train, questions in splits:
-        items, labels = build_faq_items(train, filler, random.Random(seed))
+        items, labels = build_faq_items(train, filler, random.Random(seed), *shape)
         ranks = route_all(items, labels, [q for q, _ in questions])
         gold = [label for _, label in questions]
         row = {"dataset": name, "task": "faq", "setting": f"{len(items)} items", "n": len(questions)}
@@ -507,6 +510,8 @@ def main() -> None:
     parser.add_argument("--semantic", action="store_true", help="also measure hybrid and embedding-only")
     parser.add_argument("--tune", action="store_true", help="with --semantic: only the fusion grid on the validation splits (--max-test per split)")
     parser.add_argument("--faq", action="store_true", help="with --semantic: FAQ-shaped libraries (with --tune: on the validation splits)")
+    parser.add_argument("--faq-shape", default=f"{FAQ_LINES},{FAQ_FILLER}",
+                        help="with --faq: other examples of the intent, filler sentences per body (default %(default)s)")
     args = parser.parse_args()
     if args.semantic:
         global ENCODER
@@ -523,8 +528,10 @@ def main() -> None:
         names = args.datasets.split(",")
         splits = ([s for s in validation_splits(args.data_dir, args.seed, args.max_test) if s[0] in names] if args.tune
                   else test_splits(args.data_dir, names, args.seed, args.max_test))
-        print(f"FAQ-shaped libraries on the {'validation' if args.tune else 'test'} splits")
-        ok = print_faq_report(faq_rows(args.data_dir, splits, args.seed))
+        shape = tuple(int(n) for n in args.faq_shape.split(","))
+        print(f"FAQ-shaped libraries ({shape[0]} other examples, {shape[1]} filler sentences a body) on the "
+              f"{'validation' if args.tune else 'test'} splits")
+        ok = print_faq_report(faq_rows(args.data_dir, splits, args.seed, shape))
         print(f"\nFAQ targets: {'met' if ok else 'NOT met'}")
         return
     if args.tune:
