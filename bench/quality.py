@@ -24,7 +24,8 @@ DATA_DIR holds clinc150/, banking77/ and hwu64/ (see its README.md). What is mea
 one training example and whose long body mixes FAQ_LINES other training examples of the intent with
 FAQ_FILLER unrelated sentences (from the datasets' LICENSE files: legal prose), in a seeded random
 order; the questions are the test examples (with --tune: the validation splits above), so they
-paraphrase the title.
+paraphrase the title. --first-pass embeds each item's first lines only (title and two body lines),
+as the background embedder's first pass leaves them.
 
 Baselines on the very same items/experts, in the same run: Okapi BM25 (k1=1.5, b=0.75, rank_bm25's
 idf floor, lower-cased word tokens), and rapidfuzz ``process.extract`` with its default scorer
@@ -53,9 +54,11 @@ from rapidfuzz import process, utils  # noqa: E402
 import bot.search.engine as engine  # noqa: E402
 import bot.search.ranking as ranking  # noqa: E402
 from bot.search import ExpertRecord, ItemRecord, MatchIndex, embedding_text  # noqa: E402
+from bot.search.stored_vectors import first_lines  # noqa: E402
 
 Example = tuple[str, str]  # (text, label)
 ENCODER = None  # set by --semantic: a CachedEncoder over the configured model
+FIRST_PASS = False  # set by --first-pass: items embedded as the embedder's pass 1 leaves them
 
 
 class CachedEncoder:
@@ -275,8 +278,10 @@ def accuracy(rankings: list[list[str]], gold: list[str], k: int) -> float:
 
 
 def item_index(items: list[ItemRecord], system: str = "ours") -> MatchIndex:
+    """An index of ``items`` for ``system``; with FIRST_PASS, items carry their pass-1 vectors only."""
     index = new_index(system)
-    vectors = ENCODER.encode_documents([embedding_text(i) for i in items]) if system != "ours" else [None] * len(items)
+    texts = [first_lines(embedding_text(i)) if FIRST_PASS else embedding_text(i) for i in items]
+    vectors = ENCODER.encode_documents(texts) if system != "ours" else [None] * len(items)
     for item, vector in zip(items, vectors):
         index.upsert_item(item, vector)
     return index
@@ -510,11 +515,14 @@ def main() -> None:
     parser.add_argument("--semantic", action="store_true", help="also measure hybrid and embedding-only")
     parser.add_argument("--tune", action="store_true", help="with --semantic: only the fusion grid on the validation splits (--max-test per split)")
     parser.add_argument("--faq", action="store_true", help="with --semantic: FAQ-shaped libraries (with --tune: on the validation splits)")
+    parser.add_argument("--first-pass", action="store_true",
+                        help="embed items' title and first lines only, as the embedder's first pass leaves them")
     parser.add_argument("--faq-shape", default=f"{FAQ_LINES},{FAQ_FILLER}",
                         help="with --faq: other examples of the intent, filler sentences per body (default %(default)s)")
     args = parser.parse_args()
     if args.semantic:
-        global ENCODER
+        global ENCODER, FIRST_PASS
+        FIRST_PASS = args.first_pass
         from bot.config import load_settings
         from bot.encoder_settings import open_encoder
 

@@ -18,6 +18,7 @@ from bot.jobs import sweep
 from bot.outbox import Outbox
 from bot.runtime import Runtime
 from bot.search.embedder import Embedder
+from store.models import IndexChange
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +79,24 @@ def run_if_leader(runtime: Runtime, outbox: Outbox, leadership: Leadership) -> N
 
 def start_embedding(runtime: Runtime, leadership: Leadership, stop: threading.Event) -> threading.Thread | None:
     """With an encoder, a worker thread that, while this process leads, embeds everything missing
-    (bot.search.embedder), then looks again every EMBED_EVERY_SECONDS until ``stop`` is set."""
+    (bot.search.embedder), then looks again every EMBED_EVERY_SECONDS until ``stop`` is set; it
+    plans again only when the change log moved (or another embedder held some of the work)."""
     encoder = runtime.index.encoder
     if encoder is None:
         return None
     embedder = Embedder(runtime.sessions, encoder, runtime.clock.now)
 
+    def latest_change() -> int:
+        with runtime.sessions() as session:
+            return session.scalar(select(func.max(IndexChange.id))) or 0
+
     def work() -> None:
+        done_at: int | None = None  # the change log's position when nothing was left to embed
         while not stop.is_set():
             try:
-                if leadership.is_leader():
+                if leadership.is_leader() and (latest := latest_change()) != done_at:
                     report = embedder.run(stop=stop)
+                    done_at = latest if not report.embedded and not report.busy and not report.stopped else None
                     if report.embedded:
                         log.info("embedded %s texts in the background", report.embedded)
             except Exception:  # noqa: BLE001 - a database hiccup: the next round resumes

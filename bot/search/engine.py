@@ -132,7 +132,8 @@ class MatchIndex:
         """Add or replace a library item; searchable immediately.
 
         With an encoder, ``vector`` is the embedding of ``embedding_text(item)``; when it is not
-        given, the previous one is kept if that text did not change, else it is computed.
+        given, the previous one is kept if that text did not change, else it is computed (or, without
+        ``embed_documents``, the item is matched by its words until it is given one).
         """
         normalize = self._vocabulary.normalize
         aliases = [normalize(a) for a in item.aliases]
@@ -158,6 +159,8 @@ class MatchIndex:
 
         assert self.encoder is not None
         old = self._records.get(item.id)
+        if old is None and not self.embed_documents:
+            return None
         text = embedding_text(item)
         if old is not None and embedding_text(old) == text and self._items.vectors is not None:
             lines = self._items.docs[self._items.by_key[item.id]].lines

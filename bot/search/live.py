@@ -23,7 +23,7 @@ from bot.search.changes import EXPERT, ITEM, QUESTION, SYNONYMS
 from bot.search.database import answered_questions, expert_records, item_record, item_records, synonym_groups
 from bot.search.engine import MatchIndex
 from bot.search.records import ExpertRecord, ItemRecord, MatchResult, QuestionRecord
-from bot.search.stored_vectors import EVIDENCE, StoredVectors, evidence_texts
+from bot.search.stored_vectors import EVIDENCE, ITEM_FIRST, StoredVectors, evidence_texts
 from bot.search.text import embedding_text
 from store.models import Answer, Expertise, IndexChange, ItemState, LibraryItem
 
@@ -89,8 +89,9 @@ class LiveIndex:
             return {}, {}, {}
         texts = evidence_texts(experts)
         by_hash = self._vectors.vectors(session, EVIDENCE, texts)
+        embedded = {*self._vectors.hashes(session, ITEM), *self._vectors.hashes(session, ITEM_FIRST)}
         return (
-            self._vectors.items(session, {str(r.id): embedding_text(r) for r in items}),
+            self._vectors.items(session, {str(r.id): embedding_text(r) for r in items if str(r.id) in embedded}),
             self._vectors.vectors(session, QUESTION, {str(q.id): q.text for q in questions}),
             {text: by_hash[key] for key, text in texts.items() if key in by_hash},
         )
