@@ -7,8 +7,8 @@ missing is re-read after the claim, so no text is embedded twice. (SQLite is a s
 store: there no claim is taken, and two embedders at once might both embed a chunk.) A stopped run
 loses only its current chunk: the next one resumes with what is still missing.
 
-Two passes. First the short texts (past questions, expert evidence) and each item's title and first
-lines (``stored_vectors.FIRST_LINES``), so every item soon has a useful vector; then the rest of each
+Two passes. First the short texts (past questions, expert evidence) and each item's title line
+(``stored_vectors.FIRST_LINES``), so every item soon has a useful vector; then the rest of each
 item's lines, combined with the first pass's line vectors (not embedded again) into the full vector.
 Each stored chunk logs an index change per thing, in the same transaction, so every process's live
 index picks the new vectors up at its next refresh.
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from threading import Event
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -43,12 +43,14 @@ KINDS = (QUESTION, EVIDENCE, ITEM_FIRST, ITEM)  # also the order of the work
 
 @dataclass(frozen=True)
 class Chunk:
-    """Texts of one kind to embed (ref -> text) and the index changes to log once they are stored."""
+    """Texts of one kind to embed (ref -> text) and the index changes to log once they are stored;
+    a first-pass chunk also holds its items' whole texts (``whole``)."""
 
     kind: str
     number: int
     texts: dict[str, str]
     changes: tuple[tuple[str, str], ...]
+    whole: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class EmbedReport:
 
 @dataclass(frozen=True)
 class EmbedStatus:
-    """How far the library's items are: fully embedded, by their first lines only, not at all."""
+    """How far the library's items are: fully embedded, by their title (first pass) only, not at all."""
 
     items: int
     embedded: int
@@ -73,8 +75,8 @@ class EmbedStatus:
         return self.items - self.embedded - self.first_pass
 
     def summary(self) -> str:
-        return (f"{self.embedded:,} of {self.items:,} items embedded, {self.first_pass:,} by title and first "
-                f"lines only, {self.pending:,} not yet")
+        return (f"{self.embedded:,} of {self.items:,} items embedded, {self.first_pass:,} by title only, "
+                f"{self.pending:,} not yet")
 
 
 def embedding_status(session: Session, model_id: str) -> EmbedStatus:
@@ -155,7 +157,8 @@ class Embedder:
             for number, texts in sorted(by_number.items()):
                 changes = (((EXPERT, user) for ref in texts for user in sorted(owners[ref])) if kind == EVIDENCE
                            else ((QUESTION if kind == QUESTION else ITEM, ref) for ref in texts))
-                chunks.append(Chunk(kind, number, texts, tuple(dict.fromkeys(changes))))
+                whole = {ref: full[ref] for ref in texts} if kind == ITEM_FIRST else {}
+                chunks.append(Chunk(kind, number, texts, tuple(dict.fromkeys(changes)), whole))
         return chunks
 
     def _missing(self, session: Session, kind: str, texts: dict[str, str]) -> dict[str, str]:
@@ -182,8 +185,8 @@ class Embedder:
         with self._sessions() as session:
             texts = self._missing(session, chunk.kind, chunk.texts)
             if chunk.kind == ITEM_FIRST:  # and not meanwhile embedded whole
-                whole = self._vectors.hashes(session, ITEM, texts)
-                texts = {ref: text for ref, text in texts.items() if ref not in whole}
+                unfinished = self._missing(session, ITEM, chunk.whole)
+                texts = {ref: text for ref, text in texts.items() if ref in unfinished}
             firsts = self._first_passes(session, texts) if chunk.kind == ITEM else {}
             session.commit()  # no transaction stays open while embedding (on SQLite it would hold the write lock)
             if not texts:
@@ -216,18 +219,25 @@ class Embedder:
         from bot.search.embedding import passages
         from bot.search.vectors import DocumentVectors
 
-        firsts = [f if f is not None and len(f.lines.scales) == FIRST_LINES else None for f in firsts]
-        fresh = [i for i, first in enumerate(firsts) if first is None]
+        rows = [None if first is None else _line_rows(first) for first in firsts]
+        fresh = [i for i, first in enumerate(rows) if first is None]
         out: list[Any] = [None] * len(texts)
         for i, vectors in zip(fresh, self._encoder.encode_documents([texts[i] for i in fresh])):
             out[i] = vectors
-        rest = {i: passages(texts[i])[FIRST_LINES:] for i, first in enumerate(firsts) if first is not None}
+        rest = {i: passages(texts[i])[FIRST_LINES:] for i, first in enumerate(rows) if first is not None}
         lines = self._encoder.encode([line for i in rest for line in rest[i]]) if rest else None
         row = 0
         for i, more in rest.items():
-            out[i] = DocumentVectors.of_lines(np.vstack([firsts[i].lines.unit_rows(), lines[row:row + len(more)]]))
+            out[i] = DocumentVectors.of_lines(np.vstack([rows[i], lines[row:row + len(more)]]))
             row += len(more)
         return out
+
+
+def _line_rows(first: Any) -> Any:
+    """The unit line vectors of a first pass (a single line's is its centroid), or None if it does not
+    hold FIRST_LINES lines."""
+    rows = first.lines.unit_rows() if len(first.lines.scales) else first.centroid[None, :]
+    return rows if len(rows) == FIRST_LINES else None
 
 
 def _chunk_number(kind: str, ref: str) -> int:

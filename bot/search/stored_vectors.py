@@ -2,8 +2,8 @@
 (bot.search.embedder) writes them; nothing on the path of a question, an import or a start embeds a
 document.
 
-An item is embedded in two passes: first its title and first lines (kind ``item-first``), so that
-every item soon has a useful vector, then all its lines (kind ``item``, which replaces the first).
+An item is embedded in two passes: first its title line (kind ``item-first``), so that every item
+soon has a useful vector, then all its lines (kind ``item``, which replaces the first).
 A stored vector counts only for the text it was computed from (``text_hash``).
 """
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 EVIDENCE = "evidence"  # embeddings of expert topics and answered questions, keyed by text hash
 ITEM_FIRST = "item-first"  # an item's first-pass vector: its title line and first body lines
-FIRST_LINES = 3  # lines of an item embedded in the first pass (title + tags, two body sentences)
+FIRST_LINES = 1  # lines of an item embedded in the first pass: its title + tags (FAQ validation, bench/README.md)
 
 
 def text_hash(text: str) -> str:

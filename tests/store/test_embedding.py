@@ -26,13 +26,13 @@ from tests.semantic import Counting, real_encoder
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 PARAPHRASE = "How can I cross out text on GitHub?"
-SHORT = [  # (title, body): one or two lines each, embedded whole in the first pass
+SHORT = [  # (title, body): two lines each, the title line in the first pass, the other in the second
     ("Strikethrough with GitHub Markdown", "Wrap the words in two tildes."),
     ("Creating a GitHub repository", "Click New, choose a name and an owner."),
     ("Resetting your VPN password", "Open the self-service portal and choose reset."),
     ("Booking a meeting room", "Use the calendar to reserve rooms."),
 ]
-BODY_LINES = 6  # a long item: its title line and six sentences, embedded in two passes
+BODY_LINES = 6  # a longer item: its title line and six sentences
 LONG = [(f"Site {n} handbook", ". ".join(f"Rule {r} of site {n} is about {topic}" for r, topic in enumerate(
     ("parking", "badges", "fire drills", "canteen hours", "forklift licences", "visitors")))) for n in range(4)]
 
@@ -66,15 +66,15 @@ def test_a_start_answers_by_words_at_once_then_by_meaning_once_embedded(database
     live = LiveIndex(sessions, encoder=counting)
     live.load(NOW)
     assert counting.documents == 0  # the start embedded nothing
-    assert _status(sessions, encoder).summary() == "0 of 4 items embedded, 0 by title and first lines only, 4 not yet"
+    assert _status(sessions, encoder).summary() == "0 of 4 items embedded, 0 by title only, 4 not yet"
     by_words = live.search("strikethrough github markdown")
     assert by_words.content[0].id == 1 and by_words.confident  # words alone, as confident as word matching
     assert live.search(PARAPHRASE).content[0].id != 1
 
     report = Embedder(sessions, encoder, lambda: NOW).run()
-    assert (report.embedded, report.busy, report.stopped) == (4, 0, False)
+    assert (report.embedded, report.busy, report.stopped) == (8, 0, False)  # titles, then the other lines
     assert _status(sessions, encoder) == EmbedStatus(items=4, embedded=4, first_pass=0)
-    assert live.refresh(NOW) == 4  # the embedder logged one change per item
+    assert live.refresh(NOW) == 8  # the embedder logged a change per item and pass
     found = live.search(PARAPHRASE, explain=True).content[0]
     assert found.id == 1 and found.explanation is not None and found.explanation.parts["semantic"] > 0
     assert counting.documents == 0  # the index read the stored vectors; only questions are embedded
@@ -107,7 +107,7 @@ def test_a_stopped_run_resumes_with_the_rest_and_nothing_is_embedded_twice(datab
     resumed = Embedder(sessions, second, lambda: NOW)
     assert [(c.kind, len(c.texts)) for c in resumed.plan()] == [(ITEM_FIRST, 1)] * 2 + [(ITEM, 1)] * 4
     assert resumed.run().embedded == 6
-    # the two missing first passes, then only the lines no first pass embedded (title + 6 sentences - 3)
+    # the two missing first passes, then only the lines no first pass embedded (title + 6 sentences - title)
     assert second.documents == 2 + 4 * (1 + BODY_LINES - FIRST_LINES)
     assert _status(sessions, encoder) == EmbedStatus(items=4, embedded=4, first_pass=0)
     with sessions() as session:
@@ -145,7 +145,8 @@ def test_an_edited_item_is_matched_by_words_until_its_new_text_is_embedded(datab
     edited = live.search("booking a desk", explain=True).content[0]
     assert edited.id == 4 and edited.explanation is not None and "semantic" not in edited.explanation.parts
     counting = Counting(encoder)
-    assert Embedder(sessions, counting, lambda: NOW).run().embedded == 1 and counting.documents == 1
+    assert Embedder(sessions, counting, lambda: NOW).run().embedded == 2  # its title, then its full vector
+    assert counting.documents == 2  # the title line, then its body line (the title is not embedded again)
     live.refresh(NOW)
     assert live.search("reserve a desk for tomorrow").content[0].id == 4
 
@@ -155,7 +156,7 @@ def test_a_model_change_recomputes_the_vectors(database_url: str, encoder: Any) 
     Embedder(sessions, encoder, lambda: NOW).run()
     other = Counting(encoder, model_id="another-model:0123456789abcdef")
     assert _status(sessions, other) == EmbedStatus(items=4, embedded=0, first_pass=0)
-    assert Embedder(sessions, other, lambda: NOW).run().embedded == len(SHORT)
+    assert Embedder(sessions, other, lambda: NOW).run().embedded == 2 * len(SHORT)
     with sessions() as session:
         models = session.execute(select(Embedding.model_id, func.count()).group_by(Embedding.model_id)).all()
     assert models == [("another-model:0123456789abcdef", len(SHORT))]
@@ -175,7 +176,7 @@ def test_two_embedders_at_once_share_the_chunks_and_embed_each_text_once(databas
         thread.start()
     for thread in threads:
         thread.join(120)
-    # each item: 3 first lines in pass one, its 2 other lines in pass two, by whichever worker claimed it
-    assert sum(w.documents for w in workers) == 12 * (1 + 2)
+    # each item: its title in pass one, its other lines in pass two, by whichever worker claimed it
+    assert sum(w.documents for w in workers) == 12 * (1 + 1 + 4 - FIRST_LINES)
     assert sum(r.embedded for r in reports) == 24
     assert _status(sessions, encoder) == EmbedStatus(items=12, embedded=12, first_pass=0)

@@ -285,15 +285,15 @@ def test_after_an_import_ask_matches_by_words_until_learnbot_embed_ran(encoder: 
     runtime = {"LEARNBOT_EMBEDDING_RUNTIME": encoder.runtime}
     config = learnbot(tmp_path, "config", **runtime).stdout
     assert f"hybrid (all-MiniLM-L6-v2, {encoder.runtime})" in config
-    assert "0 of 5 items embedded, 0 by title and first lines only, 5 not yet" in config
+    assert "0 of 5 items embedded, 0 by title only, 5 not yet" in config
     before = learnbot(tmp_path, "ask", "--json", PARAPHRASE, **runtime)
     assert before.returncode == 0, before.stderr
     assert json.loads(before.stdout)["content"][0]["title"] != "Strikethrough with GitHub Markdown"
 
     embedded = learnbot(tmp_path, "embed", **runtime)  # stderr is a pipe here: plain progress lines
     assert embedded.returncode == 0, embedded.stderr
-    assert embedded.stderr.splitlines()[-1] == f"embedding [{'#' * 30}] 5/5"
-    assert embedded.stdout == "embedded 5 texts; 5 of 5 items embedded, 0 by title and first lines only, 0 not yet\n"
+    assert embedded.stderr.splitlines()[-1] == f"embedding [{'#' * 30}] 10/10"  # titles, then the other lines
+    assert embedded.stdout == "embedded 10 texts; 5 of 5 items embedded, 0 by title only, 0 not yet\n"
     assert "5 of 5 items embedded" in learnbot(tmp_path, "config", **runtime).stdout
     result = learnbot(tmp_path, "ask", "--json", PARAPHRASE, **runtime)
     assert json.loads(result.stdout)["content"][0]["title"] == "Strikethrough with GitHub Markdown"
