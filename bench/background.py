@@ -10,8 +10,8 @@ Usage:  python bench/background.py [--items 100000] [--embed-sample 600] [--repe
    is timed on it, off and on, with nothing embedded. Each command is its own process; off and on
    alternate, --repeats times, and the best time of each is kept (the machine is shared).
 2. Throughput. The embedder runs on the first --embed-sample items of a fresh database, on one
-   thread (LEARNBOT_EMBEDDING_THREADS=1, one core), pass 1 (title and first lines) and pass 2 (the
-   other lines) timed apart: items per second per core, extrapolated to --items.
+   thread (LEARNBOT_EMBEDDING_THREADS=1, one core), pass 1 (the title line) and pass 2 (the other
+   lines) timed apart: items per second per core, extrapolated to --items.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def main() -> None:
           f"{s['start_on_s']:.1f} s with (ratio {s['start_on_s'] / s['start_off_s']:.2f})")
     total = t["pass1_s"] + t["pass2_s"]
     print(f"embedder, one thread, {n:,} items (~{t['lines']:.1f} lines each; {t['long_items']:,} of more than "
-          f"three lines): pass 1 (title and first lines) {n / t['pass1_s']:.1f} items/s, pass 2 (the other lines) "
+          f"one line): pass 1 (the title line) {n / t['pass1_s']:.1f} items/s, pass 2 (the other lines) "
           f"{t['long_items'] / t['pass2_s']:.1f} items/s, both {n / total:.1f} items/s per core")
     scale = args.items / n
     print(f"extrapolated to {args.items:,} items on one core: every item has a vector after "

@@ -24,7 +24,7 @@ DATA_DIR holds clinc150/, banking77/ and hwu64/ (see its README.md). What is mea
 one training example and whose long body mixes FAQ_LINES other training examples of the intent with
 FAQ_FILLER unrelated sentences (from the datasets' LICENSE files: legal prose), in a seeded random
 order; the questions are the test examples (with --tune: the validation splits above), so they
-paraphrase the title. --first-pass embeds each item's first lines only (title and two body lines),
+paraphrase the title. --first-pass embeds each item's first line only (title + tags: stored_vectors.FIRST_LINES),
 as the background embedder's first pass leaves them.
 
 Baselines on the very same items/experts, in the same run: Okapi BM25 (k1=1.5, b=0.75, rank_bm25's
@@ -516,7 +516,7 @@ def main() -> None:
     parser.add_argument("--tune", action="store_true", help="with --semantic: only the fusion grid on the validation splits (--max-test per split)")
     parser.add_argument("--faq", action="store_true", help="with --semantic: FAQ-shaped libraries (with --tune: on the validation splits)")
     parser.add_argument("--first-pass", action="store_true",
-                        help="embed items' title and first lines only, as the embedder's first pass leaves them")
+                        help="embed items' title line only, as the embedder's first pass leaves them")
     parser.add_argument("--faq-shape", default=f"{FAQ_LINES},{FAQ_FILLER}",
                         help="with --faq: other examples of the intent, filler sentences per body (default %(default)s)")
     args = parser.parse_args()

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 CHUNK = 256  # refs per claimed chunk: a few seconds of embedding on one core
 LOCK_CLASS = 0x1EA20  # first key of a chunk's advisory lock (plus the kind's number); second: the chunk
-KINDS = (QUESTION, EVIDENCE, ITEM_FIRST, ITEM)  # also the order of the work
+KINDS = (QUESTION, EVIDENCE, ITEM_FIRST, ITEM)  # a chunk's claim key is its kind's number here
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Embedder:
         return EmbedReport(embedded, busy, stopped=False)
 
     def plan(self) -> list[Chunk]:
-        """The chunks still to embed, in the order of KINDS (vectors of another model are deleted first)."""
+        """The chunks still to embed, pass 1 first (vectors of another model are deleted first)."""
         with self._sessions() as session:
             self._vectors.drop_other_models(session)
             session.commit()
@@ -142,17 +142,18 @@ class Embedder:
             for text in (*expert.topics, *(q for q, _ in expert.answered)):
                 evidence[text_hash(text)] = text
                 owners[text_hash(text)].add(expert.user_id)
-        work = {
-            QUESTION: self._missing(session, QUESTION, {str(q.id): q.text for q in answered_questions(session)}),
-            EVIDENCE: self._missing(session, EVIDENCE, evidence),
-            ITEM_FIRST: firsts,
-            ITEM: full,
-        }
+        work = [  # pass 1: short texts, titles, items of one line; pass 2: the other items
+            (QUESTION, self._missing(session, QUESTION, {str(q.id): q.text for q in answered_questions(session)})),
+            (EVIDENCE, self._missing(session, EVIDENCE, evidence)),
+            (ITEM_FIRST, firsts),
+            (ITEM, {ref: text for ref, text in full.items() if ref not in long}),
+            (ITEM, long),
+        ]
         session.commit()
         chunks = []
-        for kind in KINDS:
+        for kind, pending in work:
             by_number: dict[int, dict[str, str]] = defaultdict(dict)
-            for ref, text in work[kind].items():
+            for ref, text in pending.items():
                 by_number[_chunk_number(kind, ref)][ref] = text
             for number, texts in sorted(by_number.items()):
                 changes = (((EXPERT, user) for ref in texts for user in sorted(owners[ref])) if kind == EVIDENCE
@@ -206,7 +207,7 @@ class Embedder:
         return len(refs) if stored else 0
 
     def _first_passes(self, session: Session, texts: dict[str, str]) -> dict[str, Any]:
-        """ref -> the stored first-pass DocumentVectors of those items whose first lines are unchanged."""
+        """ref -> the stored first-pass DocumentVectors of those items whose title line is unchanged."""
         from bot.search.vectors import DocumentVectors
 
         found = self._vectors.get(session, ITEM_FIRST, {ref: first_lines(text) for ref, text in texts.items()})

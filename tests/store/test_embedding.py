@@ -180,3 +180,11 @@ def test_two_embedders_at_once_share_the_chunks_and_embed_each_text_once(databas
     assert sum(w.documents for w in workers) == 12 * (1 + 1 + 4 - FIRST_LINES)
     assert sum(r.embedded for r in reports) == 24
     assert _status(sessions, encoder) == EmbedStatus(items=12, embedded=12, first_pass=0)
+
+
+def test_pass_one_gives_every_item_a_vector_before_pass_two(database_url: str, encoder: Any) -> None:
+    sessions = _sessions(database_url, [LONG[0], ("Parking badges", ""), LONG[1]], spacing=CHUNK)
+    plan = [(chunk.kind, sorted(chunk.texts)) for chunk in Embedder(sessions, encoder, lambda: NOW).plan()]
+    long, title_only, other = "1", str(1 + CHUNK), str(1 + 2 * CHUNK)
+    assert plan == [(ITEM_FIRST, [long]), (ITEM_FIRST, [other]), (ITEM, [title_only]),  # a one-line item: whole
+                    (ITEM, [long]), (ITEM, [other])]
