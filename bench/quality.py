@@ -1,6 +1,6 @@
 """Routing quality of bot.search against two baselines on public intent datasets.
 
-Usage:  python bench/quality.py DATA_DIR [--max-test 1000] [--seed 13] [--sweep] [--semantic] [--tune]
+Usage:  python bench/quality.py DATA_DIR [--max-test 1000] [--seed 13] [--sweep] [--semantic] [--tune] [--faq]
 
 With --semantic (needs the `semantic` extra), three more systems are measured on the same items:
 "hybrid" (word/fuzzy fused with embeddings: the bot with the extra installed), "embedding" (the same
@@ -19,6 +19,13 @@ DATA_DIR holds clinc150/, banking77/ and hwu64/ (see its README.md). What is mea
   (weight 1); top-1 / top-3 accuracy;
 * knowing when not to answer: share of CLINC150 oos test queries that get a confident answer, and for
   reference the share of in-scope queries answered confidently and how often those are right.
+
+--faq (with --semantic) measures FAQ-shaped libraries instead: one item per intent whose title is
+one training example and whose long body mixes FAQ_LINES other training examples of the intent with
+FAQ_FILLER unrelated sentences (from the datasets' LICENSE files: legal prose), in a seeded random
+order; the questions are the test examples (with --tune: the validation splits above), so they
+paraphrase the title. --first-pass embeds each item's first line only (title + tags: stored_vectors.FIRST_LINES),
+as the background embedder's first pass leaves them.
 
 Baselines on the very same items/experts, in the same run: Okapi BM25 (k1=1.5, b=0.75, rank_bm25's
 idf floor, lower-cased word tokens), and rapidfuzz ``process.extract`` with its default scorer
@@ -47,9 +54,11 @@ from rapidfuzz import process, utils  # noqa: E402
 import bot.search.engine as engine  # noqa: E402
 import bot.search.ranking as ranking  # noqa: E402
 from bot.search import ExpertRecord, ItemRecord, MatchIndex, embedding_text  # noqa: E402
+from bot.search.stored_vectors import first_lines  # noqa: E402
 
 Example = tuple[str, str]  # (text, label)
 ENCODER = None  # set by --semantic: a CachedEncoder over the configured model
+FIRST_PASS = False  # set by --first-pass: items embedded as the embedder's pass 1 leaves them
 
 
 class CachedEncoder:
@@ -193,13 +202,86 @@ def build_items(train: list[Example], k: int | None, rng: random.Random) -> tupl
     return items, labels
 
 
+FAQ_LINES = 3  # other examples of the intent in an FAQ item's body
+FAQ_FILLER = 8  # unrelated sentences in its body
+
+
+def filler_sentences(root: Path) -> list[str]:
+    """Sentences of 6-40 words from the datasets' LICENSE files (unrelated to any intent)."""
+    text = " ".join((root / name / "LICENSE").read_text(encoding="utf-8") for name in ("clinc150", "banking77", "hwu64"))
+    sentences = (" ".join(s.split()) for s in re.split(r"(?<=[.;:])\s+", text))
+    return sorted({s for s in sentences if 6 <= len(s.split()) <= 40 and not s.isupper()})
+
+
+def build_faq_items(train: list[Example], filler: list[str], rng: random.Random, lines: int = FAQ_LINES,
+                    fill: int = FAQ_FILLER) -> tuple[list[ItemRecord], list[str]]:
+    """One FAQ-shaped item per intent: title = a training example, body = ``lines`` other examples
+    and ``fill`` filler sentences, shuffled; returns (items, labels by item)."""
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for text, label in train:
+        by_label[label].append(text)
+    items, labels = [], []
+    for n, label in enumerate(sorted(by_label)):
+        title, *others = rng.sample(by_label[label], min(1 + lines, len(by_label[label])))
+        body = others + rng.sample(filler, fill)
+        rng.shuffle(body)
+        items.append(ItemRecord(id=n, title=title, body="\n".join(s.rstrip(".") + "." for s in body)))
+        labels.append(label)
+    return items, labels
+
+
+def faq_rows(root: Path, splits: list[tuple[str, list[Example], list[Example]]], seed: int,
+             shape: tuple[int, int] = (FAQ_LINES, FAQ_FILLER)) -> list[dict]:
+    """Top-1 / top-5 of every system on FAQ-shaped libraries (``shape`` = intent lines, filler lines
+    per body) of each (name, train, questions) split."""
+    filler = filler_sentences(root)
+    rows = []
+    for name, train, questions in splits:
+        items, labels = build_faq_items(train, filler, random.Random(seed), *shape)
+        ranks = route_all(items, labels, [q for q, _ in questions])
+        gold = [label for _, label in questions]
+        row = {"dataset": name, "task": "faq", "setting": f"{len(items)} items", "n": len(questions)}
+        for system, r in ranks.items():
+            row[system] = (accuracy(r, gold, 1), accuracy(r, gold, 5))
+        rows.append(row)
+        print(f"{name} faq: " + "  ".join(f"{system} {row[system][0]:5.1f} / {row[system][1]:5.1f}"
+                                         for system in (*systems(), "bm25")), flush=True)
+    return rows
+
+
+def test_splits(root: Path, names: list[str], seed: int, max_test: int) -> list[tuple[str, list[Example], list[Example]]]:
+    """(name, training examples, test questions subsampled to ``max_test``)."""
+    loaders = {"clinc150": load_clinc, "banking77": load_banking, "hwu64": load_hwu}
+    splits = []
+    for name in names:
+        data = loaders[name](root)
+        test = data["test"]
+        splits.append((name, data["train"], random.Random(seed).sample(test, min(max_test, len(test)))))
+    return splits
+
+
+def print_faq_report(rows: list[dict]) -> bool:
+    """The FAQ table; target: hybrid >= embedding-only and >= word-only at top-1 and top-5 on every row."""
+    print("\nFAQ-shaped libraries (--faq): top-1 / top-5 accuracy (%)")
+    print(f"{'dataset':10} | {'hybrid':>13} | {'embedding':>13} | {'word (ours)':>13} | {'bm25':>13} | hybrid ≥ both")
+    ok = True
+    for r in rows:
+        met = all(r["hybrid"][i] >= max(r["embedding"][i], r["ours"][i]) for i in (0, 1))
+        ok &= met
+        cells = " | ".join(f"{r[s][0]:5.1f} / {r[s][1]:5.1f}" for s in ("hybrid", "embedding", "ours", "bm25"))
+        print(f"{r['dataset']:10} | {cells} | {'met' if met else 'NOT met'}")
+    return ok
+
+
 def accuracy(rankings: list[list[str]], gold: list[str], k: int) -> float:
     return 100.0 * sum(g in r[:k] for r, g in zip(rankings, gold)) / max(len(gold), 1)
 
 
 def item_index(items: list[ItemRecord], system: str = "ours") -> MatchIndex:
+    """An index of ``items`` for ``system``; with FIRST_PASS, items carry their pass-1 vectors only."""
     index = new_index(system)
-    vectors = ENCODER.encode_documents([embedding_text(i) for i in items]) if system != "ours" else [None] * len(items)
+    texts = [first_lines(embedding_text(i)) if FIRST_PASS else embedding_text(i) for i in items]
+    vectors = ENCODER.encode_documents(texts) if system != "ours" else [None] * len(items)
     for item, vector in zip(items, vectors):
         index.upsert_item(item, vector)
     return index
@@ -432,9 +514,15 @@ def main() -> None:
     parser.add_argument("--datasets", default="clinc150,banking77,hwu64")
     parser.add_argument("--semantic", action="store_true", help="also measure hybrid and embedding-only")
     parser.add_argument("--tune", action="store_true", help="with --semantic: only the fusion grid on the validation splits (--max-test per split)")
+    parser.add_argument("--faq", action="store_true", help="with --semantic: FAQ-shaped libraries (with --tune: on the validation splits)")
+    parser.add_argument("--first-pass", action="store_true",
+                        help="embed items' title line only, as the embedder's first pass leaves them")
+    parser.add_argument("--faq-shape", default=f"{FAQ_LINES},{FAQ_FILLER}",
+                        help="with --faq: other examples of the intent, filler sentences per body (default %(default)s)")
     args = parser.parse_args()
     if args.semantic:
-        global ENCODER
+        global ENCODER, FIRST_PASS
+        FIRST_PASS = args.first_pass
         from bot.config import load_settings
         from bot.encoder_settings import open_encoder
 
@@ -442,6 +530,18 @@ def main() -> None:
         if encoder is None:
             sys.exit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
         ENCODER = CachedEncoder(encoder)
+    if args.faq:
+        if not ENCODER:
+            sys.exit("--faq compares the hybrid with embedding-only: add --semantic")
+        names = args.datasets.split(",")
+        splits = ([s for s in validation_splits(args.data_dir, args.seed, args.max_test) if s[0] in names] if args.tune
+                  else test_splits(args.data_dir, names, args.seed, args.max_test))
+        shape = tuple(int(n) for n in args.faq_shape.split(","))
+        print(f"FAQ-shaped libraries ({shape[0]} other examples, {shape[1]} filler sentences a body) on the "
+              f"{'validation' if args.tune else 'test'} splits")
+        ok = print_faq_report(faq_rows(args.data_dir, splits, args.seed, shape))
+        print(f"\nFAQ targets: {'met' if ok else 'NOT met'}")
+        return
     if args.tune:
         tune(args.data_dir, args.seed, args.max_test)
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.config import ConfigError, Settings
 from bot.search.embedding import Encoder
-from bot.search.encoders import EncoderSpec, find_model, load_encoder
+from bot.search.encoders import EncoderSpec, find_model, load_encoder, stored_model_id
 from bot.search.errors import CacheNotWritable, TokenizerMissing
 
 
@@ -38,3 +38,8 @@ def describe_matcher(settings: Settings) -> str:
     if choice.path is None:
         return f"word+fuzzy ({choice.reason})"
     return f"hybrid ({choice.name}, {settings.embedding_runtime})"
+
+
+def stored_model(settings: Settings) -> str | None:
+    """The model id of the vectors semantic matching would use (without loading the model); None when off."""
+    return stored_model_id(encoder_spec(settings)) if settings.semantic else None

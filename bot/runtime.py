@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.encoder_settings import open_encoder
-from bot.progress import progress_bar
 from bot.search.live import LiveIndex
 from store.db import make_engine, session_factory, upgrade
 
@@ -27,14 +26,14 @@ class Runtime:
 
 def open_runtime(settings: Settings, clock: Clock | None = None, *, migrate: bool = True,
                  load_index: bool = True) -> Runtime:
-    """Connect to the database (applying migrations) and build the matching index from it."""
+    """Connect to the database (applying migrations) and build the matching index from it (with the
+    stored vectors: nothing is embedded here, see bot.search.embedder)."""
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
     sessions = session_factory(engine)
     clock = clock or SystemClock()
-    index = LiveIndex(sessions, threshold=settings.match_threshold, encoder=open_encoder(settings) if load_index else None,
-                      progress=progress_bar)
+    index = LiveIndex(sessions, threshold=settings.match_threshold, encoder=open_encoder(settings) if load_index else None)
     if load_index:
         index.load(clock.now())
     return Runtime(settings, engine, sessions, clock, index)

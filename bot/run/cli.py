@@ -10,14 +10,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import experts, library, outbox, roles, teams
 from bot.config import ConfigError, Settings, load_settings
-from bot.encoder_settings import describe_matcher
+from bot.encoder_settings import describe_matcher, stored_model
 from bot.importing import Parsed, is_user_id, parse_content, parse_experts, read_text
 from bot.progress import progress_bar
 from bot.runtime import Runtime, open_runtime
 from bot.search import ALL_AUDIENCES, Audiences, Hit, MatchResult, parse_synonyms
+from bot.search.embedder import embedding_status
 from bot.wording import plural
 from store.db import make_engine, session_factory, upgrade
 from store.models import GrantedRole, LibraryItem, Question
@@ -61,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     console.set_defaults(handler=_console)
 
     sub.add_parser("config", help="print the effective settings, secrets masked").set_defaults(handler=_config)
+
+    sub.add_parser("embed", help="store the vectors semantic matching lacks (resumes where it stopped; several "
+                                 "may run at once on PostgreSQL)").set_defaults(handler=_embed)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -153,7 +158,10 @@ def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 def _config(settings: Settings, _args: argparse.Namespace) -> int:
     described = {**settings.describe(), "matcher": describe_matcher(settings), **_channels(settings),
-                 "outbox": _outbox(settings)}
+                 "outbox": _read_database(settings, _outbox_counts)}
+    model = stored_model(settings)
+    if model is not None:
+        described["embeddings"] = _read_database(settings, lambda session: embedding_status(session, model).summary())
     width = max(map(len, described))
     for name, value in described.items():
         print(f"{name.ljust(width)}  {value}")
@@ -172,8 +180,8 @@ def _channels(settings: Settings) -> dict[str, str]:
     return {f"channel {role}": state for role, state in channel_states(client, settings, join=False).items()}
 
 
-def _outbox(settings: Settings) -> str:
-    """The outbox's pending and failed messages, read without creating or migrating a database."""
+def _read_database(settings: Settings, read: Callable[[Session], str]) -> str:
+    """What ``read`` says of the database, which is neither created nor migrated here."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -183,12 +191,40 @@ def _outbox(settings: Settings) -> str:
     engine = make_engine(settings.database_url)
     try:
         with session_factory(engine)() as session:
-            counted = outbox.counts(session)
+            return read(session)
     except SQLAlchemyError as exc:
         return f"(cannot read the database: {type(exc).__name__}; `learnbot db upgrade` creates it)"
     finally:
         engine.dispose()
+
+
+def _outbox_counts(session: Session) -> str:
+    counted = outbox.counts(session)
     return f"{counted['pending']} pending, {counted['failed']} failed"
+
+
+def _embed(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.encoder_settings import open_encoder
+    from bot.search.embedder import Embedder
+
+    encoder = open_encoder(settings)
+    if encoder is None:
+        print(f"learnbot: nothing to embed: the matcher is {describe_matcher(settings)}", file=sys.stderr)
+        return 2
+    runtime = open_runtime(settings, load_index=False)
+    embedder = Embedder(runtime.sessions, encoder, runtime.clock.now)
+    chunks = embedder.plan()
+    show = progress_bar(sum(len(c.texts) for c in chunks), "embedding", always=True)
+    try:
+        report = embedder.run(chunks, progress=show)
+    except KeyboardInterrupt:
+        print("\nstopped: `learnbot embed` again resumes where this stopped", file=sys.stderr)
+        return 130
+    with runtime.sessions() as session:
+        status = embedding_status(session, encoder.model_id)
+    busy = f"; {report.busy:,} left to another embedder" if report.busy else ""
+    print(f"embedded {plural(report.embedded, 'text')}{busy}; {status.summary()}")
+    return 0
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

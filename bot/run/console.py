@@ -24,6 +24,7 @@ from bot.local.driver import Driver, ImmediateExecutor
 from bot.local.slack import BOT_USER_ID, Call, LocalSlack
 from bot.run.build import Bot, build
 from bot.runtime import Runtime
+from bot.search.embedder import Embedder
 from handlers.blocks import escape
 from handlers.plaintext import Names, render_blocks
 
@@ -289,7 +290,8 @@ def _choices(element: dict[str, Any]) -> str:
 
 
 def load_demo(runtime: Runtime) -> tuple[int, int]:
-    """The sample library and experts (idempotent); returns (items, experts) loaded."""
+    """The sample library and experts (idempotent), embedded at once with semantic matching (it is
+    small: what `learnbot run` leaves to its background worker); returns (items, experts) loaded."""
     now = runtime.clock.now()
     content = parse_content(DEMO / "library.csv")
     people = parse_experts(DEMO / "experts.csv")
@@ -298,6 +300,8 @@ def load_demo(runtime: Runtime) -> tuple[int, int]:
         for row in people.rows:
             experts.add_topics(session, row.user_id, row.topics, now, "imported")
         session.commit()
+    if runtime.index.encoder is not None:
+        Embedder(runtime.sessions, runtime.index.encoder, runtime.clock.now).run()
     runtime.index.refresh(now)
     return len(content.rows), len(people.rows)
 

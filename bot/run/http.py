@@ -18,14 +18,16 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.run.verification import readable
+from bot.search.embedder import embedding_status
 from store.db import is_reachable
 
 log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 
 
-def health(engine: Engine, channels: Mapping[str, str]) -> dict[str, Any]:
-    """What /healthz says: the database, each channel's state at start, the outbox's pending and failed rows."""
+def health(engine: Engine, channels: Mapping[str, str], embedding_model: str | None = None) -> dict[str, Any]:
+    """What /healthz says: the database, each channel's state at start, the outbox's pending and failed
+    rows and, with semantic matching (vectors of ``embedding_model``), how many items are embedded."""
     database = is_reachable(engine)
     report: dict[str, Any] = {"status": "ok" if database else "degraded", "database": database,
                               "channels": dict(channels)}
@@ -33,15 +35,20 @@ def health(engine: Engine, channels: Mapping[str, str]) -> dict[str, Any]:
         try:
             with Session(engine) as session:
                 report["outbox"] = outbox.counts(session)
+                if embedding_model is not None:
+                    status = embedding_status(session, embedding_model)
+                    report["embeddings"] = {"items": status.items, "embedded": status.embedded,
+                                            "first_pass": status.first_pass, "pending": status.pending}
         except SQLAlchemyError:
             report["status"] = "degraded"
     return report
 
 
-def wsgi_app(app: App, engine: Engine, channels: Mapping[str, str] | None = None
-             ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+def wsgi_app(app: App, engine: Engine, channels: Mapping[str, str] | None = None,
+             embedding_model: str | None = None) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """A WSGI application: Slack's endpoint plus a health check (usable under any WSGI server);
-    `channels` is each channel's state as checked at start."""
+    `channels` is each channel's state as checked at start, `embedding_model` the model id of the
+    stored vectors (None without semantic matching)."""
     slack = SlackRequestHandler(app)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -53,7 +60,7 @@ def wsgi_app(app: App, engine: Engine, channels: Mapping[str, str] | None = None
             environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(raw), str(len(raw))
             return slack(environ, start_response)
         if path == "/healthz" and method == "GET":
-            report = health(engine, channels or {})
+            report = health(engine, channels or {}, embedding_model)
             body = json.dumps(report).encode()
             start_response("200 OK" if report["status"] == "ok" else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -86,9 +93,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def serve(app: App, engine: Engine, host: str, port: int, on_ready: Callable[[int], None] | None = None,
-          channels: Mapping[str, str] | None = None) -> None:
+          channels: Mapping[str, str] | None = None, embedding_model: str | None = None) -> None:
     """Serve until interrupted; `on_ready` gets the bound port (useful with port 0)."""
-    server = make_server(host, port, wsgi_app(app, engine, channels), server_class=_ThreadingServer,
+    server = make_server(host, port, wsgi_app(app, engine, channels, embedding_model), server_class=_ThreadingServer,
                          handler_class=_QuietHandler)
     if on_ready:
         on_ready(server.server_address[1])

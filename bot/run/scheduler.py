@@ -1,6 +1,7 @@
 """Background jobs of a running bot, with stable ids so a restart never duplicates one.
 
-Every process delivers its outbox and follows the index change log. Only the leader sweeps: on
+Every process delivers its outbox and follows the index change log. Only the leader sweeps and, with
+semantic matching, embeds in the background what has no stored vector yet (bot.search.embedder): on
 PostgreSQL the process holding an advisory lock (taken on a dedicated connection, so it lasts as
 long as the process does), on SQLite the single process there is.
 """
@@ -8,6 +9,7 @@ long as the process does), on SQLite the single process there is.
 from __future__ import annotations
 
 import logging
+import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Connection, Engine, func, select, text
@@ -15,11 +17,14 @@ from sqlalchemy import Connection, Engine, func, select, text
 from bot.jobs import sweep
 from bot.outbox import Outbox
 from bot.runtime import Runtime
+from bot.search.embedder import Embedder
+from store.models import IndexChange
 
 log = logging.getLogger(__name__)
 
 OUTBOX_EVERY_SECONDS = 5
 INDEX_REFRESH_SECONDS = 2
+EMBED_EVERY_SECONDS = 30  # the leader's embedding worker looks for new work this often
 LEADER_LOCK_KEY = 0x1EA2B07  # any constant shared by every Learnbot process on the database
 
 
@@ -29,11 +34,16 @@ class Leadership:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._held: Connection | None = None
+        self._checking = threading.Lock()  # jobs ask from several threads; the connection is not shared
 
     def is_leader(self) -> bool:
         """True if this process holds (or just took) the lock; cheap to call before every job."""
         if self._engine.dialect.name != "postgresql":
             return True
+        with self._checking:
+            return self._check()
+
+    def _check(self) -> bool:
         if self._held is not None:
             try:
                 self._held.execute(text("SELECT 1"))
@@ -50,6 +60,10 @@ class Leadership:
         return False
 
     def release(self) -> None:
+        with self._checking:
+            self._release()
+
+    def _release(self) -> None:
         if self._held is not None:
             self._held.execute(select(func.pg_advisory_unlock(LEADER_LOCK_KEY)))
             self._held.close()
@@ -61,6 +75,37 @@ def run_if_leader(runtime: Runtime, outbox: Outbox, leadership: Leadership) -> N
     if leadership.is_leader():
         report = sweep(runtime, outbox.deliver_due)
         log.debug(report.summary())
+
+
+def start_embedding(runtime: Runtime, leadership: Leadership, stop: threading.Event) -> threading.Thread | None:
+    """With an encoder, a worker thread that, while this process leads, embeds everything missing
+    (bot.search.embedder), then looks again every EMBED_EVERY_SECONDS until ``stop`` is set; it
+    plans again only when the change log moved (or another embedder held some of the work)."""
+    encoder = runtime.index.encoder
+    if encoder is None:
+        return None
+    embedder = Embedder(runtime.sessions, encoder, runtime.clock.now)
+
+    def latest_change() -> int:
+        with runtime.sessions() as session:
+            return session.scalar(select(func.max(IndexChange.id))) or 0
+
+    def work() -> None:
+        done_at: int | None = None  # the change log's position when nothing was left to embed
+        while not stop.is_set():
+            try:
+                if leadership.is_leader() and (latest := latest_change()) != done_at:
+                    report = embedder.run(stop=stop)
+                    done_at = latest if not report.embedded and not report.busy and not report.stopped else None
+                    if report.embedded:
+                        log.info("embedded %s texts in the background", report.embedded)
+            except Exception:  # noqa: BLE001 - a database hiccup: the next round resumes
+                log.exception("background embedding failed; trying again in %s s", EMBED_EVERY_SECONDS)
+            stop.wait(EMBED_EVERY_SECONDS)
+
+    worker = threading.Thread(target=work, name="learnbot-embed", daemon=True)
+    worker.start()
+    return worker
 
 
 def start_scheduler(runtime: Runtime, outbox: Outbox, leadership: Leadership) -> BackgroundScheduler:

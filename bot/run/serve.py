@@ -1,14 +1,16 @@
-"""`learnbot run`: the bot connected to Slack, by Socket Mode or over HTTP, with its background jobs."""
+"""`learnbot run`: the bot connected to Slack, by Socket Mode or over HTTP, with its background jobs
+(and, with semantic matching, the leader's embedding worker)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from bot.config import Settings
 from bot.run.build import build
 from bot.run.channels import MEMBER, channel_states, configured
 from bot.run.http import serve
-from bot.run.scheduler import Leadership, start_scheduler
+from bot.run.scheduler import Leadership, start_embedding, start_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,10 @@ def serve_slack(settings: Settings, host: str, port: int) -> int:
     for role, channel in configured(settings).items():
         (log.info if channels[role] == MEMBER else log.warning)("%s channel %s: %s", role, channel, channels[role])
     leadership = Leadership(bot.runtime.engine)
+    encoder = bot.runtime.index.encoder
     scheduler = start_scheduler(bot.runtime, bot.outbox, leadership)
+    stop = threading.Event()
+    start_embedding(bot.runtime, leadership, stop)
     try:
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -35,10 +40,11 @@ def serve_slack(settings: Settings, host: str, port: int) -> int:
         else:
             serve(app, bot.runtime.engine, host, port,
                   on_ready=lambda bound: log.info("listening on http://%s:%s/slack/events", host, bound),
-                  channels=channels)
+                  channels=channels, embedding_model=encoder.model_id if encoder else None)
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
+        stop.set()
         scheduler.shutdown(wait=False)
         leadership.release()
     return 0

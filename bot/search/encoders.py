@@ -55,6 +55,20 @@ def find_model(spec: EncoderSpec) -> ModelChoice:
     return ModelChoice(Path(get_model_path()), "all-MiniLM-L6-v2")
 
 
+def stored_model_id(spec: EncoderSpec) -> str | None:
+    """The ``model_id`` the encoder of ``spec`` stores its vectors under, without loading it; None
+    without a model."""
+    choice = find_model(spec)
+    if choice.path is None:
+        return None
+    model = document_model_id(choice.name, choice.path)
+    if spec.runtime == "onnx":
+        from bot.search.onnx import ONNX_RECIPE
+
+        return f"{model}:{ONNX_RECIPE}"
+    return model
+
+
 def load_encoder(spec: EncoderSpec) -> Encoder | None:
     """The encoder of ``spec``, or None when the extra or the model is missing (EncoderError when unusable)."""
     choice = find_model(spec)

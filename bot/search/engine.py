@@ -88,7 +88,8 @@ class MatchIndex:
     sees a half-applied update (searches are short, a few milliseconds).
 
     With an ``encoder`` (bot.search.embedding.Encoder) matching is hybrid: upserts take a precomputed
-    embedding (or compute one), a search embeds its query once, outside the lock.
+    embedding (or compute one, unless ``embed_documents`` is False: then a document without one is
+    matched by its words alone), a search embeds its query once, outside the lock.
     """
 
     def __init__(
@@ -98,11 +99,13 @@ class MatchIndex:
         margin: float = DEFAULT_MARGIN,
         encoder: Encoder | None = None,
         semantic_weight: float | None = None,
+        embed_documents: bool = True,
     ) -> None:
         default = DEFAULT_THRESHOLD if encoder is None else HYBRID_THRESHOLD
         self.threshold = default if threshold is None else threshold
         self.margin = margin
         self.encoder = encoder
+        self.embed_documents = embed_documents  # False: documents upserted without a vector are matched by words
         # the semantic share of the fused score; default SEMANTIC_WEIGHT, and EXPERT_SEMANTIC_WEIGHT for experts
         self.semantic_weight = SEMANTIC_WEIGHT if semantic_weight is None else semantic_weight
         self.expert_semantic_weight = EXPERT_SEMANTIC_WEIGHT if semantic_weight is None else semantic_weight
@@ -135,7 +138,8 @@ class MatchIndex:
         """Add or replace a library item; searchable immediately.
 
         With an encoder, ``vector`` is the embedding of ``embedding_text(item)``; when it is not
-        given, the previous one is kept if that text did not change, else it is computed.
+        given, the previous one is kept if that text did not change, else it is computed (or, without
+        ``embed_documents``, the item is matched by its words until it is given one).
         """
         normalize = self._vocabulary.normalize
         aliases = [normalize(a) for a in item.aliases]
@@ -156,19 +160,21 @@ class MatchIndex:
                             item.audience)
             self._records[item.id] = item
 
-    def _item_vector(self, item: ItemRecord) -> DocumentVectors:
+    def _item_vector(self, item: ItemRecord) -> DocumentVectors | None:
         """The current vectors when the embedded text is unchanged, else new ones."""
         from bot.search.vectors import DocumentVectors
 
         assert self.encoder is not None
         old = self._records.get(item.id)
+        if old is None and not self.embed_documents:
+            return None
         text = embedding_text(item)
         if old is not None and embedding_text(old) == text and self._items.vectors is not None:
             lines = self._items.docs[self._items.by_key[item.id]].lines
             centroid = self._items.vectors.get(item.id)
             if lines is not None and centroid is not None:
                 return DocumentVectors(centroid, lines)
-        return self.encoder.encode_documents([text])[0]
+        return self.encoder.encode_documents([text])[0] if self.embed_documents else None
 
     def _embed(self, texts: Sequence[str]) -> Any:
         assert self.encoder is not None
@@ -207,7 +213,7 @@ class MatchIndex:
         """Add or replace a past question; with an encoder, ``vector`` embeds its text (else computed)."""
         doc = Doc(key=q.id, primary=(q.text,))
         with self._lock:
-            if self.encoder is not None and vector is None:
+            if self.encoder is not None and vector is None and self.embed_documents:
                 vector = self._embed([q.text])[0]
             self._questions.add(q.id, (), [(self._vocabulary.normalize(q.text), TITLE_WEIGHT)], doc, vector)
 
@@ -250,7 +256,7 @@ class MatchIndex:
         """Embeddings of evidence texts: the given ones, the others computed in one batch."""
         if self.encoder is None:
             return {}
-        missing = list(dict.fromkeys(t for t in texts if t not in given))
+        missing = list(dict.fromkeys(t for t in texts if t not in given)) if self.embed_documents else []
         if not missing:
             return given
         return {**given, **dict(zip(missing, self._embed(missing)))}

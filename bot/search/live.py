@@ -4,8 +4,10 @@ Every write that affects matching appends an `IndexChange` row in the same trans
 replays the rows it has not seen yet (`refresh`), so items added by another process become
 searchable within one refresh interval and a restart rebuilds everything from the tables.
 
-With an encoder (the `semantic` extra) the embeddings are kept in the `embeddings` table: a start
-reads them and computes only the missing or stale ones (text or model changed), in batches.
+With an encoder (the `semantic` extra) the index embeds questions only: documents take their vectors
+from the `embeddings` table, which the embedder (bot.search.embedder) fills in the background. A
+start, an import or a refresh never waits for embedding: what has no stored vector yet is matched by
+words alone, and joins semantic matching when the embedder stores its vector and logs the change.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from bot.search.changes import EXPERT, ITEM, QUESTION, SYNONYMS
 from bot.search.database import answered_questions, expert_records, item_record, item_records, synonym_groups
 from bot.search.engine import MatchIndex
 from bot.search.records import Audiences, ExpertRecord, ItemRecord, MatchResult, QuestionRecord
-from bot.search.stored_vectors import EVIDENCE, Progress, StoredVectors, evidence_texts
+from bot.search.stored_vectors import EVIDENCE, ITEM_FIRST, StoredVectors, evidence_texts
 from bot.search.text import embedding_text
 from store.models import Answer, Expertise, IndexChange, ItemState, LibraryItem
 
@@ -34,15 +36,14 @@ FADE_CHUNK = 500  # experts re-weighed per hold of the index lock
 
 
 class LiveIndex:
-    """A MatchIndex plus the position in the change log it has caught up to; ``progress`` draws
-    long embedding work at start."""
+    """A MatchIndex plus the position in the change log it has caught up to."""
 
     def __init__(self, sessions: sessionmaker[Session], threshold: float | None = None,
-                 encoder: Encoder | None = None, progress: Progress | None = None) -> None:
+                 encoder: Encoder | None = None) -> None:
         self._sessions = sessions
         self._threshold = threshold
-        self._encoder = encoder
-        self._vectors = StoredVectors(encoder, progress) if encoder is not None else None
+        self.encoder = encoder
+        self._vectors = StoredVectors(encoder) if encoder is not None else None
         self._index = self._new_index([])
         self._seen = 0
         self._faded_at: datetime | None = None
@@ -50,7 +51,7 @@ class LiveIndex:
         self._rebuild = threading.Lock()  # one full rebuild at a time; searches never wait for it
 
     def _new_index(self, synonyms: list[tuple[str, ...]]) -> MatchIndex:
-        return MatchIndex(synonyms=synonyms, threshold=self._threshold, encoder=self._encoder)
+        return MatchIndex(synonyms=synonyms, threshold=self._threshold, encoder=self.encoder, embed_documents=False)
 
     def search(self, query: str, limit: int = 5, *, explain: bool = False, exclude_experts: tuple[str, ...] = (),
                now: datetime | None = None, audiences: Audiences = ()) -> MatchResult:
@@ -65,16 +66,15 @@ class LiveIndex:
             self._build(now)
 
     def _build(self, now: datetime) -> None:
-        """Build a new index (embedding what has no stored vector, which can take minutes), then
-        swap it in; searches use the previous one meanwhile, and changes logged after the start of
-        the build are replayed by the next refresh."""
+        """Build a new index with the stored vectors, then swap it in; searches use the previous one
+        meanwhile, and changes logged after the start of the build are replayed by the next refresh."""
         with self._sessions() as session:
             seen = session.scalar(select(func.max(IndexChange.id))) or 0
             index = self._new_index(synonym_groups(session))
             items = item_records(session)
             questions = answered_questions(session)
             experts = list(expert_records(session, now).values())
-            item_vectors, question_vectors, evidence_vectors = self._load_vectors(session, items, questions, experts, now)
+            item_vectors, question_vectors, evidence_vectors = self._load_vectors(session, items, questions, experts)
             for record in items:
                 index.upsert_item(record, item_vectors.get(str(record.id)))
             for question in questions:
@@ -85,16 +85,17 @@ class LiveIndex:
             self._index, self._seen, self._faded_at = index, seen, now
 
     def _load_vectors(self, session: Session, items: list[ItemRecord], questions: list[QuestionRecord],
-                      experts: list[ExpertRecord], now: datetime) -> tuple[dict[str, Any], ...]:
-        """Stored embeddings of everything (missing ones computed and stored); empty without an encoder."""
+                      experts: list[ExpertRecord]) -> tuple[dict[str, Any], ...]:
+        """The stored embeddings of everything (what has none is left out); empty without an encoder."""
         if self._vectors is None:
             return {}, {}, {}
-        self._vectors.drop_other_models(session)
-        by_hash = self._vectors.get(session, EVIDENCE, evidence_texts(experts), now, "embedding expertise")
+        texts = evidence_texts(experts)
+        by_hash = self._vectors.vectors(session, EVIDENCE, texts)
+        embedded = {*self._vectors.hashes(session, ITEM), *self._vectors.hashes(session, ITEM_FIRST)}
         return (
-            self._vectors.get(session, ITEM, {str(r.id): embedding_text(r) for r in items}, now),
-            self._vectors.get(session, QUESTION, {str(q.id): q.text for q in questions}, now),
-            {text: by_hash[key] for key, text in evidence_texts(experts).items()},
+            self._vectors.items(session, {str(r.id): embedding_text(r) for r in items if str(r.id) in embedded}),
+            self._vectors.vectors(session, QUESTION, {str(q.id): q.text for q in questions}),
+            {text: by_hash[key] for key, text in texts.items() if key in by_hash},
         )
 
     def refresh(self, now: datetime, *, rebuild: bool = True) -> int:
@@ -150,32 +151,34 @@ class LiveIndex:
                 self._index.remove_item(int(ref))
             else:
                 record = item_record(session, item)
-                self._index.upsert_item(record, self._vector(session, ITEM, ref, embedding_text(record), now))
+                self._index.upsert_item(record, self._vector(session, ITEM, ref, embedding_text(record)))
         elif kind == EXPERT:
             expert = expert_records(session, now, [ref]).get(ref)
             if expert is None:
                 self._index.remove_expert(ref)
             else:
-                self._index.upsert_expert(expert, self._evidence_vectors(session, expert, now))
+                self._index.upsert_expert(expert, self._evidence_vectors(session, expert))
         elif kind == QUESTION:
             records = answered_questions(session, int(ref))
             if records:
-                self._index.upsert_question(records[0], self._vector(session, QUESTION, ref, records[0].text, now))
+                self._index.upsert_question(records[0], self._vector(session, QUESTION, ref, records[0].text))
             else:
                 self._index.remove_question(int(ref))
         elif kind == SYNONYMS:
             self._index.set_synonyms(synonym_groups(session))
 
-    def _vector(self, session: Session, kind: str, ref: str, text: str, now: datetime) -> Any:
-        """The stored (or newly computed and stored) embedding of one thing; None without an encoder."""
+    def _vector(self, session: Session, kind: str, ref: str, text: str) -> Any:
+        """The stored embedding of one item or past question; None when not stored (yet) or without an encoder."""
         if self._vectors is None:
             return None
-        return self._vectors.get(session, kind, {ref: text}, now)[ref]
+        if kind == ITEM:
+            return self._vectors.items(session, {ref: text}).get(ref)
+        return self._vectors.vectors(session, kind, {ref: text}).get(ref)
 
-    def _evidence_vectors(self, session: Session, expert: ExpertRecord, now: datetime) -> dict[str, Any] | None:
+    def _evidence_vectors(self, session: Session, expert: ExpertRecord) -> dict[str, Any] | None:
         if self._vectors is None:
             return None
         texts = evidence_texts([expert])
-        by_hash = self._vectors.get(session, EVIDENCE, texts, now)
-        return {text: by_hash[key] for key, text in texts.items()}
+        by_hash = self._vectors.vectors(session, EVIDENCE, texts)
+        return {text: by_hash[key] for key, text in texts.items() if key in by_hash}
 

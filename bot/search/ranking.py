@@ -24,6 +24,9 @@ SEMANTIC_WEIGHT = 0.8  # fused = 0.2 word + 0.8 semantic (grid on validation spl
 SEMANTIC_FLOOR = 0.2  # cosine at or below this scores 0
 SEMANTIC_CEIL = 0.9  # cosine at or above this scores 100
 SEMANTIC_POOL = 40  # nearest vectors added to the candidates (items, past questions)
+# A document not embedded yet is scored by its words alone, scaled so that the word matcher's threshold
+# lands on the hybrid's (engine: HYBRID_THRESHOLD / DEFAULT_THRESHOLD): it is as confident as word matching.
+UNEMBEDDED_SCALE = 55 / 75
 K1 = 1.2
 B = 0.75
 COVERAGE_SLOPE = 2.0  # see _saturate
@@ -369,8 +372,11 @@ class TextIndex:
 
 
 def _fused(parts: dict[str, float], cosine: float | None, weight: float) -> dict[str, float]:
-    """Word parts scaled by ``1 - weight`` plus ``weight`` times the semantic score."""
+    """Word parts scaled by ``1 - weight`` plus ``weight`` times the semantic score; without a
+    cosine (the document has no vector yet), the word parts on the hybrid's scale."""
+    if cosine is None:
+        return {name: UNEMBEDDED_SCALE * value for name, value in parts.items()}
     fused = {name: (1 - weight) * value for name, value in parts.items()}
-    fused["semantic"] = weight * semantic_score(cosine if cosine is not None else 0.0)
+    fused["semantic"] = weight * semantic_score(cosine)
     return fused
 

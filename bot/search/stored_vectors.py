@@ -1,10 +1,17 @@
-"""Embeddings kept in the `embeddings` table, so that a start embeds only what is new or changed."""
+"""Embeddings kept in the `embeddings` table: the live index reads them, the embedder
+(bot.search.embedder) writes them; nothing on the path of a question, an import or a start embeds a
+document.
+
+An item is embedded in two passes: first its title line (kind ``item-first``), so that every item
+soon has a useful vector, then all its lines (kind ``item``, which replaces the first).
+A stored vector counts only for the text it was computed from (``text_hash``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -18,76 +25,86 @@ if TYPE_CHECKING:
     from bot.search.embedding import Encoder
 
 EVIDENCE = "evidence"  # embeddings of expert topics and answered questions, keyed by text hash
-EMBED_CHUNK = 2048  # embeddings computed and stored per transaction at start
-Progress = Callable[[int, str], Callable[[int], None] | None]  # (total, label) -> show(done), or None
+ITEM_FIRST = "item-first"  # an item's first-pass vector: its title line and first body lines
+FIRST_LINES = 1  # lines of an item embedded in the first pass: its title + tags (FAQ validation, bench/README.md)
 
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class StoredVectors:
-    """Embeddings of one encoder, read from and written back to the `embeddings` table: an item's
-    are its DocumentVectors (centroid and lines), anything else's one vector. ``progress`` draws
-    the embedding of many missing ones."""
+def first_lines(text: str) -> str:
+    """The part of an item's embedding text the first pass embeds."""
+    return "\n".join(text.split("\n")[:FIRST_LINES])
 
-    def __init__(self, encoder: Encoder, progress: Progress | None = None) -> None:
+
+class StoredVectors:
+    """Embeddings of one encoder in the `embeddings` table: an item's are its DocumentVectors
+    (centroid and lines), anything else's one vector."""
+
+    def __init__(self, encoder: Encoder) -> None:
         self.encoder = encoder
-        self._progress = progress
 
     def drop_other_models(self, session: Session) -> None:
         """Forget vectors of a previous model (they are recomputed with this one)."""
         session.execute(delete(Embedding).where(Embedding.model_id != self.encoder.model_id))
 
-    def get(self, session: Session, kind: str, texts: Mapping[str, str], now: datetime,
-            label: str = "") -> dict[str, Any]:
-        """ref -> vector for ``texts`` (ref -> text): stored ones reused, the others computed and stored."""
-        stored = self._stored(session, kind, texts)
-        vectors = {ref: self._load(kind, stored[ref][1]) for ref, text in texts.items()
-                   if ref in stored and stored[ref][0] == text_hash(text)}
-        missing = [ref for ref in texts if ref not in vectors]
-        session.commit()  # end the reads before embedding: a SQLite transaction holds the write lock
-        progress = self._progress(len(missing), label or f"embedding {kind}s") if self._progress else None
-        encode = self.encoder.encode_documents if kind == ITEM else self.encoder.encode
-        for start in range(0, len(missing), EMBED_CHUNK):
-            refs = missing[start:start + EMBED_CHUNK]
-            done = (lambda n, base=start: progress(base + n)) if progress else None
-            computed = encode([texts[ref] for ref in refs], done)
-            vectors.update(zip(refs, computed))
-            self._save(session, kind, {ref: (texts[ref], vectors[ref]) for ref in refs}, stored, now)
-        return vectors
+    def hashes(self, session: Session, kind: str, refs: Iterable[str] | None = None) -> dict[str, str]:
+        """ref -> text hash of the stored vectors of ``kind`` (of ``refs`` only, if given)."""
+        stmt = select(Embedding.ref, Embedding.text_hash).where(Embedding.kind == kind,
+                                                                Embedding.model_id == self.encoder.model_id)
+        if refs is not None:
+            stmt = stmt.where(Embedding.ref.in_(list(refs)))
+        return {ref: digest for ref, digest in session.execute(stmt)}
 
-    def _load(self, kind: str, data: bytes) -> Any:
-        from bot.search.vectors import DocumentVectors, from_bytes
+    def get(self, session: Session, kind: str, texts: Mapping[str, str]) -> dict[str, Any]:
+        """ref -> stored vector of ``texts`` (ref -> text) whose text is the stored one's; items by
+        ``items``. Missing ones are left out: they are matched by words until the embedder stores them."""
+        return {ref: vector for ref, (digest, vector) in self._rows(session, kind, texts).items()
+                if digest == text_hash(texts[ref])}
 
-        return DocumentVectors.from_bytes(data, self.encoder.dimension) if kind == ITEM else from_bytes(data)
+    def items(self, session: Session, texts: Mapping[str, str]) -> dict[str, Any]:
+        """ref -> DocumentVectors of the items ``texts`` (ref -> embedding text): all lines when
+        stored, else the first pass's."""
+        from bot.search.vectors import DocumentVectors
 
-    def _stored(self, session: Session, kind: str, texts: Mapping[str, str]) -> dict[str, tuple[str, bytes]]:
+        full = self.get(session, ITEM, texts)
+        rest = {ref: first_lines(text) for ref, text in texts.items() if ref not in full}
+        found = {**self.get(session, ITEM_FIRST, rest), **full} if rest else full
+        return {ref: DocumentVectors.from_bytes(data, self.encoder.dimension) for ref, data in found.items()}
+
+    def vectors(self, session: Session, kind: str, texts: Mapping[str, str]) -> dict[str, Any]:
+        """ref -> stored float32 vector (past questions, expert evidence) of ``texts`` (ref -> text)."""
+        from bot.search.vectors import from_bytes
+
+        return {ref: from_bytes(data) for ref, data in self.get(session, kind, texts).items()}
+
+    def _rows(self, session: Session, kind: str, texts: Mapping[str, str]) -> dict[str, tuple[str, bytes]]:
         stmt = select(Embedding.ref, Embedding.text_hash, Embedding.vector).where(
             Embedding.kind == kind, Embedding.model_id == self.encoder.model_id)
         if len(texts) <= 500:
             stmt = stmt.where(Embedding.ref.in_(list(texts)))
         return {ref: (digest, vector) for ref, digest, vector in session.execute(stmt) if ref in texts}
 
-    def _save(self, session: Session, kind: str, rows: Mapping[str, tuple[str, Any]],
-              stored: Mapping[str, object], now: datetime) -> None:
-        """Insert or update rows and commit; a concurrent insert by another process is not an error."""
+    def save(self, session: Session, kind: str, rows: Mapping[str, tuple[str, Any]], now: datetime) -> bool:
+        """Store ``rows`` (ref -> (text, vector)) in place of any stored vector of those refs (and,
+        for full items, of their first pass) and commit; False if another process stored one first."""
         from bot.search.vectors import to_bytes
 
-        stale = [ref for ref in rows if ref in stored]
-        if stale:
-            session.execute(delete(Embedding).where(
-                Embedding.kind == kind, Embedding.model_id == self.encoder.model_id, Embedding.ref.in_(stale)))
+        kinds = [kind, ITEM_FIRST] if kind == ITEM else [kind]
+        session.execute(delete(Embedding).where(Embedding.kind.in_(kinds), Embedding.model_id == self.encoder.model_id,
+                                                Embedding.ref.in_(list(rows))))
         session.add_all(Embedding(kind=kind, ref=ref, model_id=self.encoder.model_id, text_hash=text_hash(text),
                                   vector=to_bytes(vector), updated_at=now) for ref, (text, vector) in rows.items())
         try:
             session.commit()
         except IntegrityError:
             session.rollback()
+            return False
+        return True
 
 
 def evidence_texts(experts: Iterable[ExpertRecord]) -> dict[str, str]:
     """Text hash -> text of every topic and answered question of ``experts``."""
     texts = (text for e in experts for text in (*e.topics, *(q for q, _ in e.answered)))
     return {text_hash(text): text for text in texts}
-

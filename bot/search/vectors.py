@@ -46,6 +46,11 @@ class LineVectors:
         scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12).astype(np.float32) / 127
         return cls(np.round(vectors / scales[:, None]).astype(np.int8), scales)
 
+    def unit_rows(self) -> np.ndarray:
+        """The lines as unit float32 rows again (int8 costs them a cosine of about 0.9999)."""
+        rows = self.vectors.astype(np.float32) * self.scales[:, None]
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
     def cosine(self, query: np.ndarray, centroid_cosine: float) -> float:
         """The centroid's cosine with ``query`` blended with the best line's; the best line's share
         grows with the number of lines, up to PASSAGE_WEIGHT."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import time
@@ -9,15 +10,18 @@ import urllib.error
 import urllib.request
 from contextlib import closing
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
+from bot.config import Settings
+from bot.encoder_settings import stored_model
 from bot.local.payloads import event_callback, signed_headers, slash_command
 from bot.local.slack import LocalSlack
 from tests.e2e.helpers import LEARNBOT, env_for, free_port, learnbot, wait_healthy
 
 SECRET = "e2e-signing-secret"
+SEMANTIC = stored_model(Settings()) is not None
 LIBRARY = """title,url,body,tags
 Resetting your VPN password,https://intranet.example.com/vpn,"Open the self-service portal, choose VPN, then Reset password.",vpn; password
 Booking time off,https://intranet.example.com/time-off,"Request holidays in the HR portal under Absence.",holiday; leave
@@ -37,10 +41,16 @@ def running(tmp_path: Path, slack: LocalSlack) -> Iterator[int]:
     process = subprocess.Popen([*LEARNBOT, "run", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp_path,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert wait_healthy(port, process) == {
+        health = wait_healthy(port, process)
+        embeddings = health.pop("embeddings", None)  # with the semantic extra: how far the embedding is
+        assert health == {
             "status": "ok", "database": True, "outbox": {"pending": 0, "failed": 0},
             "channels": {"help": "member",
                          "andon": "channel_not_found: check the ID, or invite @learnbot if the channel is private"}}
+        if SEMANTIC:
+            assert embeddings is not None and embeddings["items"] == 2
+        else:
+            assert embeddings is None
         assert [c.params["channel"] for c in slack.calls_to("conversations.join")] == ["C0HELP"]
         yield port
     finally:
@@ -55,6 +65,20 @@ def post(port: int, body: str, headers: dict[str, str]) -> int:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
+
+
+def test_the_leader_embeds_the_library_in_the_background(running: int) -> None:
+    if not SEMANTIC:
+        pytest.skip("without the semantic extra there is nothing to embed")
+    deadline = time.monotonic() + 60
+    while (embeddings := _health(running)["embeddings"])["embedded"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert embeddings == {"items": 2, "embedded": 2, "first_pass": 0, "pending": 0}
+
+
+def _health(port: int) -> dict[str, Any]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+        return dict(json.loads(response.read()))
 
 
 def test_signed_slash_command_is_answered_with_the_matching_item(running: int, slack: LocalSlack) -> None:

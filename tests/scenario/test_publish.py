@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.library import Draft, import_items
 from store.models import LibraryItem
-from tests.harness import Harness, all_text, button, buttons
+from tests.harness import Harness, all_text, buttons
 from tests.org import ALICE, SAM, Org, make_org
 
 FORM = {"title": "Lockout-tagout on the press line", "url": "https://wiki.example/loto",

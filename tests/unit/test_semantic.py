@@ -1,4 +1,5 @@
-"""Semantic matching (the `semantic` extra): hybrid ranking, stored vectors, model changes, fallbacks.
+"""Semantic matching (the `semantic` extra): hybrid ranking, the vectors, the runtimes, `learnbot embed`, fallbacks
+(stored vectors and background embedding: tests/store/test_embedding.py).
 
 Tests that need the extra skip when it is not installed, except under CI (env CI set), where they fail.
 """
@@ -6,28 +7,20 @@ Tests that need the extra skip when it is not installed, except under CI (env CI
 from __future__ import annotations
 
 import json
-import os
-import threading
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.encoder_settings import describe_matcher, encoder_spec, open_encoder
 from bot.search import ALL_AUDIENCES, ItemRecord, MatchIndex
-from bot.search.changes import ITEM, note_change
 from bot.search.encoders import find_model
 from bot.search.engine import HYBRID_THRESHOLD
-from bot.search.live import LiveIndex
-from store.db import make_engine, session_factory, upgrade
-from store.models import Embedding, LibraryItem
 from tests.e2e.helpers import learnbot
+from tests.semantic import Counting, real_encoder
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 PARAPHRASE = "How can I cross out text on GitHub?"
 LIBRARY = [
     ItemRecord(1, "Strikethrough with GitHub Markdown", "Wrap the words in two tildes.", tags=("markdown",)),
@@ -38,41 +31,9 @@ LIBRARY = [
 ]
 
 
-def real_encoder(runtime: str) -> Any:
-    """The real encoder of ``runtime``; skip without the extra (fail under CI, which installs it)."""
-    settings = Settings(embedding_runtime=runtime)
-    found = open_encoder(settings)
-    if found is None:
-        reason = f"semantic extra not available: {find_model(encoder_spec(settings)).reason}"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the semantic tests: {reason}")
-        pytest.skip(reason)
-    return found
-
-
 @pytest.fixture(scope="module", params=["onnx", "transformer"])
 def encoder(request: pytest.FixtureRequest) -> Any:
     return real_encoder(request.param)
-
-
-class Counting:
-    """An encoder wrapper that counts the documents it embeds and can pretend to be another model."""
-
-    def __init__(self, inner: Any, model_id: str | None = None) -> None:
-        self.inner, self.name, self.dimension = inner, inner.name, inner.dimension
-        self.model_id = model_id or inner.model_id
-        self.documents = 0
-
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Any:
-        self.documents += len(texts)
-        return self.inner.encode(texts, progress)
-
-    def encode_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Any:
-        self.documents += len(texts)
-        return self.inner.encode_documents(texts, progress)
-
-    def encode_query(self, text: str) -> Any:
-        return self.inner.encode_query(text)
 
 
 # --- without the extra ----------------------------------------------------------------------
@@ -85,6 +46,13 @@ def test_semantic_off_means_word_matching_and_says_so() -> None:
     index = MatchIndex()
     index.upsert_item(LIBRARY[3])
     assert index.search("vpn password reset").content[0].id == 4
+
+
+def test_an_item_not_embedded_yet_is_held_to_the_word_matchers_bar() -> None:
+    from bot.search.engine import DEFAULT_THRESHOLD
+    from bot.search.ranking import UNEMBEDDED_SCALE
+
+    assert UNEMBEDDED_SCALE * DEFAULT_THRESHOLD == pytest.approx(HYBRID_THRESHOLD)
 
 
 def test_matcher_description_names_the_model_or_the_reason() -> None:
@@ -342,112 +310,36 @@ def test_a_model_without_a_fast_tokenizer_is_one_clear_line(tmp_path: Path) -> N
                                               "transformer for this model")
 
 
-# --- stored vectors -------------------------------------------------------------------------
-
-
-def _database(tmp_path: Path) -> Any:
-    engine = make_engine(f"sqlite:///{tmp_path / 'learnbot.db'}")
-    upgrade(engine)
-    sessions = session_factory(engine)
-    with sessions() as session:
-        for item in LIBRARY:
-            session.add(LibraryItem(id=item.id, key=str(item.id), title=item.title, body=item.body,
-                                    tags=",".join(item.tags), created_at=NOW, updated_at=NOW))
-        session.commit()
-    return sessions
-
-
-def test_vectors_are_stored_and_reused_after_a_restart(encoder: Any, tmp_path: Path) -> None:
-    sessions = _database(tmp_path)
-    first = Counting(encoder)
-    LiveIndex(sessions, encoder=first).load(NOW)
-    assert first.documents == len(LIBRARY)
-    with sessions() as session:  # an item's row holds its centroid and its lines (title and one sentence)
-        row = session.scalars(select(Embedding).where(Embedding.kind == ITEM, Embedding.ref == "1")).one()
-        assert len(row.vector) == 4 * encoder.dimension + 2 * (4 + encoder.dimension)
-    restarted = Counting(encoder)
-    live = LiveIndex(sessions, encoder=restarted)
-    live.load(NOW)
-    assert restarted.documents == 0
-    assert live.search(PARAPHRASE).content[0].id == 1
-
-    with sessions() as session:  # an edited item is re-embedded on refresh, and only that one
-        session.get(LibraryItem, 5).title = "Booking a desk"
-        note_change(session, ITEM, 5, NOW)
-        session.commit()
-    live.refresh(NOW)
-    assert restarted.documents == 1
-    assert live.search("reserve a desk for tomorrow").content[0].id == 5
-
-
-class Gated(Counting):
-    """An encoder whose document embedding waits until the test opens the gate."""
-
-    def __init__(self, inner: Any) -> None:
-        super().__init__(inner)
-        self.entered, self.open = threading.Event(), threading.Event()
-
-    def encode_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> Any:
-        self.entered.set()
-        assert self.open.wait(30)
-        return super().encode_documents(texts, progress)
-
-
-def test_a_bulk_rebuild_embeds_while_the_old_index_keeps_answering(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.search.live
-
-    sessions = _database(tmp_path)
-    gated = Gated(real_encoder("onnx"))
-    live = LiveIndex(sessions, encoder=gated)
-    gated.open.set()
-    live.load(NOW)
-    gated.open.clear()
-    gated.entered.clear()
-    monkeypatch.setattr(bot.search.live, "RELOAD_AFTER", 2)
-    with sessions() as session:  # a bulk import: more changes than RELOAD_AFTER
-        for n in range(3):
-            session.add(LibraryItem(id=20 + n, key=f"forklift-{n}", title=f"Forklift licence renewal, site {n}",
-                                    body="Book the practical test with the trainer.", tags="",
-                                    created_at=NOW, updated_at=NOW))
-            note_change(session, ITEM, 20 + n, NOW)
-        session.commit()
-    assert live.refresh(NOW, rebuild=False) == 0  # a request's refresh never starts the rebuild
-    rebuilding = threading.Thread(target=live.refresh, args=(NOW,))
-    rebuilding.start()
-    try:
-        assert gated.entered.wait(30)  # the rebuild is embedding the new items...
-        assert live.search(PARAPHRASE).content[0].id == 1  # ...while the old index answers
-        assert live.refresh(NOW) == 0  # and the database is free: a second rebuild is not started
-    finally:
-        gated.open.set()
-        rebuilding.join(30)
-    assert live.search("renew my forklift licence").content[0].id in (20, 21, 22)
-    assert live.refresh(NOW) == 0
-
-
-def test_a_model_change_recomputes_the_vectors(encoder: Any, tmp_path: Path) -> None:
-    sessions = _database(tmp_path)
-    LiveIndex(sessions, encoder=Counting(encoder)).load(NOW)
-    other = Counting(encoder, model_id="another-model:0123456789abcdef")
-    LiveIndex(sessions, encoder=other).load(NOW)
-    assert other.documents == len(LIBRARY)
-    with sessions() as session:
-        models = session.execute(select(Embedding.model_id, func.count()).group_by(Embedding.model_id)).all()
-    assert models == [("another-model:0123456789abcdef", len(LIBRARY))]
-
-
 # --- the command ----------------------------------------------------------------------------
 
 
-def test_ask_json_uses_the_hybrid_when_installed(encoder: Any, tmp_path: Path) -> None:
+def test_after_an_import_ask_matches_by_words_until_learnbot_embed_ran(encoder: Any, tmp_path: Path) -> None:
     rows = "\n".join(f'"{i.title}",https://example.com/{i.id},"{i.body}","{";".join(i.tags)}"' for i in LIBRARY)
     (tmp_path / "content.csv").write_text("title,url,body,tags\n" + rows + "\n")
     assert learnbot(tmp_path, "import", "content", "content.csv").returncode == 0
     runtime = {"LEARNBOT_EMBEDDING_RUNTIME": encoder.runtime}
-    assert f"hybrid (all-MiniLM-L6-v2, {encoder.runtime})" in learnbot(tmp_path, "config", **runtime).stdout
+    config = learnbot(tmp_path, "config", **runtime).stdout
+    assert f"hybrid (all-MiniLM-L6-v2, {encoder.runtime})" in config
+    assert "0 of 5 items embedded, 0 by title only, 5 not yet" in config
+    before = learnbot(tmp_path, "ask", "--json", PARAPHRASE, **runtime)
+    assert before.returncode == 0, before.stderr
+    assert json.loads(before.stdout)["content"][0]["title"] != "Strikethrough with GitHub Markdown"
+
+    embedded = learnbot(tmp_path, "embed", **runtime)  # stderr is a pipe here: plain progress lines
+    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.stderr.splitlines()[-1] == f"embedding [{'#' * 30}] 10/10"  # titles, then the other lines
+    assert embedded.stdout == "embedded 10 texts; 5 of 5 items embedded, 0 by title only, 0 not yet\n"
+    assert "5 of 5 items embedded" in learnbot(tmp_path, "config", **runtime).stdout
     result = learnbot(tmp_path, "ask", "--json", PARAPHRASE, **runtime)
-    assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["content"][0]["title"] == "Strikethrough with GitHub Markdown"
     word = learnbot(tmp_path, "ask", "--json", PARAPHRASE, LEARNBOT_SEMANTIC="off")
     assert json.loads(word.stdout)["content"][0]["title"] != "Strikethrough with GitHub Markdown"
+    assert "embeddings" not in learnbot(tmp_path, "config", LEARNBOT_SEMANTIC="off").stdout
+    again = learnbot(tmp_path, "embed", **runtime)
+    assert again.stdout.startswith("embedded 0 texts;")
+
+
+def test_embed_without_the_semantic_matcher_says_why(tmp_path: Path) -> None:
+    result = learnbot(tmp_path, "embed", LEARNBOT_SEMANTIC="off")
+    assert result.returncode == 2
+    assert result.stderr == "learnbot: nothing to embed: the matcher is word+fuzzy (LEARNBOT_SEMANTIC=off)\n"
