@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, exists, func, select
+from sqlalchemy import Float, and_, case, cast, exists, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -209,7 +209,7 @@ def build_digest(session: Session, week: Week, zone: tzinfo, *, for_managers: bo
         helpers=_helpers(session, week),
         new_items=session.scalar(select(func.count()).select_from(LibraryItem).where(
             LibraryItem.created_at >= week.start, LibraryItem.created_at < week.end)) or 0,
-        helpful_items=_helpful_items(session, week),
+        helpful_items=_helpful_items(session, week, everyone_sees=not for_managers),
         reflections=[(role, text) for role, text in session.execute(
             select(Reflection.role, Reflection.text).where(Reflection.created_at >= week.start,
                                                            Reflection.created_at < week.end)
@@ -234,11 +234,15 @@ def _helpers(session: Session, week: Week) -> list[tuple[str, int, int]]:
     return [(user, n, accepted) for user, n, accepted in rows]
 
 
-def _helpful_items(session: Session, week: Week) -> list[tuple[str, str | None, int]]:
+def _helpful_items(session: Session, week: Week, *, everyone_sees: bool) -> list[tuple[str, str | None, int]]:
+    """The items that helped most; with `everyone_sees` (the channel's digest), organisation-wide items only,
+    so no team's item is named outside its audience."""
+    visible = LibraryItem.audience_id.is_(None) if everyone_sees else true()
     rows = session.execute(
         select(LibraryItem.title, LibraryItem.url, func.count())
         .join(Feedback, Feedback.item_id == LibraryItem.id)
-        .where(Feedback.helpful.is_(True), Feedback.created_at >= week.start, Feedback.created_at < week.end)
+        .where(Feedback.helpful.is_(True), Feedback.created_at >= week.start, Feedback.created_at < week.end,
+               visible)
         .group_by(LibraryItem.id, LibraryItem.title, LibraryItem.url)
         .order_by(func.count().desc(), LibraryItem.id).limit(3))
     return [(title, url, n) for title, url, n in rows]

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from bot import digest
 from bot.digest import Gap
 from bot.jobs import sweep
+from bot.library import record_feedback
 from bot.local.slack import LocalSlack
-from store.models import AndonCard, Answer, DigestRun, ExpertPing, Person, Question, Reflection
+from store.models import AndonCard, Answer, DigestRun, ExpertPing, LibraryItem, Person, Question, Reflection
 from tests.harness import Harness, all_text, button
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -215,3 +216,25 @@ def test_the_digest_says_which_teams_each_gap_and_open_card_comes_from(bot: Harn
     assert "• forklift licence renewal (4) · from Support (2), Sales (1)" in all_text(post)  # the anonymous asker is not placed
     [manager] = [c for c in bot.posts("U0MANAGER") if "digest · 2026-W47" in c.text]
     assert ": 4 questions, oldest 6d 9h · from Support (2), Sales (1)" in all_text(manager)
+
+
+def test_the_channels_digest_names_no_team_item_and_the_managers_digest_does(bot: Harness) -> None:
+    support = bot.add_team("Support", "U0ALICE")
+    bot.add_items(("Team runbook", "https://wiki.example/runbook", "the support runbook"),
+                  ("Org handbook", "https://wiki.example/handbook", "the handbook"))
+    now = MONDAY_W47 + timedelta(days=1)
+    with bot.runtime.sessions() as session:
+        runbook, handbook = session.scalars(select(LibraryItem).order_by(LibraryItem.id)).all()
+        runbook.audience_id = support
+        for n, item in enumerate((runbook, runbook, handbook)):
+            question = Question(asker_id="U0ALICE", text=f"question {n}", asked_at=now, status="self_served")
+            session.add(question)
+            session.flush()
+            record_feedback(session, question, item.id, helpful=True, now=now)
+        session.commit()
+        week = digest.parse_week("2026-W47", PARIS)
+        channel = digest.build_digest(session, week, PARIS)
+        managers = digest.build_digest(session, week, PARIS, for_managers=True)
+
+    assert [title for title, _, _ in channel.helpful_items] == ["Org handbook"]
+    assert [title for title, _, _ in managers.helpful_items] == ["Team runbook", "Org handbook"]
