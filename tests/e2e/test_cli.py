@@ -235,3 +235,45 @@ def test_import_takes_owners_and_library_stale_lists_what_is_due(tmp_path: Path)
     assert [(r["title"], r["owner"], r["due_since"], r["uses"]) for r in rows] == [
         ("VPN", "U0CAROL", "2026-01-05T00:00:00+00:00", 0), ("Wi-Fi", "U0DAN", "2026-01-05T00:00:00+00:00", 0)]
     assert "#1 VPN: U0CAROL, due since 2026-01-05, 0 uses" in learnbot(tmp_path, "library", "stale").stdout
+
+
+TEAMS = """team,user_id,role,parent
+Support,U0SAM,supervisor,Customer
+Support,U0ALICE,,Customer
+Support,bob,,Customer
+Sales,U0ALICE,chief,Customer
+Sales,U0CAROL,member,Customer
+"""
+
+
+def test_import_teams_reports_bad_lines_and_a_second_import_changes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "teams.csv").write_text(TEAMS)
+    first = learnbot(tmp_path, "import", "teams", "teams.csv")
+    assert first.returncode == 0
+    assert "teams.csv:4: user_id must be a Slack user ID" in first.stderr
+    assert "teams.csv:5: role must be member or supervisor, got 'chief'" in first.stderr
+    assert first.stdout.strip() == ("teams: 3 teams (3 created), 3 memberships: 3 added, 0 changed, 0 removed; "
+                                    "2 bad lines")
+
+    second = learnbot(tmp_path, "import", "teams", "teams.csv")
+    assert second.stdout.strip() == ("teams: 3 teams (0 created), 3 memberships: 0 added, 0 changed, 0 removed; "
+                                     "2 bad lines")
+
+    (tmp_path / "teams.csv").write_text("team,user_id,role,parent\nSupport,U0SAM,member,Customer\n")
+    third = learnbot(tmp_path, "import", "teams", "teams.csv")
+    assert third.stdout.strip() == ("teams: 2 teams (0 created), 1 membership: 0 added, 1 changed, 1 removed; "
+                                    "0 bad lines")
+
+
+def test_import_competencies_from_a_json_array_then_csv_with_an_unknown_parent(tmp_path: Path) -> None:
+    (tmp_path / "framework.json").write_text(json.dumps([{"id": "it", "name": "IT basics"},
+                                                         {"id": "vpn", "name": "Remote access", "parent": "it"}]))
+    first = learnbot(tmp_path, "import", "competencies", "framework.json")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "competencies: 2 added, 0 updated, 0 unchanged, 0 bad lines skipped"
+
+    (tmp_path / "framework.csv").write_text("id,name,parent\nvpn,VPN,it\nwifi,Wi-Fi,radio\n,nameless,\n")
+    second = learnbot(tmp_path, "import", "competencies", "framework.csv")
+    assert "framework.csv:3: unknown parent 'radio'" in second.stderr
+    assert "framework.csv:4: missing id" in second.stderr
+    assert second.stdout.strip() == "competencies: 0 added, 1 updated, 0 unchanged, 2 bad lines skipped"
