@@ -128,7 +128,7 @@ def test_console_script_asks_presses_a_button_and_routes(tmp_path: Path) -> None
     result = learnbot(tmp_path, "console", "--demo", stdin=script)
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "Loaded the demo library: 10 items, 3 experts." in out
+    assert "Loaded the demo library: 10 items, 3 experts, 3 teams, 8 competencies." in out
     assert "Resetting your VPN password (https://intranet.example.com/it/vpn-password)" in out
     assert "[1] This answered it" in out and "Glad it helped!" in out and "(replaces m1)" in out
     assert "You are now bob" in out
