@@ -246,7 +246,8 @@ def test_competencies_csv_and_bad_lines(tmp_path: Path) -> None:
 
 
 def test_competencies_json_lines_and_a_json_array_with_line_numbers(tmp_path: Path) -> None:
-    lines = write(tmp_path, "c.jsonl", '{"id": "it", "name": "IT"}\n[1]\n{"id": "vpn", "name": "VPN", "parent": "it"}\n')
+    lines = write(tmp_path, "c.jsonl",
+                  '{"id": "it", "name": "IT"}\n[1]\n{"id": "vpn", "name": "VPN", "parent": "it"}\n')
     array = write(tmp_path, "c.json", '[\n  {"id": "it", "name": "IT"},\n  "x",\n  {"id": "vpn", "name": "VPN",\n'
                                       '   "parent": "it"}\n]\n')
     broken = write(tmp_path, "broken.json", '[\n  {"id": "it", "name": "IT"}\n  {"id": "vpn"}\n]\n')

@@ -76,7 +76,8 @@ def test_reimport_updates_role_and_parent_removes_a_dropped_member_and_keeps_a_u
         session.add(TeamMember(team_id=support.id, user_id="U0FRANK", role=TeamRole.MEMBER, source="usergroup",
                                created_at=runtime.clock.now()))
         session.commit()
-    changed = TEAMS.replace("Support,U0BOB,member,Customer\n", "").replace("Support,U0ALICE,,", "Support,U0ALICE,supervisor,")
+    changed = TEAMS.replace("Support,U0BOB,member,Customer\n", "") \
+        .replace("Support,U0ALICE,,", "Support,U0ALICE,supervisor,")
     changed = changed.replace("Sales,U0CAROL,member,Customer", "Sales,U0CAROL,member,Commerce") \
         .replace("Sales,U0ALICE,member,Customer", "Sales,U0ALICE,member,")
 
