@@ -32,11 +32,13 @@ class TeamImport:
     added: int = 0
     changed: int = 0
     removed: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # lines refused for what the database holds
 
     def summary(self, bad_lines: int) -> str:
+        """`bad_lines`: the file's, counted with the report's own errors."""
         return (f"{plural(self.teams, 'team')} ({self.created} created), {plural(self.memberships, 'membership')}: "
                 f"{self.added} added, {self.changed} changed, {self.removed} removed; "
-                f"{plural(bad_lines, 'bad line')}")
+                f"{plural(bad_lines + len(self.errors), 'bad line')}")
 
 
 @dataclass
@@ -54,8 +56,10 @@ class CompetencyImport:
 
 
 def import_teams(session: Session, rows: Sequence[TeamRow], now: datetime) -> TeamImport:
-    """Apply the good lines of a team file (parsed by `parse_teams`) and commit."""
+    """Apply the good lines of a team file (parsed by `parse_teams`) and commit. The lines of a team whose new
+    parent would loop through the departments already imported are refused."""
     report = TeamImport()
+    rows = _without_loops(session, rows, report)
     teams = _teams(session, [name for row in rows for name in (row.team, row.parent) if name], now, report)
     _set_parents(rows, teams)
     for row in rows:
@@ -86,14 +90,36 @@ def _teams(session: Session, names: Sequence[str], now: datetime, report: TeamIm
     return teams
 
 
-def _set_parents(rows: Sequence[TeamRow], teams: dict[str, Team]) -> None:
-    """The parent each listed team's lines give it; a team whose lines all leave it blank becomes a top team.
-    Teams named only as a parent keep theirs."""
+def _file_parents(rows: Sequence[TeamRow]) -> dict[str, str | None]:
+    """The parent each listed team's lines give it; None for a team whose lines all leave it blank."""
     parents: dict[str, str | None] = {}
     for row in rows:
         parents[row.team] = row.parent or parents.get(row.team)
-    for name, parent in parents.items():
+    return parents
+
+
+def _set_parents(rows: Sequence[TeamRow], teams: dict[str, Team]) -> None:
+    """Each listed team under the parent its lines give it (a top team when none); teams named only as a
+    parent keep theirs."""
+    for name, parent in _file_parents(rows).items():
         teams[name].parent_id = teams[parent].id if parent else None
+
+
+def _without_loops(session: Session, rows: Sequence[TeamRow], report: TeamImport) -> list[TeamRow]:
+    """The rows, less every line of a team whose parent would loop through the database's departments (those
+    lines become the report's errors). Refusing a team keeps its old parent: repeat until nothing changes."""
+    names = dict(session.execute(select(Team.id, Team.name)).all())
+    stored = {name: names.get(parent) for name, parent in session.execute(select(Team.name, Team.parent_id))}
+    kept = list(rows)
+    while True:
+        parents = stored | _file_parents(kept)
+        looping = {team: parent for team, parent in _file_parents(kept).items()
+                   if parent and closes_cycle({**parents, team: None}, team, parent)}
+        if not looping:
+            return kept
+        report.errors.extend((row.line, f"parent {looping[row.team]!r} would put team {row.team!r} under itself")
+                             for row in kept if row.team in looping)
+        kept = [row for row in kept if row.team not in looping]
 
 
 def _sync_members(session: Session, team: Team, people: dict[str, TeamRow], now: datetime,

@@ -389,8 +389,9 @@ def _import_teams(settings: Settings, args: argparse.Namespace) -> int:
     runtime = open_runtime(settings, load_index=False)
     with runtime.sessions() as session:
         report = import_teams(session, parsed.rows, runtime.clock.now())
+    _report_errors(Parsed(errors=report.errors), args.file)
     print(f"teams: {report.summary(len(parsed.errors))}")
-    return 1 if parsed.errors and not parsed.rows else 0
+    return 1 if (parsed.errors or report.errors) and len(report.errors) == len(parsed.rows) else 0
 
 
 def _import_competencies(settings: Settings, args: argparse.Namespace) -> int:

@@ -147,3 +147,18 @@ def test_competency_with_an_unknown_parent_or_a_loop_through_the_database_is_a_b
         it = session.get(Competency, "it")
         assert it is not None and it.parent_id is None
         assert session.get(Competency, "wifi") is None
+
+
+def test_a_parent_that_would_loop_through_the_imported_departments_is_refused(runtime: Runtime, tmp_path: Path) -> None:
+    teams_from(runtime, tmp_path, TEAMS)
+
+    report = teams_from(runtime, tmp_path, "team,user_id,role,parent\nCustomer,U0DAVE,supervisor,Support\n"
+                                           "Customer,U0ERIN,,\nSales,U0CAROL,,Customer\n")
+
+    assert report.errors == [(2, "parent 'Support' would put team 'Customer' under itself"),
+                             (3, "parent 'Support' would put team 'Customer' under itself")]
+    assert report.summary(0).endswith("; 2 bad lines")
+    with runtime.sessions() as session:
+        parents, members = state(session)
+    assert parents == {"Support": "Customer", "Sales": "Customer", "Customer": None}
+    assert not any(team == "Customer" for team, _, _, _ in members)
