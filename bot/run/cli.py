@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from bot import experts, library, outbox, roles, teams
 from bot.config import ConfigError, Settings, load_settings
 from bot.encoder_settings import describe_matcher, stored_model
-from bot.importing import Parsed, is_user_id, parse_content, parse_experts, read_text
+from bot.importing import (Parsed, is_user_id, parse_competencies, parse_content, parse_experts, parse_teams,
+                           read_text)
 from bot.progress import progress_bar
 from bot.runtime import Runtime, open_runtime
 from bot.search import ALL_AUDIENCES, Audiences, Hit, MatchResult, parse_synonyms
@@ -71,11 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
 
-    imp = sub.add_parser("import", help="import content, experts or synonyms from a file")
+    imp = sub.add_parser("import", help="import content, experts, teams, competencies or synonyms from a file")
     imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
     for what, helptext, handler in (
         ("content", "library items from CSV or JSON Lines (title, url, body, tags, owner)", _import_content),
         ("experts", "expert topics from CSV (user_id, topics)", _import_experts),
+        ("teams", "teams and their people from CSV (team, user_id, role, parent; optional usergroup)",
+         _import_teams),
+        ("competencies", "L&D's competency framework from CSV, JSON Lines or a JSON array (id, name, parent)",
+         _import_competencies),
         ("synonyms", "synonym groups, one comma-separated group per line", _import_synonyms),
         ("slack-export", "past questions, thread answers and who answered what, from a Slack export (zip or "
                          "folder)", _import_slack_export),
@@ -450,6 +455,35 @@ def _import_experts(settings: Settings, args: argparse.Namespace) -> int:
     print(f"experts: {plural(added, 'topic')} added for {plural(people, 'person')}, "
           f"{plural(len(parsed.errors), 'bad line')} skipped")
     return 1 if parsed.errors and not parsed.rows else 0
+
+
+def _import_teams(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.team_import import import_teams
+
+    parsed = _checked(args.file, parse_teams)
+    if parsed is None:
+        return 2
+    runtime = open_runtime(settings, load_index=False)
+    with runtime.sessions() as session:
+        report = import_teams(session, parsed.rows, runtime.clock.now())
+    _report_errors(Parsed(errors=report.errors), args.file)
+    print(f"teams: {report.summary(len(parsed.errors))}")
+    return 1 if (parsed.errors or report.errors) and len(report.errors) == len(parsed.rows) else 0
+
+
+def _import_competencies(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.team_import import import_competencies
+
+    parsed = _checked(args.file, parse_competencies)
+    if parsed is None:
+        return 2
+    runtime = open_runtime(settings, load_index=False)
+    with runtime.sessions() as session:
+        report = import_competencies(session, parsed.rows)
+    _report_errors(Parsed(errors=report.errors), args.file)
+    bad = len(parsed.errors) + len(report.errors)
+    print(f"competencies: {report.summary(bad)}")
+    return 1 if bad and len(report.errors) == len(parsed.rows) else 0
 
 
 def _import_synonyms(settings: Settings, args: argparse.Namespace) -> int:

@@ -18,11 +18,12 @@ from slack_bolt import BoltResponse
 from bot import experts, library
 from bot.clock import ManualClock, SystemClock
 from bot.config import Settings, parse_duration
-from bot.importing import parse_content, parse_experts
+from bot.importing import parse_competencies, parse_content, parse_experts, parse_teams
 from bot.jobs import sweep
 from bot.local.driver import Driver, ImmediateExecutor
 from bot.local.slack import BOT_USER_ID, Call, LocalSlack
 from bot.run.build import Bot, build
+from bot.team_import import import_competencies, import_teams
 from bot.runtime import Runtime
 from bot.search.embedder import Embedder
 from handlers.blocks import escape
@@ -36,8 +37,8 @@ NAMES = Names({uid: name for name, uid in USERS.items()} | {BOT_USER_ID: "learnb
 
 HELP = """Commands:
   /learn <text>           run the slash command as the current user (in #general)
-  as <name>               become another user: alice, bob, carol, erin, sam (a supervisor), or dave (a learning
-                          manager)
+  as <name>               become another user: alice, bob, carol, erin, sam (a supervisor of Support), or dave
+                          (a learning manager)
   home                    open the current user's App Home tab (its buttons can be pressed)
   reply <m#> <text>       reply in the thread of message m#
   react <m#> [emoji]      react to a message (default white_check_mark: accepts an answer)
@@ -289,9 +290,20 @@ def _choices(element: dict[str, Any]) -> str:
     return f" ({' / '.join(options[:10])}{' …' if len(options) > 10 else ''})" if options else ""
 
 
-def load_demo(runtime: Runtime) -> tuple[int, int]:
-    """The sample library and experts (idempotent), embedded at once with semantic matching (it is
-    small: what `learnbot run` leaves to its background worker); returns (items, experts) loaded."""
+@dataclass(frozen=True)
+class DemoLoaded:
+    """How much of the demo was loaded."""
+
+    items: int
+    experts: int
+    teams: int
+    competencies: int
+
+
+def load_demo(runtime: Runtime) -> DemoLoaded:
+    """The sample library, experts, teams and competency framework, through the importers' use cases
+    (idempotent); with semantic matching the library is embedded at once (it is small: what `learnbot run`
+    leaves to its background worker)."""
     now = runtime.clock.now()
     content = parse_content(DEMO / "library.csv")
     people = parse_experts(DEMO / "experts.csv")
@@ -300,10 +312,15 @@ def load_demo(runtime: Runtime) -> tuple[int, int]:
         for row in people.rows:
             experts.add_topics(session, row.user_id, row.topics, now, "imported")
         session.commit()
+    with runtime.sessions() as session:
+        teams = import_teams(session, parse_teams(DEMO / "teams.csv").rows, now)
+    competencies = parse_competencies(DEMO / "competencies.csv").rows
+    with runtime.sessions() as session:
+        import_competencies(session, competencies)
     if runtime.index.encoder is not None:
         Embedder(runtime.sessions, runtime.index.encoder, runtime.clock.now).run()
     runtime.index.refresh(now)
-    return len(content.rows), len(people.rows)
+    return DemoLoaded(len(content.rows), len(people.rows), teams.teams, len(competencies))
 
 
 def open_console(settings: Settings, out: TextIO) -> Console:
@@ -326,8 +343,9 @@ def run_console(settings: Settings, *, demo: bool, stdin: TextIO, stdout: TextIO
     console = open_console(settings, stdout)
     interactive = stdin.isatty()
     if demo:
-        items, people = load_demo(console.bot.runtime)
-        console.say(f"Loaded the demo library: {items} items, {people} experts.")
+        loaded = load_demo(console.bot.runtime)
+        console.say(f"Loaded the demo library: {loaded.items} items, {loaded.experts} experts, {loaded.teams} teams, "
+                    f"{loaded.competencies} competencies.")
     console.say(f"Learnbot console on {console.bot.runtime.settings.database_url}. You are alice. "
                 "Type `help` for commands.")
     try:

@@ -155,7 +155,7 @@ def test_console_script_asks_presses_a_button_and_routes(tmp_path: Path) -> None
     result = learnbot(tmp_path, "console", "--demo", stdin=script)
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "Loaded the demo library: 10 items, 3 experts." in out
+    assert "Loaded the demo library: 10 items, 3 experts, 3 teams, 8 competencies." in out
     assert "Resetting your VPN password (https://intranet.example.com/it/vpn-password)" in out
     assert "[1] This answered it" in out and "Glad it helped!" in out and "(replaces m1)" in out
     assert "You are now bob" in out
@@ -281,3 +281,43 @@ def test_role_grant_list_and_revoke_keep_the_env_managers_as_root(tmp_path: Path
 
     bad = learnbot(tmp_path, "role", "grant", "boss", "not-a-user", **env)
     assert bad.returncode == 2 and "ROLE" in bad.stderr
+TEAMS = """team,user_id,role,parent
+Support,U0SAM,supervisor,Customer
+Support,U0ALICE,,Customer
+Support,bob,,Customer
+Sales,U0ALICE,chief,Customer
+Sales,U0CAROL,member,Customer
+"""
+
+
+def test_import_teams_reports_bad_lines_and_a_second_import_changes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "teams.csv").write_text(TEAMS)
+    first = learnbot(tmp_path, "import", "teams", "teams.csv")
+    assert first.returncode == 0
+    assert "teams.csv:4: user_id must be a Slack user ID" in first.stderr
+    assert "teams.csv:5: role must be member or supervisor, got 'chief'" in first.stderr
+    assert first.stdout.strip() == ("teams: 3 teams (3 created), 3 memberships: 3 added, 0 changed, 0 removed; "
+                                    "2 bad lines")
+
+    second = learnbot(tmp_path, "import", "teams", "teams.csv")
+    assert second.stdout.strip() == ("teams: 3 teams (0 created), 3 memberships: 0 added, 0 changed, 0 removed; "
+                                     "2 bad lines")
+
+    (tmp_path / "teams.csv").write_text("team,user_id,role,parent\nSupport,U0SAM,member,Customer\n")
+    third = learnbot(tmp_path, "import", "teams", "teams.csv")
+    assert third.stdout.strip() == ("teams: 2 teams (0 created), 1 membership: 0 added, 1 changed, 1 removed; "
+                                    "0 bad lines")
+
+
+def test_import_competencies_from_a_json_array_then_csv_with_an_unknown_parent(tmp_path: Path) -> None:
+    (tmp_path / "framework.json").write_text(json.dumps([{"id": "it", "name": "IT basics"},
+                                                         {"id": "vpn", "name": "Remote access", "parent": "it"}]))
+    first = learnbot(tmp_path, "import", "competencies", "framework.json")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "competencies: 2 added, 0 updated, 0 unchanged, 0 bad lines skipped"
+
+    (tmp_path / "framework.csv").write_text("id,name,parent\nvpn,VPN,it\nwifi,Wi-Fi,radio\n,nameless,\n")
+    second = learnbot(tmp_path, "import", "competencies", "framework.csv")
+    assert "framework.csv:3: unknown parent 'radio'" in second.stderr
+    assert "framework.csv:4: missing id" in second.stderr
+    assert second.stdout.strip() == "competencies: 0 added, 1 updated, 0 unchanged, 2 bad lines skipped"

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.run.console import Console, open_console
+from bot.run.console import USERS, Console, load_demo, open_console
 from handlers import ids
 from store.models import Competency, Question, StepCompletion, Team, TeamMember, TeamRole
 from tests.paths_setup import arrange
@@ -138,6 +138,25 @@ def test_sam_publishes_for_his_team_and_dave_approves_sharing_it(sqlite_url: str
         assert "Your request to share Lockout-tagout (https://wiki.example/loto) with *the whole organisation*: " \
                "✅ Approved by @dave" in out.getvalue()
         assert "(updated)" in out.getvalue()
+    finally:
+        console.slack.stop()
+        console.bot.runtime.engine.dispose()
+
+
+def test_the_demo_lets_sam_open_the_publish_form_with_the_framework_in_its_menu(sqlite_url: str) -> None:
+    out = io.StringIO()
+    console = open_console(Settings(database_url=sqlite_url), out)
+    try:
+        loaded = load_demo(console.bot.runtime)
+        assert load_demo(console.bot.runtime) == loaded  # a second load changes nothing
+        console.execute("as sam")
+
+        console.execute("/learn publish")
+
+        assert console.form is not None, out.getvalue()
+        assert "─ form: Publish for my team" in out.getvalue() and "For the team (Support)" in out.getvalue()
+        menu = console.driver.suggest(USERS["sam"], console.form, ids.COMPETENCY, "safety")
+        assert [o["text"]["text"] for o in menu] == ["Machine safety", "Operations and safety"]
     finally:
         console.slack.stop()
         console.bot.runtime.engine.dispose()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.importing import ContentRow, ExpertRow, parse_content, parse_experts
+from bot.importing import (CompetencyRow, ContentRow, ExpertRow, TeamRow, parse_competencies, parse_content,
+                           parse_experts, parse_teams)
 from bot.library import Draft
+from store.models import TeamRole
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -172,3 +174,97 @@ def test_experts_csv_with_multiline_quoted_topics(tmp_path: Path) -> None:
 
     assert parsed.rows == [ExpertRow(2, "U0ALICE", ("vpn", "wifi"))]
     assert parsed.errors[0][0] == 4
+
+
+# -- teams and competencies ---------------------------------------------------------------------
+
+def test_teams_csv_roles_parents_and_a_usergroup(tmp_path: Path) -> None:
+    path = write(tmp_path, "teams.csv", (
+        "team,user_id,role,parent,usergroup\n"
+        "Support,U0SAM,Supervisor,Customer,S0SUPPORT\n"
+        "Support,U0ALICE,,Customer,\n"
+        "Sales,U0ALICE,member,,\n"
+    ))
+
+    parsed = parse_teams(path)
+
+    assert parsed.errors == []
+    assert parsed.rows == [
+        TeamRow(2, "Support", "U0SAM", TeamRole.SUPERVISOR, "Customer", "S0SUPPORT"),
+        TeamRow(3, "Support", "U0ALICE", TeamRole.MEMBER, "Customer"),
+        TeamRow(4, "Sales", "U0ALICE", TeamRole.MEMBER, None),
+    ]
+
+
+def test_teams_bad_lines_are_reported_by_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "teams.csv", (
+        "team,user_id,role,parent,usergroup\n"  # 1
+        ",U0ALICE,,,\n"                         # 2 missing team
+        "Support,alice,,,\n"                    # 3 bad user id
+        "Support,U0ALICE,boss,,\n"              # 4 unknown role
+        "Support,U0ALICE,,Support,\n"           # 5 its own parent
+        "A,U0ALICE,,B,\n"                       # 6 good
+        "B,U0BOB,,A,\n"                         # 7 a cycle
+        "A,U0BOB,,C,\n"                         # 8 a second parent
+        "C,U0BOB,,,#ops\n"                      # 9 bad usergroup
+    ))
+
+    parsed = parse_teams(path)
+
+    assert [r.line for r in parsed.rows] == [6]
+    assert [line for line, _ in parsed.errors] == [2, 3, 4, 5, 7, 8, 9]
+    messages = dict(parsed.errors)
+    assert messages[2] == "missing team"
+    assert messages[3].startswith("user_id must be a Slack user ID")
+    assert messages[4] == "role must be member or supervisor, got 'boss'"
+    assert messages[5] == "parent 'Support' would put team 'Support' under itself"
+    assert messages[7] == "parent 'A' would put team 'B' under itself"
+    assert messages[8] == "team 'A' has two parents: 'B' and 'C'"
+    assert messages[9].startswith("usergroup must be a Slack user group ID")
+
+
+def test_competencies_csv_and_bad_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "competencies.csv", (
+        "id,name,parent\n"    # 1
+        "it,IT basics,\n"     # 2
+        "vpn,Remote access,it\n"  # 3
+        ",No id,\n"           # 4
+        "x,,\n"               # 5
+        "it,Again,\n"         # 6
+        "a,A,b\n"             # 7
+        "b,B,a\n"             # 8 a cycle
+        "c,C,c\n"             # 9 its own parent
+    ))
+
+    parsed = parse_competencies(path)
+
+    assert parsed.rows == [CompetencyRow(2, "it", "IT basics", None), CompetencyRow(3, "vpn", "Remote access", "it"),
+                           CompetencyRow(7, "a", "A", "b")]
+    assert parsed.errors == [(4, "missing id"), (5, "missing name"), (6, "competency 'it' is given twice"),
+                             (8, "parent 'a' would put competency 'b' under itself"),
+                             (9, "parent 'c' would put competency 'c' under itself")]
+
+
+def test_competencies_json_lines_and_a_json_array_with_line_numbers(tmp_path: Path) -> None:
+    lines = write(tmp_path, "c.jsonl",
+                  '{"id": "it", "name": "IT"}\n[1]\n{"id": "vpn", "name": "VPN", "parent": "it"}\n')
+    array = write(tmp_path, "c.json", '[\n  {"id": "it", "name": "IT"},\n  "x",\n  {"id": "vpn", "name": "VPN",\n'
+                                      '   "parent": "it"}\n]\n')
+    broken = write(tmp_path, "broken.json", '[\n  {"id": "it", "name": "IT"}\n  {"id": "vpn"}\n]\n')
+
+    assert [(r.line, r.id, r.parent) for r in parse_competencies(lines).rows] == [(1, "it", None), (3, "vpn", "it")]
+    parsed = parse_competencies(array)
+    assert [(r.line, r.id, r.parent) for r in parsed.rows] == [(2, "it", None), (4, "vpn", "it")]
+    assert parsed.errors == [(3, "expected a JSON object")]
+    parsed = parse_competencies(broken)
+    assert [r.id for r in parsed.rows] == ["it"]
+    assert parsed.errors == [(3, "not valid JSON (expected ',' or ']')")]
+    assert parse_competencies(write(tmp_path, "empty.json", " [ ] ")).rows == []
+
+
+def test_content_json_array_and_json_lines_in_a_json_file(tmp_path: Path) -> None:
+    array = write(tmp_path, "a.json", json.dumps([{"title": "VPN"}, {"title": "Wi-Fi"}], indent=1))
+    lines = write(tmp_path, "b.json", '{"title": "VPN"}\n{"title": "Wi-Fi"}\n')
+
+    assert [r.draft.title for r in parse_content(array).rows] == ["VPN", "Wi-Fi"]
+    assert [(r.line, r.draft.title) for r in parse_content(lines).rows] == [(1, "VPN"), (2, "Wi-Fi")]
