@@ -51,8 +51,9 @@ class CompetencyImport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     def summary(self, bad_lines: int) -> str:
+        """`bad_lines`: the file's, counted with the report's own errors."""
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{plural(bad_lines, 'bad line')} skipped")
+                f"{plural(bad_lines + len(self.errors), 'bad line')} skipped")
 
 
 def import_teams(session: Session, rows: Sequence[TeamRow], now: datetime) -> TeamImport:

@@ -460,30 +460,29 @@ def _import_experts(settings: Settings, args: argparse.Namespace) -> int:
 def _import_teams(settings: Settings, args: argparse.Namespace) -> int:
     from bot.team_import import import_teams
 
-    parsed = _checked(args.file, parse_teams)
-    if parsed is None:
-        return 2
-    runtime = open_runtime(settings, load_index=False)
-    with runtime.sessions() as session:
-        report = import_teams(session, parsed.rows, runtime.clock.now())
-    _report_errors(Parsed(errors=report.errors), args.file)
-    print(f"teams: {report.summary(len(parsed.errors))}")
-    return 1 if (parsed.errors or report.errors) and len(report.errors) == len(parsed.rows) else 0
+    return _import_structure(settings, args, parse_teams, import_teams, "teams")
 
 
 def _import_competencies(settings: Settings, args: argparse.Namespace) -> int:
     from bot.team_import import import_competencies
 
-    parsed = _checked(args.file, parse_competencies)
+    return _import_structure(settings, args, parse_competencies,
+                             lambda session, rows, _now: import_competencies(session, rows), "competencies")
+
+
+def _import_structure(settings: Settings, args: argparse.Namespace, parse: Callable[[Path], Parsed],
+                      apply: Callable[[Any, list[Any], Any], Any], label: str) -> int:
+    """Teams or the competency framework: apply the file's good lines, report every bad one (the file's, and
+    those refused for what the database holds); 1 when nothing could be applied."""
+    parsed = _checked(args.file, parse)
     if parsed is None:
         return 2
     runtime = open_runtime(settings, load_index=False)
     with runtime.sessions() as session:
-        report = import_competencies(session, parsed.rows)
+        report = apply(session, parsed.rows, runtime.clock.now())
     _report_errors(Parsed(errors=report.errors), args.file)
-    bad = len(parsed.errors) + len(report.errors)
-    print(f"competencies: {report.summary(bad)}")
-    return 1 if bad and len(report.errors) == len(parsed.rows) else 0
+    print(f"{label}: {report.summary(len(parsed.errors))}")
+    return 1 if (parsed.errors or report.errors) and len(report.errors) == len(parsed.rows) else 0
 
 
 def _import_synonyms(settings: Settings, args: argparse.Namespace) -> int:
