@@ -33,6 +33,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "users.info": "users:read", "reactions.add": "reactions:write",
     "files.getUploadURLExternal": "files:write", "files.completeUploadExternal": "files:write",
     "views.publish": None, "views.open": None, "views.update": None, "views.push": None,
+    "usergroups.users.list": "usergroups:read",
 }
 POSTING = {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.delete"}
 VIEWS = {"views.publish", "views.open", "views.update", "views.push"}
@@ -249,6 +250,7 @@ class LocalSlack:
     """The server; `start()` it, point the bot's SLACK_API_URL at `api_url`, read `calls`."""
 
     users: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    usergroups: dict[str, list[str]] = field(default_factory=dict)  # user-group id -> its members' user ids
     socket_mode_url: str | None = None  # what apps.connections.open hands out
     on_call: Callable[[Call, dict[str, Any]], None] | None = None  # sees each call and its answer
     calls: list[Call] = field(default_factory=list)
@@ -444,6 +446,9 @@ class LocalSlack:
         if method == "conversations.open":
             users = str(p.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("UW")}}
+        if method == "usergroups.users.list":
+            users = self.usergroups.get(str(p.get("usergroup", "")))
+            return {"ok": True, "users": list(users)} if users is not None else {"ok": False, "error": "no_such_subteam"}
         if method == "users.info":
             user = str(p.get("user", ""))
             name = self.users.get(user, user.lower())

@@ -18,7 +18,7 @@ from bot.encoder_settings import describe_matcher, stored_model
 from bot.importing import (Parsed, is_user_id, parse_competencies, parse_content, parse_experts, parse_teams,
                            read_text)
 from bot.progress import progress_bar
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import Runtime, open_runtime, web_client
 from bot.search import ALL_AUDIENCES, Audiences, Hit, MatchResult, parse_synonyms
 from bot.search.embedder import embedding_status
 from bot.wording import plural
@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("embed", help="store the vectors semantic matching lacks (resumes where it stopped; several "
                                  "may run at once on PostgreSQL)").set_defaults(handler=_embed)
+
+    team = sub.add_parser("teams", help="teams")
+    team_sub = team.add_subparsers(dest="teams_command", required=True, metavar="ACTION")
+    team_sub.add_parser("sync", help="teams that follow a Slack user group take its members now (run does it "
+                                     "every 6 hours)").set_defaults(handler=_teams_sync)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -455,6 +460,15 @@ def _import_experts(settings: Settings, args: argparse.Namespace) -> int:
     print(f"experts: {plural(added, 'topic')} added for {plural(people, 'person')}, "
           f"{plural(len(parsed.errors), 'bad line')} skipped")
     return 1 if parsed.errors and not parsed.rows else 0
+
+
+def _teams_sync(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.team_sync import sync_usergroups
+
+    runtime = open_runtime(settings, load_index=False)
+    report = sync_usergroups(runtime.sessions, web_client(settings), runtime.clock.now())
+    print(report.summary())
+    return 1 if report.failed else 0
 
 
 def _import_teams(settings: Settings, args: argparse.Namespace) -> int:

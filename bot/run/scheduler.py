@@ -12,12 +12,14 @@ import logging
 import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
 from sqlalchemy import Connection, Engine, func, select, text
 
 from bot.jobs import sweep
 from bot.outbox import Outbox
 from bot.runtime import Runtime
 from bot.search.embedder import Embedder
+from bot.team_sync import sync_usergroups
 from store.models import IndexChange
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 OUTBOX_EVERY_SECONDS = 5
 INDEX_REFRESH_SECONDS = 2
 EMBED_EVERY_SECONDS = 30  # the leader's embedding worker looks for new work this often
+USERGROUP_SYNC_HOURS = 6  # teams that follow a Slack user group take its members this often
 LEADER_LOCK_KEY = 0x1EA2B07  # any constant shared by every Learnbot process on the database
 
 
@@ -77,6 +80,12 @@ def run_if_leader(runtime: Runtime, outbox: Outbox, leadership: Leadership) -> N
         log.debug(report.summary())
 
 
+def sync_if_leader(runtime: Runtime, client: WebClient, leadership: Leadership) -> None:
+    """The daily user-group job: teams that follow a Slack user group take its members (leader only)."""
+    if leadership.is_leader():
+        log.info(sync_usergroups(runtime.sessions, client, runtime.clock.now()).summary())
+
+
 def start_embedding(runtime: Runtime, leadership: Leadership, stop: threading.Event) -> threading.Thread | None:
     """With an encoder, a worker thread that, while this process leads, embeds everything missing
     (bot.search.embedder), then looks again every EMBED_EVERY_SECONDS until ``stop`` is set; it
@@ -108,7 +117,7 @@ def start_embedding(runtime: Runtime, leadership: Leadership, stop: threading.Ev
     return worker
 
 
-def start_scheduler(runtime: Runtime, outbox: Outbox, leadership: Leadership) -> BackgroundScheduler:
+def start_scheduler(runtime: Runtime, outbox: Outbox, leadership: Leadership, client: WebClient) -> BackgroundScheduler:
     """Start the jobs of this process."""
     scheduler = BackgroundScheduler(timezone=runtime.settings.timezone)
     every = dict(replace_existing=True, max_instances=1, coalesce=True)
@@ -117,5 +126,7 @@ def start_scheduler(runtime: Runtime, outbox: Outbox, leadership: Leadership) ->
                       seconds=INDEX_REFRESH_SECONDS, id="index-refresh", **every)
     scheduler.add_job(run_if_leader, "interval", args=(runtime, outbox, leadership),
                       seconds=runtime.settings.sweep_interval.total_seconds(), id="sweep", **every)
+    scheduler.add_job(sync_if_leader, "interval", args=(runtime, client, leadership), hours=USERGROUP_SYNC_HOURS,
+                      id="usergroups", **every)
     scheduler.start()
     return scheduler

@@ -27,7 +27,7 @@ def serve_slack(settings: Settings, host: str, port: int) -> int:
         (log.info if channels[role] == MEMBER else log.warning)("%s channel %s: %s", role, channel, channels[role])
     leadership = Leadership(bot.runtime.engine)
     encoder = bot.runtime.index.encoder
-    scheduler = start_scheduler(bot.runtime, bot.outbox, leadership)
+    scheduler = start_scheduler(bot.runtime, bot.outbox, leadership, bot.client)
     stop = threading.Event()
     start_embedding(bot.runtime, leadership, stop)
     try:

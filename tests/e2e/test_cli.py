@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.local.slack import LocalSlack
 from bot.runtime import open_runtime
+from store.db import make_engine, session_factory
 from store.models import LibraryItem, Team, TeamMember
 from tests.e2e.helpers import learnbot
 
@@ -321,3 +322,25 @@ def test_import_competencies_from_a_json_array_then_csv_with_an_unknown_parent(t
     assert "framework.csv:3: unknown parent 'radio'" in second.stderr
     assert "framework.csv:4: missing id" in second.stderr
     assert second.stdout.strip() == "competencies: 0 added, 1 updated, 0 unchanged, 2 bad lines skipped"
+
+
+def test_teams_sync_makes_a_teams_user_group_members_match_slack_keeping_imported_ones(
+        tmp_path: Path, slack: LocalSlack) -> None:
+    (tmp_path / "teams.csv").write_text("team,user_id,role,parent,usergroup\nSupport,U0SAM,supervisor,,S0SUPPORT\n"
+                                        "Sales,U0CAROL,,,S0GONE\n")
+    learnbot(tmp_path, "import", "teams", "teams.csv")
+    slack.usergroups["S0SUPPORT"] = ["U0ALICE", "U0BOB", "U0SAM"]
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": slack.api_url}
+
+    first = learnbot(tmp_path, "teams", "sync", **env)
+    assert first.stdout.strip() == "user groups: 1 team synced, 2 added, 0 removed; Sales: no_such_subteam"
+    assert first.returncode == 1  # a group Slack would not list: Sales keeps what it had
+    assert [c.params["usergroup"] for c in slack.calls_to("usergroups.users.list")] == ["S0GONE", "S0SUPPORT"]
+
+    slack.usergroups["S0SUPPORT"] = ["U0BOB"]  # alice left the group; sam is in the team file, not only the group
+    second = learnbot(tmp_path, "teams", "sync", **env)
+    assert second.stdout.strip().startswith("user groups: 1 team synced, 0 added, 1 removed")
+    with session_factory(make_engine(f"sqlite:///{tmp_path / 'learnbot.db'}"))() as session:
+        members = session.execute(select(TeamMember.user_id, TeamMember.source).join(Team).where(Team.name == "Support")
+                                  .order_by(TeamMember.user_id)).all()
+    assert [tuple(m) for m in members] == [("U0BOB", "usergroup"), ("U0SAM", "import")]

@@ -22,6 +22,7 @@ METHOD_SCOPES: dict[str, set[str]] = {  # docs.slack.dev/reference/methods/<meth
     "views.open": set(),
     "views.publish": set(),
     "views.update": set(),
+    "usergroups.users.list": {"usergroups:read"},
 }
 EVENT_SCOPES: dict[str, set[str]] = {
     "message.channels": {"channels:history"},
@@ -37,7 +38,7 @@ FEATURE_SCOPES = {"commands", "chat:write.public"}
 UPLOAD = {"files.getUploadURLExternal", "files.completeUploadExternal"}  # what files_upload_v2 calls
 
 _CALLS = (
-    re.compile(r"client\.(?!api_call)([a-z]+)_([A-Za-z]+)\("),  # client.chat_postMessage(...), client.views_open(...)
+    re.compile(r"client\.(?!api_call)([a-z]+)_([A-Za-z_]+)\("),  # client.chat_postMessage(...), client.views_open(...)
     re.compile(r"SlackCall\(\s*\"([a-z]+)\.([A-Za-z]+)\""),  # durable messages rendered for the outbox
     re.compile(r"api_call\(\s*\"([a-z]+)\.([A-Za-z]+)\""),
 )
@@ -51,7 +52,7 @@ def methods_called() -> set[str]:
             continue
         source = path.read_text(encoding="utf-8")
         for pattern in _CALLS:
-            found.update(f"{family}.{name}" for family, name in pattern.findall(source))
+            found.update(f"{family}.{name.replace('_', '.')}" for family, name in pattern.findall(source))
         if "files_upload_v2(" in source:
             found |= UPLOAD
     return found
