@@ -125,15 +125,16 @@ def _without_loops(session: Session, rows: Sequence[TeamRow], report: TeamImport
 
 def _sync_members(session: Session, team: Team, people: dict[str, TeamRow], now: datetime,
                   report: TeamImport) -> None:
-    """Make the team's imported memberships those of `people`: add, change roles, remove the rest."""
+    """Make the team's imported memberships those of `people`: add, change roles, remove the rest. Someone the
+    user-group sync added becomes imported once the file lists them."""
     current = {m.user_id: m for m in session.scalars(select(TeamMember).where(TeamMember.team_id == team.id))}
     for user_id, row in people.items():
         member = current.get(user_id)
         if member is None:
             session.add(TeamMember(team_id=team.id, user_id=user_id, role=row.role, source=IMPORTED, created_at=now))
             report.added += 1
-        elif member.role != row.role:
-            member.role = row.role
+        elif (member.role, member.source) != (row.role, IMPORTED):
+            member.role, member.source = row.role, IMPORTED  # the file lists them: the user-group sync leaves them be
             report.changed += 1
     for user_id, member in current.items():
         if user_id not in people and member.source == IMPORTED:

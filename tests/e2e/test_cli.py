@@ -344,3 +344,16 @@ def test_teams_sync_makes_a_teams_user_group_members_match_slack_keeping_importe
         members = session.execute(select(TeamMember.user_id, TeamMember.source).join(Team).where(Team.name == "Support")
                                   .order_by(TeamMember.user_id)).all()
     assert [tuple(m) for m in members] == [("U0BOB", "usergroup"), ("U0SAM", "import")]
+
+
+def test_a_group_member_the_team_file_then_lists_stays_when_they_leave_the_group(tmp_path: Path, slack: LocalSlack) -> None:
+    (tmp_path / "teams.csv").write_text("team,user_id,role,parent,usergroup\nSupport,U0SAM,supervisor,,S0SUPPORT\n")
+    learnbot(tmp_path, "import", "teams", "teams.csv")
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": slack.api_url}
+    slack.usergroups["S0SUPPORT"] = ["U0ALICE"]
+    learnbot(tmp_path, "teams", "sync", **env)  # alice joins through the group
+    (tmp_path / "teams.csv").write_text("team,user_id,role,parent,usergroup\nSupport,U0SAM,supervisor,,S0SUPPORT\n"
+                                        "Support,U0ALICE,supervisor,,S0SUPPORT\n")
+    learnbot(tmp_path, "import", "teams", "teams.csv")  # ...and the file makes her a supervisor
+    slack.usergroups["S0SUPPORT"] = []
+    assert "0 removed" in learnbot(tmp_path, "teams", "sync", **env).stdout
