@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.importing import CompetencyRow, TeamRow, closes_cycle
-from bot.teams import find_team
 from bot.wording import plural
 from store.models import Competency, Team, TeamMember
 
@@ -79,10 +78,11 @@ def import_teams(session: Session, rows: Sequence[TeamRow], now: datetime) -> Te
 def _teams(session: Session, names: Sequence[str], now: datetime, report: TeamImport) -> dict[str, Team]:
     """Each named team, created when it does not exist yet."""
     teams: dict[str, Team] = {}
+    stored = {team.name.lower(): team for team in session.scalars(select(Team))}  # one read, not one per name
     for name in dict.fromkeys(names):
-        team = find_team(session, name)
+        team = stored.get(name.lower())
         if team is None:
-            team = Team(name=name[:200], created_at=now)
+            team = stored[name.lower()] = Team(name=name[:200], created_at=now)
             session.add(team)
             report.created += 1
         teams[name] = team
@@ -174,11 +174,11 @@ def _acceptable(rows: Sequence[CompetencyRow], existing: dict[str, Competency],
     while True:
         parents = {key: c.parent_id for key, c in existing.items()} | {r.id: r.parent for r in accepted}
         known = set(existing) | {r.id for r in accepted}
-        refused = [(r.line, _refusal(r, known, parents)) for r in accepted if _refusal(r, known, parents)]
+        refused = [(r.line, why) for r in accepted if (why := _refusal(r, known, parents))]
         if not refused:
             return accepted
         lines = {line for line, _ in refused}
-        report.errors.extend((line, str(message)) for line, message in refused)
+        report.errors.extend(refused)
         accepted = [r for r in accepted if r.line not in lines]
 
 
