@@ -198,12 +198,12 @@ def build_digest(session: Session, week: Week, zone: tzinfo, *, for_managers: bo
     """The digest of `week` (with the week before for comparison, and 8 weeks of history)."""
     numbers = history(session, week, zone)
     cohort = and_(Question.asked_at >= week.start, Question.asked_at < week.end, Question.source == "slack")
-    texts = session.execute(select(Question.text, Question.self_served_at).where(cohort)).all()
-    unanswered = session.execute(select(Question.text, Question.asker_id, Question.team_id, Question.anonymous)
-                                 .where(cohort, Question.self_served_at.is_(None)).order_by(Question.id)).all()
+    asked = session.execute(select(Question.text, Question.self_served_at, Question.asker_id, Question.team_id,
+                                   Question.anonymous).where(cohort).order_by(Question.id)).all()
+    unanswered = [row for row in asked if row.self_served_at is None]
     digest = Digest(
         numbers=numbers[-1], previous=numbers[-2], andon=_andon_numbers(session, week), history=numbers,
-        top_topics=[(t.label, t.count) for t in group_by_topic([t for t, _ in texts], min_count=2)],
+        top_topics=[(t.label, t.count) for t in group_by_topic([row.text for row in asked], min_count=2)],
         gaps=[Gap(t.label, t.count, _teams_of(session, [unanswered[i] for i in t.members]))
               for t in group_by_topic([row.text for row in unanswered], min_count=2)],
         helpers=_helpers(session, week),
