@@ -411,13 +411,15 @@ def reopen(session: Session, now: datetime, *, card_id: int, user_id: str) -> bo
     return True
 
 
-def open_cards(session: Session) -> list[tuple[AndonCard, int, int, datetime | None]]:
-    """Live cards with (unresolved questions, their distinct askers, the oldest one's time), oldest card first."""
+def open_cards(session: Session, limit: int | None = None) -> list[tuple[AndonCard, int, int, datetime | None]]:
+    """Live cards with (unresolved questions, their distinct askers, the oldest one's time), oldest card
+    first; the first ``limit`` of them when given."""
     rows = session.execute(
         select(AndonCard, func.count(Question.id), func.count(func.distinct(Question.asker_id)),
                func.min(Question.asked_at))
         .join(Question, (Question.andon_card_id == AndonCard.id) & Question.status.in_(UNRESOLVED), isouter=True)
-        .where(AndonCard.status.in_(LIVE)).group_by(AndonCard.id).order_by(AndonCard.created_at, AndonCard.id))
+        .where(AndonCard.status.in_(LIVE)).group_by(AndonCard.id).order_by(AndonCard.created_at, AndonCard.id)
+        .limit(limit))
     return [(card, n, askers, oldest) for card, n, askers, oldest in rows]
 
 

@@ -254,7 +254,7 @@ def _teams_of(session: Session, questions: list[Any]) -> list[tuple[str, int]]:
 
 
 def _open_cards(session: Session) -> list[tuple[Gap, datetime | None]]:
-    cards = open_cards(session)[:10]
+    cards = open_cards(session, limit=10)
     rows = session.execute(select(Question.andon_card_id, Question.asker_id, Question.team_id, Question.anonymous)
                            .where(Question.andon_card_id.in_([card.id for card, *_ in cards]),
                                   Question.status.in_(UNRESOLVED))).all()

@@ -95,7 +95,7 @@ def home_view(session: Session, settings: Settings, user_id: str, now: datetime)
     view.team_items = sharing.team_items(session, settings, user_id)
     if access.is_learning_manager(session, settings, user_id):
         view.manager = True
-        cards = andon.open_cards(session)[:15]
+        cards = andon.open_cards(session, limit=15)
         due = learning_needs.due_dates(session, [card.id for card, *_ in cards])
         view.cards = [BoardCard(card, n, oldest, due.get(card.id)) for card, n, _, oldest in cards]
         view.week = digest.week_numbers(session, digest.week_of(now, settings.timezone))

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot import andon, asking
+from bot.home import home_view
 from bot.refusal import Refusal
 from bot.runtime import Runtime
 from store.models import AndonCard, CardStatus, Question, QuestionStatus
@@ -97,3 +98,15 @@ def test_pulling_the_cord_puts_the_question_on_a_card_before_the_sla(runtime: Ru
     with runtime.sessions() as session:
         stored = session.get_one(Question, outcome.question_id)
         assert stored.andon_card_id == pulled.id and stored.blocked_at == runtime.clock.now()
+
+
+def test_the_managers_board_shows_the_fifteen_oldest_live_cards(runtime: Runtime) -> None:
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        session.add_all(AndonCard(label=f"topic {n}", created_at=now - timedelta(hours=n), notified_at=now)
+                        for n in range(20))
+        session.add(AndonCard(label="resolved", status=CardStatus.RESOLVED, created_at=now - timedelta(days=9),
+                              notified_at=now))
+        session.commit()
+        board = home_view(session, runtime.settings, MANAGER, now).cards
+    assert [c.card.label for c in board] == [f"topic {n}" for n in range(19, 4, -1)]
