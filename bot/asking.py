@@ -220,15 +220,17 @@ def offer_refs(offers: list[Offer]) -> list[OfferRef]:
     return [(o.item_id, o.thread is not None, o.score) for o in offers]
 
 
-def told(session: Session, question_id: int, refs: list[OfferRef], now: datetime) -> AskOutcome | None:
-    """What the asker was told about a question, rebuilt from stored state (to send it again as a DM)."""
+def told(session: Session, settings: Settings, question_id: int, refs: list[OfferRef],
+         now: datetime) -> AskOutcome | None:
+    """What the asker was told about a question, rebuilt from stored state (to send it again as a DM), each
+    item marked if the asker may ask to share it now."""
     question = session.get(Question, question_id)
     if question is None:
         return None
     audiences = teams.audiences_of(session, question.asker_id)  # an item narrowed since is not sent again
     offers = [_thread_offer(session, ref, score) if thread else _item_offer(session, ref, score, audiences, now)
               for ref, thread, score in refs]
-    kept = [o for o in offers if o is not None]
+    kept = _shareable(session, settings, question.asker_id, [o for o in offers if o is not None])
     if question.routed_at is None:
         return AskOutcome(question.id, question.text, True, kept)
     experts = _routed_experts(session, question.id)

@@ -300,7 +300,7 @@ SUBCOMMANDS: dict[str, Callable[[Deps, Parsed, Request], Returned]] = {
 
 def ask_reply(r: Rendering, session: Session, question_id: int, args: Payload) -> SlackCall | None:
     """The private answer to a question, again, as a DM: its reply through response_url failed."""
-    outcome = asking.told(session, question_id, [tuple(ref) for ref in args.get("offers", [])], r.clock.now())
+    outcome = asking.told(session, r.settings, question_id, [tuple(ref) for ref in args.get("offers", [])], r.clock.now())
     question = asking.question_thread(session, question_id)
     if outcome is None or question is None:
         return None

@@ -13,9 +13,10 @@ from bot import publishing
 from bot.jobs import sweep
 from bot.local.slack import Call
 from bot.publishing import Submitted
-from store.models import Feedback, LibraryItem, OutboxMessage, Question, QuestionStatus, ShareRequest, ShareStatus
+from store.models import (Feedback, LibraryItem, OutboxMessage, Question, QuestionStatus, ShareRequest, ShareStatus,
+                          TeamMember)
 from tests.harness import Harness, all_text, button, buttons
-from tests.org import BOB, OLGA, SAM, Org, make_org
+from tests.org import ALICE, BOB, OLGA, SAM, Org, make_org
 
 DAY = timedelta(days=1)
 TITLE = "Lockout-tagout on the press line"
@@ -198,3 +199,24 @@ def test_the_owner_asks_from_the_answer_the_item_appears_in(bot: Harness) -> Non
     [asked] = [c for c in bot.posts("U0MANAGER") if "asks to share" in all_text(c)]
     assert "with *the whole organisation*" in all_text(asked)
     assert [b["text"] for b in buttons(asked)] == ["Approve", "Decline"]
+
+
+def test_the_answer_sent_again_by_dm_keeps_the_share_button_for_who_may_ask(bot: Harness) -> None:
+    org, item_id = arrange(bot)
+    bot.slack.fail_next("response_url", "expired_url")
+    bot.command(SAM, "lockout-tagout on the press line?")
+    [dm] = [c for c in bot.posts(SAM) if "Lockout-tagout" in all_text(c)]
+    share = button(dm, "Request to share with…")
+    assert share["value"] == str(item_id)
+    with bot.runtime.sessions() as session:  # Sam leaves Line A: the button checks again
+        session.query(TeamMember).filter_by(user_id=SAM).delete()
+        session.get_one(LibraryItem, item_id).owner_id = None
+        session.commit()
+    bot.click(SAM, share, channel=SAM)
+    assert "Only the item's owner, its team's supervisor" in bot.last_reply().text
+    assert bot.slack.calls_to("views.open") == []
+
+    bot.slack.fail_next("response_url", "expired_url")
+    bot.command(ALICE, "lockout-tagout on the press line, how?")  # a member: no button
+    [alice] = bot.posts(ALICE)
+    assert "Lockout-tagout" in all_text(alice) and "Request to share with…" not in [b["text"] for b in buttons(alice)]

@@ -145,5 +145,5 @@ def test_an_answer_sent_again_leaves_out_an_item_the_asker_no_longer_sees(runtim
         session.flush()
         ladder.audience_id = team.id  # narrowed after it was offered
         session.commit()
-        outcome = asking.told(session, question_id, [(ladder.id, False, 90.0), (form.id, False, 80.0)], now)
+        outcome = asking.told(session, runtime.settings, question_id, [(ladder.id, False, 90.0), (form.id, False, 80.0)], now)
     assert outcome is not None and [o.title for o in outcome.offers] == ["Refund form"]
