@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import access, teams
+from bot import access, teams, trust
 from bot.config import Settings
 from bot.importing import MAX_TITLE, MAX_URL
 from bot.library import Draft, item_key, upsert_item
@@ -105,7 +105,7 @@ def publish_errors(session: Session, form: Submitted) -> dict[str, str]:
 
 
 def publish(session: Session, settings: Settings, now: datetime, *, user_id: str, form: Submitted) -> LibraryItem:
-    """Add the item for the team, owned by its publisher, live at once; commits.
+    """Add the item for the team, owned by its publisher and verified by them now, live at once; commits.
 
     Refused for anyone who may not publish for that team, and for an invalid form (`publish_errors`)."""
     if form.audience is None or not access.may_publish(session, settings, user_id, form.audience) \
@@ -117,5 +117,7 @@ def publish(session: Session, settings: Settings, now: datetime, *, user_id: str
     draft = Draft(form.title, form.url or None, form.summary, owner=user_id, audience=form.audience,
                   competency=form.competency)
     item, _ = upsert_item(session, draft, now, source="published", created_by=user_id)
+    if user_id in access.item_verifiers(session, settings, item.owner_id, item.audience_id):
+        trust.mark_verified(item, user_id, now)
     session.commit()
     return item

@@ -91,7 +91,8 @@ def _verifiable(session: Session, settings: Settings, item_id: int, user_id: str
     return item
 
 
-def _verified(item: LibraryItem, user_id: str, now: datetime) -> None:
+def mark_verified(item: LibraryItem, user_id: str, now: datetime) -> None:
+    """Record that `user_id` vouched for the item at `now`: its review interval starts again."""
     item.verified_at, item.verified_by, item.unverified_at, item.review_on = now, user_id, None, None
     item.archive_at = None
 
@@ -99,7 +100,7 @@ def _verified(item: LibraryItem, user_id: str, now: datetime) -> None:
 def verify(session: Session, settings: Settings, now: datetime, *, item_id: int, user_id: str) -> LibraryItem:
     """The verifier (or a learning manager) vouches for the item: its review interval starts again."""
     item = _verifiable(session, settings, item_id, user_id, "verify it")
-    _verified(item, user_id, now)
+    mark_verified(item, user_id, now)
     return _changed(session, item, now)
 
 
@@ -139,7 +140,7 @@ def edit(session: Session, settings: Settings, now: datetime, *, item_id: int, u
     if session.scalar(select(LibraryItem.id).where(LibraryItem.key == key, LibraryItem.id != item.id)):
         raise Refusal("Another library item already has that title or link.")
     if user_id in access.item_verifiers(session, settings, item.owner_id, item.audience_id):
-        _verified(item, user_id, now)
+        mark_verified(item, user_id, now)
     item.key, item.title, item.url, item.body, item.tags = key, draft.title, draft.url, draft.body, ", ".join(draft.tags)
     item.review_days, item.review_on, item.updated_at = review_days, review_on, now
     return _changed(session, item, now)

@@ -121,3 +121,14 @@ def _buttons(view: dict[str, object]) -> list[dict[str, str]]:
 def button_in(view: dict[str, object], label: str) -> dict[str, str]:
     [found] = [b for b in _buttons(view) if b["text"] == label]
     return found
+
+
+def test_a_published_item_is_verified_by_its_publisher(bot: Harness) -> None:
+    org = arrange(bot)
+    bot.submit(SAM, open_modal(bot), {**FORM, "audience": str(org.line_a)})
+    bot.command(ALICE, "lockout-tagout on the press line, how?")
+    text = all_text(bot.last_reply())
+    assert "Verified by <@U0SAM> on 5 Jan 2026" in text and "Not verified" not in text
+    with bot.runtime.sessions() as session:
+        item = session.scalars(select(LibraryItem)).one()
+        assert (item.verified_by, item.verified_at) == (SAM, bot.runtime.clock.now())
