@@ -25,36 +25,55 @@ NO_FRAMEWORK = ("L&D hasn't imported a competency framework yet, and every publi
 NO_TEAM = "You can publish for the teams you supervise (or, as a content owner, the teams you're in); you have none."
 
 
-def publishable_teams(session: Session, settings: Settings, user_id: str) -> list[Team]:
-    """The teams `user_id` may publish for (`access.may_publish`) among those they are in or supervise, by
-    name: every team under the ones they supervise, and, as a learning manager or content owner, their
-    own teams (at most MAX_TEAMS_SHOWN)."""
-    allowed: set[int] = set()
-    for team in teams.supervised_teams(session, user_id):
-        allowed |= teams.below(session, team.id)
-    if access.is_learning_manager(session, settings, user_id) or access.is_content_owner(session, user_id):
-        allowed |= set(teams.team_ids_of(session, user_id))
-    if not allowed:
-        return []
-    return list(session.scalars(select(Team).where(Team.id.in_(allowed)).order_by(Team.name).limit(MAX_TEAMS_SHOWN)))
+def publishable_teams(session: Session, settings: Settings, user_id: str, query: str = "",
+                      limit: int = MAX_TEAMS_SHOWN) -> list[Team]:
+    """The teams `user_id` may publish for (`access.may_publish`) whose name contains `query` (case
+    ignored), by name, at most `limit`: any team for a learning manager; else every team under the ones
+    they supervise and, as a content owner, their own teams."""
+    found = select(Team).where(func.lower(Team.name).contains(query.strip().lower(), autoescape=True))
+    if not access.is_learning_manager(session, settings, user_id):
+        allowed: set[int] = set()
+        for team in teams.supervised_teams(session, user_id):
+            allowed |= teams.below(session, team.id)
+        if access.is_content_owner(session, user_id):
+            allowed |= set(teams.team_ids_of(session, user_id))
+        if not allowed:
+            return []
+        found = found.where(Team.id.in_(allowed))
+    return list(session.scalars(found.order_by(Team.name, Team.id).limit(limit)))
 
 
 def may_publish_somewhere(session: Session, settings: Settings, user_id: str) -> bool:
-    return bool(publishable_teams(session, settings, user_id))
+    return bool(publishable_teams(session, settings, user_id, limit=1))
 
 
 def has_framework(session: Session) -> bool:
     return session.scalar(select(Competency.id).limit(1)) is not None
 
 
-def publish_form(session: Session, settings: Settings, user_id: str) -> list[Team]:
-    """The teams the publish modal offers; a Refusal when there is nothing to publish for or with."""
+@dataclass(frozen=True)
+class PublishForm:
+    """What the publish modal's team menu offers: `teams` (by name), or a menu searched as one types for
+    a learning manager (any team) and for more than MAX_TEAMS_SHOWN teams; `default` preselected."""
+
+    teams: list[Team]
+    searched: bool
+    default: Team | None
+
+
+def publish_form(session: Session, settings: Settings, user_id: str) -> PublishForm:
+    """The publish modal's team menu; a Refusal when there is nothing to publish for or with."""
     if not has_framework(session):
         raise Refusal(NO_FRAMEWORK)
-    found = publishable_teams(session, settings, user_id)
+    found = publishable_teams(session, settings, user_id, limit=MAX_TEAMS_SHOWN + 1)
     if not found:
         raise Refusal(NO_TEAM)
-    return found
+    home = teams.home_team(session, user_id)
+    default = session.get(Team, home) if home is not None and access.may_publish(
+        session, settings, user_id, home) else None
+    if len(found) > MAX_TEAMS_SHOWN or access.is_learning_manager(session, settings, user_id):
+        return PublishForm([], True, default)
+    return PublishForm(found, False, default or found[0])
 
 
 def competencies(session: Session, query: str) -> list[Competency]:

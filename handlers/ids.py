@@ -85,6 +85,6 @@ PATH_COMPETENCY = "path_competency"
 
 # Publishing and sharing
 COMPETENCY = "competency"  # an external_select (action id INPUT); its options come from app.options
-AUDIENCE = "audience"  # a static_select of the teams one may publish for (action id INPUT)
+AUDIENCE = "audience"  # the teams one may publish for (action id INPUT): a static_select, or an external_select
 TARGET = "target"  # a static_select of where to share an item (action id INPUT)
 NOTE = "note"

@@ -3,7 +3,7 @@ competency menu asks `app.options` as one types; the submission re-checks and pu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -25,11 +25,9 @@ DM_ONLY = "Publishing opens a form: use `/learn publish` in a channel, or *Publi
 def _modal(deps: Deps, user_id: str) -> Payload:
     """The publish modal for `user_id`, their home team preselected; a Refusal if they cannot publish."""
     with deps.runtime.sessions() as session:
-        found = publishing.publish_form(session, deps.runtime.settings, user_id)
-        home = teams.home_team(session, user_id)
-        choices = [(team.id, team.name) for team in found]
-    default = home if home in [team_id for team_id, _ in choices] else choices[0][0]
-    return publish_modal(choices, default)
+        form = publishing.publish_form(session, deps.runtime.settings, user_id)
+        default = None if form.default is None else (form.default.id, form.default.name)
+        return publish_modal([(team.id, team.name) for team in form.teams], default, searched=form.searched)
 
 
 @refuses
@@ -59,6 +57,16 @@ def competency_options(ack: Ack, payload: Payload, deps: Deps) -> None:
         ack(options=[option(c.name, c.id) for c in found])
 
 
+def team_options(ack: Ack, body: Payload, payload: Payload, deps: Deps) -> None:
+    """The team menu of a learning manager (or of someone with many teams), as one types: the teams whose
+    name contains it that the presser may publish for (at most 100)."""
+    query = payload.get("value")
+    with deps.runtime.sessions() as session:
+        found = publishing.publishable_teams(session, deps.runtime.settings, body["user"]["id"],
+                                             query if isinstance(query, str) else "")
+        ack(options=[option(team.name, str(team.id)) for team in found])
+
+
 def _submitted(view: Payload) -> Submitted:
     audience = blocks.chosen(view, ids.AUDIENCE)
     return Submitted(blocks.submitted(view, ids.TITLE), blocks.submitted(view, ids.URL),
@@ -83,7 +91,15 @@ def publish(ack: Ack, body: Payload, view: Payload, client: WebClient, deps: Dep
     return None
 
 
+def _in_block(block_id: str) -> Callable[[Payload], bool]:
+    """Matches an external_select of `block_id`: Bolt's `app.options` matches the action_id alone."""
+    def matches(body: Payload) -> bool:
+        return body.get("block_id") == block_id
+    return matches
+
+
 def register(app: App) -> None:
     app.action(ids.PUBLISH)(open_publish)
     app.view(ids.PUBLISH)(publish)
-    app.options({"block_id": ids.COMPETENCY, "action_id": ids.INPUT})(competency_options)
+    app.options(ids.INPUT, matchers=[_in_block(ids.COMPETENCY)])(competency_options)
+    app.options(ids.INPUT, matchers=[_in_block(ids.AUDIENCE)])(team_options)

@@ -36,22 +36,32 @@ def select_input(block_id: str, label: str, options: Sequence[tuple[str, str]], 
     return {"type": "input", "block_id": block_id, "element": element, "label": {"type": "plain_text", "text": label}}
 
 
-def external_input(block_id: str, label: str, placeholder: str) -> Block:
-    """An external_select whose options the `app.options` listener of `block_id` gives as one types."""
-    element = {"type": "external_select", "action_id": ids.INPUT, "min_query_length": 1,
-               "placeholder": {"type": "plain_text", "text": placeholder}}
+def external_input(block_id: str, label: str, placeholder: str, *,
+                   initial: tuple[str, str] | None = None) -> Block:
+    """An external_select whose options the `app.options` listener of `block_id` gives as one types,
+    `initial` (text, value) preselected."""
+    element: Block = {"type": "external_select", "action_id": ids.INPUT, "min_query_length": 1,
+                      "placeholder": {"type": "plain_text", "text": placeholder}}
+    if initial:
+        element["initial_option"] = option(*initial)
     return {"type": "input", "block_id": block_id, "element": element, "label": {"type": "plain_text", "text": label}}
 
 
-def publish_modal(teams: Sequence[tuple[int, str]], default: int | None) -> dict[str, Any]:
-    """Title, link, summary, a competency from L&D's framework, and the team it is for."""
+def publish_modal(teams: Sequence[tuple[int, str]], default: tuple[int, str] | None, *,
+                  searched: bool = False) -> dict[str, Any]:
+    """Title, link, summary, a competency from L&D's framework, and the team it is for: one of `teams`, or
+    (`searched`) any the publisher may publish for, searched as they type."""
+    team = (external_input(ids.AUDIENCE, "For the team", "Type to search the teams",
+                           initial=None if default is None else (default[1], str(default[0])))
+            if searched else
+            select_input(ids.AUDIENCE, "For the team", [(name, str(team_id)) for team_id, name in teams],
+                         initial=None if default is None else str(default[0])))
     return modal(ids.PUBLISH, "Publish for my team", "Publish", [
         plain_input(ids.TITLE, "Title", max_length=MAX_TITLE),
         plain_input(ids.URL, "Link (http:// or https://)", optional=True, max_length=MAX_URL),
         plain_input(ids.SUMMARY, "Summary", multiline=True, optional=True, max_length=MAX_SUMMARY),
         external_input(ids.COMPETENCY, "Competency", "Type to search L&D's framework"),
-        select_input(ids.AUDIENCE, "For the team", [(name, str(team_id)) for team_id, name in teams],
-                     initial=None if default is None else str(default)),
+        team,
         context("It goes live for that team at once: only its members (and its department's) see it."),
     ], "")
 

@@ -132,3 +132,19 @@ def test_a_published_item_is_verified_by_its_publisher(bot: Harness) -> None:
     with bot.runtime.sessions() as session:
         item = session.scalars(select(LibraryItem)).one()
         assert (item.verified_by, item.verified_at) == (SAM, bot.runtime.clock.now())
+
+
+def test_a_learning_manager_in_no_team_searches_any_team(bot: Harness) -> None:
+    org = arrange(bot)
+    bot.event({"type": "app_home_opened", "user": "U0MANAGER", "tab": "home"})
+    assert "Publish for my team" in json.dumps(bot.slack.calls_to("views.publish")[-1].params["view"])
+    modal = open_modal(bot, "U0MANAGER")
+    audience = next(b for b in modal["blocks"] if b.get("block_id") == "audience")  # type: ignore[union-attr]
+    assert audience["element"]["type"] == "external_select" and "initial_option" not in audience["element"]
+    assert [o["text"]["text"] for o in bot.suggest("U0MANAGER", modal, "audience", "LINE")] == ["Line A", "Line B"]
+    assert bot.suggest(SAM, modal, "audience", "qual") == []  # the menu only offers the presser's own teams
+    assert [o["text"]["text"] for o in bot.suggest(SAM, modal, "audience", "line")] == ["Line A"]
+    bot.submit("U0MANAGER", modal, {**FORM, "audience": str(org.quality)})
+    with bot.runtime.sessions() as session:
+        item = session.scalars(select(LibraryItem)).one()
+        assert (item.audience_id, item.owner_id) == (org.quality, "U0MANAGER")

@@ -62,7 +62,8 @@ def built() -> list[dict[str, Any]]:
         questions_modal(view, 0, NOW), plan_modal(3, "vpn", None), course_owned(course),
         andon_blocks.assigned(view), andon_blocks.resolved_notice(Resolution(3, 7, "vpn?", 1, "VPN", None, ""), None),
         home_blocks.home(home, NOW, lambda *_: None), home_blocks.add_topics_modal(), save_modal("t", "b", "{}"),
-        publish_modal([(1, "Line A")], 1), share_modal(1, "VPN", "Line A", [("Operations", "2")]),
+        publish_modal([(1, "Line A")], (1, "Line A")), publish_modal([], None, searched=True),
+        share_modal(1, "VPN", "Line A", [("Operations", "2")]),
         approver_dm(pending), drafted_dm(drafted), decline_modal(4, "VPN", "Operations"),
         {"blocks": team_content(home.team_items, True)},
     ]

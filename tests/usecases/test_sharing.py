@@ -14,7 +14,7 @@ from bot.publishing import Submitted
 from bot.refusal import Refusal
 from bot.runtime import Runtime
 from store.models import Feedback, IndexChange, LibraryItem, Question, QuestionStatus, RoleGrant, GrantedRole, \
-    ShareRequest, ShareStatus
+    ShareRequest, ShareStatus, Team
 from tests.org import ALICE, BOB, CAROL, OLGA, QUINN, SAM, Org, make_org
 from tests.usecases.conftest import MANAGER, dms
 
@@ -102,6 +102,20 @@ def test_a_supervisor_publishes_for_their_team_and_nobody_else_can(runtime: Runt
         assert [t.name for t in publishing.publishable_teams(session, runtime.settings, OLGA)] == [
             "Line A", "Line B", "Operations"]
     assert item(runtime, publish(runtime, org, ALICE, url="")).url is None
+
+
+def test_a_department_with_more_teams_than_a_menu_holds_is_searched(runtime: Runtime, org: Org) -> None:
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        session.add_all(Team(name=f"Cell {n:03}", parent_id=org.operations, created_at=now) for n in range(100))
+        session.commit()
+        form = publishing.publish_form(session, runtime.settings, OLGA)
+        assert (form.teams, form.searched, form.default and form.default.name) == ([], True, "Operations")
+        assert [t.name for t in publishing.publishable_teams(session, runtime.settings, OLGA, "cell 09")] == [
+            f"Cell {n:03}" for n in range(90, 100)]
+        assert publishing.publishable_teams(session, runtime.settings, OLGA, "quality") == []
+        form = publishing.publish_form(session, runtime.settings, SAM)
+        assert ([t.name for t in form.teams], form.searched) == (["Line A"], False)
 
 
 def test_nothing_to_publish_with_before_the_framework_is_imported(runtime: Runtime) -> None:
