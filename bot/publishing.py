@@ -100,6 +100,10 @@ class Submitted:
     audience: int | None
 
 
+def _in_library(session: Session, key: str) -> bool:
+    return session.scalar(select(LibraryItem.id).where(LibraryItem.key == key)) is not None
+
+
 def publish_errors(session: Session, form: Submitted) -> dict[str, str]:
     """What is wrong, by field (title, url, summary, competency, audience); empty when it can be published.
     The rules are the library's (bot.importing): a title, an optional http(s) link."""
@@ -110,10 +114,11 @@ def publish_errors(session: Session, form: Submitted) -> dict[str, str]:
         errors["title"] = f"At most {MAX_TITLE} characters, please."
     if form.url and (len(form.url) > MAX_URL or not form.url.lower().startswith(("http://", "https://"))):
         errors["url"] = "A link starting with http:// or https://."
-    elif form.title and session.scalar(select(LibraryItem.id).where(
-            LibraryItem.key == item_key(form.title, form.url or None))) is not None:
-        errors["url" if form.url else "title"] = "The library has this already: " + (
-            "that link is in it." if form.url else "an item with that title is in it.")
+    elif form.url and _in_library(session, item_key(form.title, form.url)):
+        errors["url"] = "The library has this already: that link is in it."
+    # an item of that title without a link is refused with a link too: the library would update that item
+    if form.title and "title" not in errors and _in_library(session, item_key(form.title, None)):
+        errors["title"] = "The library has this already: an item with that title is in it."
     if len(form.summary) > MAX_SUMMARY:
         errors["summary"] = f"At most {MAX_SUMMARY} characters, please."
     if form.competency is None or session.get(Competency, form.competency) is None:

@@ -111,6 +111,11 @@ def test_publishing_refuses_a_title_or_link_the_library_has(bot: Harness) -> Non
     assert errors(bot.submit(SAM, modal, {**FORM, "title": "press line  SAFETY", "url": "",
                                           "audience": str(org.line_a)})) == {
         "title": "The library has this already: an item with that title is in it."}
+    assert errors(bot.submit(SAM, modal, {**FORM, "title": "Press line safety", "audience": str(org.line_a)})) == {
+        "title": "The library has this already: an item with that title is in it."}  # with a link of its own
+    with bot.runtime.sessions() as session:
+        [kept] = session.scalars(select(LibraryItem)).all()
+        assert (kept.url, kept.owner_id, kept.audience_id) == (None, None, None)
 
 
 def _buttons(view: dict[str, object]) -> list[dict[str, str]]:
