@@ -197,9 +197,13 @@ def _update_dms(session: Session, request: ShareRequest, now: datetime) -> None:
 
 def approve(session: Session, settings: Settings, now: datetime, *, request_id: int, user_id: str) -> ShareRequest:
     """Widen the item's audience to the target at once; other open requests it covers are closed with it;
-    commits."""
+    commits. Refused if the target is no longer above the item's team (a team import moved it)."""
     request = decidable(session, settings, request_id=request_id, user_id=user_id)
     item = _item(session, request.item_id)
+    if request.target_id not in [t.id for t in targets(session, item) if t is not None] + [None]:
+        raise Refusal(f"{audience_name(session, item.audience_id)} is no longer under "
+                      f"{audience_name(session, request.target_id)}: sharing with it would hide the item from its "
+                      "own team. Decline it, and ask again if need be.")
     item.audience_id, item.updated_at = request.target_id, now
     note_change(session, ITEM, item.id, now)
     _close(session, request, ShareStatus.APPROVED, now, by=user_id)

@@ -155,6 +155,19 @@ def test_a_request_goes_to_the_targets_supervisor_who_approves_it_once(runtime: 
     assert request(runtime, request_id).decided_by == OLGA
 
 
+def test_a_request_to_a_department_the_team_left_is_not_approved(runtime: Runtime, org: Org) -> None:
+    item_id = publish(runtime, org)
+    request_id = share(runtime, item_id, org.operations)
+    with runtime.sessions() as session:  # a team import moves Line A under Quality
+        session.get_one(Team, org.line_a).parent_id = org.quality
+        session.commit()
+    with pytest.raises(Refusal, match="Line A is no longer under Operations"):
+        decide(runtime, "approve", request_id, OLGA)
+    assert item(runtime, item_id).audience_id == org.line_a  # its own team still sees it
+    assert request(runtime, request_id).status == ShareStatus.PENDING
+    decide(runtime, "decline", request_id, OLGA, reason="Line A moved")
+
+
 def test_the_organisation_is_the_managers_to_decide_and_covers_narrower_requests(runtime: Runtime, org: Org) -> None:
     item_id = publish(runtime, org)
     to_department = share(runtime, item_id, org.operations)
