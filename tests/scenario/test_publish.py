@@ -153,3 +153,12 @@ def test_a_learning_manager_in_no_team_searches_any_team(bot: Harness) -> None:
     with bot.runtime.sessions() as session:
         item = session.scalars(select(LibraryItem)).one()
         assert (item.audience_id, item.owner_id) == (org.quality, "U0MANAGER")
+
+
+def test_a_slack_error_on_the_confirmation_still_puts_the_item_in_search_at_once(bot: Harness) -> None:
+    org = arrange(bot)
+    modal = open_modal(bot)
+    bot.slack.fail_next("chat.postMessage", "internal_error", status=500, times=5)
+    bot.submit(SAM, modal, {**FORM, "audience": str(org.line_a)})
+    bot.command(ALICE, "lockout-tagout on the press line, how?")
+    assert "Lockout-tagout on the press line" in all_text(bot.last_reply())
