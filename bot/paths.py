@@ -106,7 +106,8 @@ def _visible_to(session: Session, team_id: int | None) -> ColumnElement[bool]:
 
 def match_steps(session: Session, team_id: int | None, text: str) -> tuple[list[int], list[str]]:
     """Each non-blank line matched to one active item the team can see, by its link or its exact title
-    (ignoring case): the item ids in order, and a problem per line that matched none or several."""
+    (ignoring case; both sides go through the database's `lower`, which on SQLite folds ASCII letters only, so
+    "É" matches itself): the item ids in order, and a problem per line that matched none or several."""
     found: list[int] = []
     problems: list[str] = []
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -114,7 +115,7 @@ def match_steps(session: Session, team_id: int | None, text: str) -> tuple[list[
         wanted = line.strip("<>").split("|")[0]  # a link Slack formatted as <url|label>
         rows = session.scalars(select(LibraryItem.id).where(
             LibraryItem.state == ItemState.ACTIVE, _visible_to(session, team_id),
-            or_(LibraryItem.url == wanted, func.lower(LibraryItem.title) == line.lower())).limit(2)).all()
+            or_(LibraryItem.url == wanted, func.lower(LibraryItem.title) == func.lower(line))).limit(2)).all()
         if not rows:
             problems.append(f"line {number} “{line[:60]}”: no item the team can see has that title or link")
         elif len(rows) > 1:

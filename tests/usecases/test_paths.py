@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import paths
+from bot.library import Draft, upsert_item
 from bot.paths import PathDraft
 from bot.refusal import Refusal
 from bot.runtime import Runtime
@@ -147,3 +148,14 @@ def test_starting_a_path_outside_ones_teams_is_an_enrolment_once(runtime: Runtim
         assert [p.id for p in paths.my_paths(session, OFFICE)] == [path_id]
         with pytest.raises(Refusal, match="can't find that path"):
             paths.start(session, runtime.clock.now(), user_id=OFFICE, path_id=999)
+
+
+def test_a_step_named_by_a_title_with_accented_capitals_is_found(runtime: Runtime, org: Org) -> None:
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        upsert_item(session, Draft("Évaluer un risque", "", "Les cinq étapes"), now)
+        session.commit()
+        for typed in ("Évaluer un risque", "ÉVALUER UN RISQUE"):  # its exact title; in capitals
+            errors, items = paths.draft_errors(session, runtime.settings, now, SUPERVISOR,
+                                               draft(org.field, steps=f"VPN basics\n{typed}"))
+            assert errors == {} and len(items) == 2, typed
