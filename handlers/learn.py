@@ -130,15 +130,12 @@ class Request:
     trigger_id: str | None = None  # a slash command's, to open a modal; None in a DM
 
 
-def ack_learn(ack: Ack, command: Command, respond: Respond, client: WebClient, deps: Deps) -> None:
+def ack_learn(ack: Ack, command: Command, respond: Respond, deps: Deps) -> None:
     """Within 3 seconds: usage and limits in the ack itself; a question is stored first, then acked; a
-    form opens before the ack (its trigger lasts 3 seconds)."""
+    form opens in the lazy half, which starts at once (its trigger lasts 3 seconds)."""
     parsed = parse(command.get("text", ""))
     if parsed.kind in QUESTIONS:
         _store(deps, parsed, _slash_request(command, _responder(respond)))
-    if parsed.kind == "path_new":
-        ack(**(paths.open_from_command(client, deps, command["user_id"], command["trigger_id"]) or {}))
-        return
     ack(**(instant(parsed) or {}))
 
 
@@ -273,15 +270,18 @@ def digest_note(deps: Deps, parsed: Parsed, request: Request) -> Returned:
 
 
 def my_path(deps: Deps, parsed: Parsed, request: Request) -> Returned:
-    """`/learn path`: the person's learning paths; `path new` in a DM (no form can open from one) says how."""
-    request.reply(paths.show_my_paths(deps, request.user_id) if parsed.kind == "path" else
-                  blocks.notice("Type `/learn path new` to open the form for a new learning path."))
+    """`/learn path`: the person's learning paths."""
+    request.reply(paths.show_my_paths(deps, request.user_id))
     return UNCHANGED
 
 
-def _dm_only(run: Callable[[Deps, Parsed, Request], Returned]) -> Callable[[Deps, Parsed, Request], Returned]:
-    """A subcommand the slash command answered in its ack already: run only for a DM."""
-    return lambda deps, parsed, request: run(deps, parsed, request) if request.channel_id is None else UNCHANGED
+def new_path(deps: Deps, parsed: Parsed, request: Request) -> Returned:
+    """`/learn path new`: the path modal (handlers/paths.py), or why not; a DM (no form opens from one) says how."""
+    said = (paths.open_from_command(deps, request.user_id, request.trigger_id) if request.trigger_id
+            else blocks.notice("Type `/learn path new` to open the form for a new learning path."))
+    if said is not None:
+        request.reply(said)
+    return UNCHANGED
 
 
 def publish(deps: Deps, parsed: Parsed, request: Request) -> Returned:
@@ -294,7 +294,7 @@ def publish(deps: Deps, parsed: Parsed, request: Request) -> Returned:
 
 SUBCOMMANDS: dict[str, Callable[[Deps, Parsed, Request], Returned]] = {
     "ask": ask, "anon": ask, "expert": expert, "away": away, "digest": digest_note, "publish": publish,
-    "path": my_path, "path_new": _dm_only(my_path),
+    "path": my_path, "path_new": new_path,
 }
 
 

@@ -46,10 +46,11 @@ def _open(client: WebClient, deps: Deps, user_id: str, trigger_id: str, card_id:
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def open_from_command(client: WebClient, deps: Deps, user_id: str, trigger_id: str) -> Payload | None:
-    """`/learn path new`: open the modal at once (the trigger lasts 3 seconds); a refusal's notice otherwise."""
+def open_from_command(deps: Deps, user_id: str, trigger_id: str) -> Payload | None:
+    """`/learn path new` (its lazy half, which starts with the ack: the trigger lasts 3 seconds): open the
+    modal; a refusal's notice otherwise."""
     try:
-        _open(client, deps, user_id, trigger_id)
+        _open(deps.client, deps, user_id, trigger_id)
     except Refusal as refusal:
         return blocks.notice(str(refusal))
     return None

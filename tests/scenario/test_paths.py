@@ -53,8 +53,9 @@ def assign(bot: Harness) -> Org:
 
 def test_a_supervisor_assigns_a_path_and_every_member_is_told_and_sees_it_in_my_path(bot: Harness) -> None:
     org(bot)
-    refused = bot.command(OFFICE, "path new")
-    assert "Only learning managers and team supervisors" in refused.body and bot.slack.calls_to("views.open") == []
+    assert bot.command(OFFICE, "path new").status == 200
+    assert "Only learning managers and team supervisors" in bot.last_reply().text
+    assert bot.slack.calls_to("views.open") == []
 
     form = path_form(bot, SUPERVISOR)
     fields = {b["block_id"]: b for b in form["blocks"] if b["type"] == "input"}  # type: ignore[index, union-attr]
@@ -112,6 +113,15 @@ def test_a_step_done_asks_the_reflection_which_the_supervisors_home_shows(bot: H
     shown = home(bot, SUPERVISOR)
     assert "> &lt;!channel&gt; I'll check the split tunnel first — <@U0ALICE> on VPN basics" in shown
     assert "done: " not in shown and "behind: <@U0ALICE>, <@U0BOB>" in shown
+
+
+def test_path_new_acks_at_once_and_a_form_slack_would_not_open_is_said_sorry_for(bot: Harness) -> None:
+    org(bot)
+    bot.slack.fail_next("views.open", "internal_error", status=500)
+    response = bot.command(SUPERVISOR, "path new")
+    assert (response.status, response.body) == (200, "")  # the ack does not wait for, or fail with, the form
+    assert bot.slack.calls_to("views.open") and bot.last_reply().text.startswith("Sorry, something went wrong")
+    assert path_form(bot, SUPERVISOR)["callback_id"] == "path_new"  # the next try opens it
 
 
 def finish(bot: Harness, user: str, channel: str) -> None:
