@@ -122,6 +122,10 @@ def test_path_new_acks_at_once_and_a_form_slack_would_not_open_is_said_sorry_for
     assert (response.status, response.body) == (200, "")  # the ack does not wait for, or fail with, the form
     assert bot.slack.calls_to("views.open") and bot.last_reply().text.startswith("Sorry, something went wrong")
     assert path_form(bot, SUPERVISOR)["callback_id"] == "path_new"  # the next try opens it
+    bot.event({"type": "message", "channel": "D0SAM", "channel_type": "im", "user": SUPERVISOR, "text": "path new",
+               "ts": "1700000001.000001"})  # no form opens from a DM: it says how
+    [said] = bot.posts(SUPERVISOR)
+    assert said.text == "Type `/learn path new` to open the form for a new learning path."
 
 
 def finish(bot: Harness, user: str, channel: str) -> None:
