@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -474,16 +474,30 @@ class TeamCompletion:
 
 
 def completion(session: Session, zone: tzinfo, now: datetime, limit: int = 5) -> list[TeamCompletion]:
-    """Completion per team with paths assigned, the teams with the most people on paths first."""
+    """Completion per team with paths assigned, the teams with the most people on paths first: one query.
+
+    A team's people on a path are its learners (members of it and of every team under it), each once."""
     today = now.astimezone(zone).date()
-    found = []
-    for team in session.scalars(select(Team).where(Team.id.in_(select(PathAssignment.team_id)))):
-        people = learners(session, team.id)
-        progress = [_progress(session, a.path_id, "", a.due_on, people, today)
-                    for a in session.scalars(select(PathAssignment).where(PathAssignment.team_id == team.id))]
-        found.append(TeamCompletion(team.name, sum(p.people for p in progress), sum(len(p.done) for p in progress),
-                                    sum(len(p.overdue) for p in progress)))
-    return sorted(found, key=lambda t: (-t.people, t.name))[:limit]
+    tree = select(PathAssignment.team_id.label("root"), PathAssignment.team_id.label("team_id")) \
+        .cte("tree", recursive=True)
+    tree = tree.union(select(tree.c.root, Team.id).where(Team.parent_id == tree.c.team_id))
+    people = select(tree.c.root, TeamMember.user_id).join(TeamMember, TeamMember.team_id == tree.c.team_id) \
+        .where(TeamMember.role == TeamRole.MEMBER).distinct().subquery()
+    each = select(PathAssignment.team_id, PathAssignment.due_on, people.c.user_id,  # a person on an assigned path
+                  func.count(PathStep.id).label("steps"), func.count(StepCompletion.id).label("done")) \
+        .join(people, people.c.root == PathAssignment.team_id) \
+        .join(PathStep, PathStep.path_id == PathAssignment.path_id) \
+        .outerjoin(StepCompletion, and_(StepCompletion.step_id == PathStep.id,
+                                        StepCompletion.user_id == people.c.user_id)) \
+        .group_by(PathAssignment.id, PathAssignment.team_id, PathAssignment.due_on, people.c.user_id).subquery()
+    finished = each.c.done >= each.c.steps
+    on_paths = func.count(each.c.user_id)
+    rows = session.execute(
+        select(Team.name, on_paths, func.count(case((finished, 1))),
+               func.count(case((and_(~finished, each.c.due_on < today), 1))))
+        .outerjoin(each, each.c.team_id == Team.id).where(Team.id.in_(select(PathAssignment.team_id)))
+        .group_by(Team.id, Team.name).order_by(on_paths.desc(), Team.name, Team.id).limit(limit))
+    return [TeamCompletion(*row) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot import paths
 from bot.library import Draft, upsert_item
 from bot.paths import PathDraft
 from bot.refusal import Refusal
 from bot.runtime import Runtime
-from store.models import LearningPath, PathAssignment, StepCompletion, TeamMember
+from store.models import LearningPath, PathAssignment, StepCompletion, Team, TeamMember
 from tests.paths_setup import FIELD, OFFICE, STEPS, SUPERVISOR, Org, arrange
 from tests.usecases.conftest import MANAGER, dms
 
@@ -159,3 +159,27 @@ def test_a_step_named_by_a_title_with_accented_capitals_is_found(runtime: Runtim
             errors, items = paths.draft_errors(session, runtime.settings, now, SUPERVISOR,
                                                draft(org.field, steps=f"VPN basics\n{typed}"))
             assert errors == {} and len(items) == 2, typed
+
+
+def test_the_digests_completion_per_team_is_one_query_however_many_teams(runtime: Runtime, org: Org) -> None:
+    department = publish(runtime, MANAGER, draft(org.operations, title="VPN for Operations"))  # Field and Office
+    publish(runtime, SUPERVISOR, draft(org.field))
+    now = runtime.clock.now()
+    later = now + timedelta(days=30)  # past the due date
+    with runtime.sessions() as session:
+        for step in paths.path_of(session, department, "U0ALICE").steps:  # type: ignore[union-attr]
+            paths.complete_step(session, now, user_id="U0ALICE", step_id=step.id)
+        for n in range(6):
+            team = Team(name=f"Shift {n}", created_at=now)
+            session.add(team)
+            session.flush()
+            session.add(TeamMember(team_id=team.id, user_id=f"U0SHIFT{n}", created_at=now))
+            session.add(PathAssignment(path_id=department, team_id=team.id, assigned_by=MANAGER, assigned_at=now,
+                                       due_on=DUE))
+        session.commit()
+        statements: list[str] = []
+        event.listen(runtime.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        rows = paths.completion(session, runtime.settings.timezone, later)
+    assert [(r.name, r.people, r.finished, r.overdue) for r in rows] == [
+        ("Operations", 3, 1, 2), ("Field", 2, 0, 2), ("Shift 0", 1, 0, 1), ("Shift 1", 1, 0, 1), ("Shift 2", 1, 0, 1)]
+    assert len([s for s in statements if not s.startswith("BEGIN")]) == 1, statements  # not one per team
