@@ -120,7 +120,7 @@ def home_paths(paths: Sequence[MyPath], led: Sequence[TeamProgress], may_create:
 def assigned(path: MyPath, by: str) -> dict[str, Any]:
     """A member's DM: a new path for their team, due …, with its first step."""
     due = f", due {due_text(path.due)}" if path.due else ""
-    return message(f"New learning path: {path.title}{due}", [
+    return message(f"New learning path: {escape(path.title)}{due}", [
         section(f"{mention(by)} gave your team a learning path: *{escape(path.title)}*{due}, "
                 f"{plural(len(path.steps), 'step')}."),
         *my_path(path),
@@ -129,7 +129,7 @@ def assigned(path: MyPath, by: str) -> dict[str, Any]:
 
 
 def finished(path: MyPath) -> dict[str, Any]:
-    return message(f"You finished “{path.title}”", [section(
+    return message(f"You finished “{escape(path.title)}”", [section(
         f":tada: You finished *{escape(path.title)}*: all {plural(len(path.steps), 'step')} done. Well done!")])
 
 
@@ -143,7 +143,7 @@ def team_note(week: str, led: Sequence[TeamProgress]) -> dict[str, Any]:
 def path_for_asker(question: str, title: str, steps: int, path_id: int, due: date | None) -> dict[str, Any]:
     """An andon card's asker: the course they waited for is published as a path; Start this path."""
     due_line = f", due {due_text(due)}" if due else ""
-    return message(f"The course you waited for is here: {title}", [
+    return message(f"The course you waited for is here: {escape(title)}", [
         section(f"You asked:\n{quote(question)}\nA learning path answers it now: *{escape(title)}*, "
                 f"{plural(steps, 'step')}{due_line}."),
         actions(button("Start this path", ids.PATH_START, str(path_id), "primary")),

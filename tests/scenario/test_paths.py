@@ -154,6 +154,15 @@ def test_finishing_congratulates_once_and_the_weekly_team_note_goes_once_a_week(
     assert len(notes) == 2 and "overdue: <@U0BOB>" in all_text(notes[1])
 
 
+def test_a_path_title_is_escaped_in_the_notification_text_of_its_dms(bot: Harness) -> None:
+    org(bot)
+    bot.submit(SUPERVISOR, path_form(bot, SUPERVISOR), {"title": "Q&A <!here> VPN", "path_steps": STEPS,
+                                                         "path_team": "Field", "due": DUE})
+    finish(bot, "U0ALICE", "DALICE")
+    assert [c.text for c in bot.posts("U0ALICE")] == ["New learning path: Q&amp;A &lt;!here&gt; VPN, due 30 Jan 2026",
+                                                      "You finished “Q&amp;A &lt;!here&gt; VPN”"]
+
+
 def ship_as_path(bot: Harness) -> tuple[AndonCard, Call]:
     """Alice and bob ask about the laser cutter; a course is planned, owned by the trainer; the trainer's DM."""
     org(bot)
