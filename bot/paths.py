@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import CTE
 
 from bot import access, andon, teams
 from bot.config import Settings
@@ -445,19 +446,22 @@ def week_ref(now: datetime, settings: Settings) -> int:
     return year * 100 + week
 
 
+def _assigned_trees() -> CTE:
+    """(root, team_id): each team with a path assigned, and it and every team under it (a recursive query)."""
+    tree = select(PathAssignment.team_id.label("root"), PathAssignment.team_id.label("team_id")) \
+        .cte("tree", recursive=True)
+    return tree.union(select(tree.c.root, Team.id).where(Team.parent_id == tree.c.team_id))
+
+
 def queue_team_notes(session: Session, settings: Settings, now: datetime) -> int:
     """Once per ISO week, each supervisor of a team with a path gets their teams' completion; commits."""
     week = week_ref(now, settings)
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.purpose == PATH_TEAM_NOTE,
                                                      OutboxMessage.ref_id == week).limit(1)):
         return 0
-    assigned = set(session.scalars(select(PathAssignment.team_id).distinct()))
-    covered: set[int] = set()
-    for team_id in assigned:
-        covered |= teams.below(session, team_id)
-    leads = session.scalars(select(TeamMember.user_id).where(TeamMember.team_id.in_(covered),
-                                                             TeamMember.role == TeamRole.SUPERVISOR)
-                            .distinct()) if covered else []
+    tree = _assigned_trees()
+    leads = session.scalars(select(TeamMember.user_id).where(TeamMember.team_id.in_(select(tree.c.team_id)),
+                                                             TeamMember.role == TeamRole.SUPERVISOR).distinct())
     queued = sum(enqueue(session, PATH_TEAM_NOTE, week, now, key=lead, args={"user": lead}) for lead in sorted(leads))
     session.commit()
     return queued
@@ -478,9 +482,7 @@ def completion(session: Session, zone: tzinfo, now: datetime, limit: int = 5) ->
 
     A team's people on a path are its learners (members of it and of every team under it), each once."""
     today = now.astimezone(zone).date()
-    tree = select(PathAssignment.team_id.label("root"), PathAssignment.team_id.label("team_id")) \
-        .cte("tree", recursive=True)
-    tree = tree.union(select(tree.c.root, Team.id).where(Team.parent_id == tree.c.team_id))
+    tree = _assigned_trees()
     people = select(tree.c.root, TeamMember.user_id).join(TeamMember, TeamMember.team_id == tree.c.team_id) \
         .where(TeamMember.role == TeamRole.MEMBER).distinct().subquery()
     each = select(PathAssignment.team_id, PathAssignment.due_on, people.c.user_id,  # a person on an assigned path

@@ -183,3 +183,24 @@ def test_the_digests_completion_per_team_is_one_query_however_many_teams(runtime
     assert [(r.name, r.people, r.finished, r.overdue) for r in rows] == [
         ("Operations", 3, 1, 2), ("Field", 2, 0, 2), ("Shift 0", 1, 0, 1), ("Shift 1", 1, 0, 1), ("Shift 2", 1, 0, 1)]
     assert len([s for s in statements if not s.startswith("BEGIN")]) == 1, statements  # not one per team
+
+
+def test_the_weekly_notes_find_the_supervisors_in_one_query_however_many_teams_have_paths(runtime: Runtime,
+                                                                                          org: Org) -> None:
+    office_path = publish(runtime, MANAGER, draft(org.office))  # Office has no supervisor
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        for n in range(6):  # more teams with paths, none with a supervisor
+            team = Team(name=f"Shift {n}", parent_id=org.operations if n % 2 else None, created_at=now)
+            session.add(team)
+            session.flush()
+            session.add(PathAssignment(path_id=office_path, team_id=team.id, assigned_by=MANAGER, assigned_at=now,
+                                       due_on=DUE))
+        session.commit()
+        statements: list[str] = []
+        event.listen(runtime.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        assert paths.queue_team_notes(session, runtime.settings, now) == 0  # nobody to tell
+        assert len([s for s in statements if s.startswith(("SELECT", "WITH"))]) == 2, statements  # not per team
+        publish(runtime, MANAGER, draft(org.operations))  # the department: sam supervises Field, under it
+        assert paths.queue_team_notes(session, runtime.settings, now) == 1
+    assert dms(runtime, paths.PATH_TEAM_NOTE) == [{"user": SUPERVISOR}]
