@@ -8,8 +8,8 @@ from typing import Any, Sequence
 from bot.paths import MyPath, Step, TeamProgress, Trend, TeamCompletion
 from bot.wording import plural
 from handlers import ids
-from handlers.blocks import (Block, actions, button, context, date_input, escape, link, mention, message, modal,
-                             plain_input, quote, section, truncate)
+from handlers.blocks import (SECTION_LIMIT, Block, actions, button, context, date_input, escape, link, mention, message,
+                             modal, plain_input, quote, section, truncate)
 from handlers.learning_needs_blocks import due_text
 
 MAX_OPTIONS = 100  # Slack's most options in a static_select; past it, the field is typed
@@ -44,16 +44,26 @@ def path_modal(teams: Sequence[tuple[int, str]], competencies: Sequence[tuple[st
     return modal(ids.PATH_NEW, "New learning path", "Publish", fields, "" if card_id is None else str(card_id))
 
 
-def _step_line(step: Step) -> str:
+def _step_line(step: Step, linked: bool = True) -> str:
     mark = ":white_check_mark:" if step.done else "◻️"
-    return f"{mark} {step.position}. {link(step.url, truncate(step.title, 150))}"
+    return f"{mark} {step.position}. {link(step.url if linked else None, truncate(step.title, 150))}"
+
+
+def _path_text(head: str, steps: Sequence[Step]) -> str:
+    """The head and a line per step, each item linked while the whole fits a section; past that the last
+    steps go by title only, rather than a link cut in the middle showing its markup."""
+    for linked in range(len(steps), -1, -1):
+        text = "\n".join([head, *(_step_line(step, n < linked) for n, step in enumerate(steps))])
+        if len(text) <= SECTION_LIMIT:
+            break
+    return text
 
 
 def my_path(path: MyPath) -> list[Block]:
     """A path: its title, progress and due date, its steps (each item linked), Done on the next undone step."""
     due = f" · due {due_text(path.due)}" if path.due else ""
     head = f"*{escape(path.title)}* · {path.done} of {len(path.steps)} done{due}"
-    found: list[Block] = [section(head + "\n" + "\n".join(_step_line(step) for step in path.steps))]
+    found: list[Block] = [section(_path_text(head, path.steps))]
     following = path.next_step
     if following is not None:
         found.append(actions(button(f"Done: {following.title}", ids.PATH_DONE, str(following.id), "primary"),

@@ -163,6 +163,22 @@ def test_a_path_title_is_escaped_in_the_notification_text_of_its_dms(bot: Harnes
                                                       "You finished “Q&amp;A &lt;!here&gt; VPN”"]
 
 
+def test_a_path_of_long_links_shows_every_step_whole(bot: Harness) -> None:
+    org(bot)
+    titles = [f"Step {n}: " + ", ".join(["safe handling of the press brake"] * 3) for n in range(1, 11)]
+    bot.add_items(*[(t, f"https://contoso.sharepoint.com/sites/training/{'x' * 200}/{n}", "A course")
+                    for n, t in enumerate(titles)])  # SharePoint-long links: ten of them do not fit a section
+    bot.submit(SUPERVISOR, path_form(bot, SUPERVISOR), {"title": "Press brake", "path_steps": "\n".join(titles),
+                                                         "path_team": "Field", "due": DUE})
+    bot.command("U0ALICE", "path")
+    [shown] = [b["text"]["text"] for b in bot.last_reply().params["blocks"] if "Press brake" in b.get("text", {})
+               .get("text", "")]
+    lines = shown.split("\n")[1:]
+    assert [line.split(" ")[1] for line in lines] == [f"{n}." for n in range(1, 11)]  # every step, in order
+    assert all(line.count("<") == line.count(">") for line in lines)  # no link cut in the middle
+    assert "|Step 1: safe handling" in lines[0] and lines[-1].endswith("press brake*")  # linked; the last by title
+
+
 def ship_as_path(bot: Harness) -> tuple[AndonCard, Call]:
     """Alice and bob ask about the laser cutter; a course is planned, owned by the trainer; the trainer's DM."""
     org(bot)
