@@ -3,11 +3,13 @@ Done and its reflection, "Start this path", and the DMs about paths."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot import learning_needs, paths
@@ -22,6 +24,7 @@ from handlers.paths_blocks import (assigned, finished, my_paths_reply, path_for_
 from handlers.rendering import Render, Rendering
 from handlers.settle import UNCHANGED, Returned, refuses, settles
 
+log = logging.getLogger(__name__)
 Payload = dict[str, Any]
 FIELDS = {"title": ids.TITLE, "competency": ids.PATH_COMPETENCY, "steps": ids.PATH_STEPS, "team": ids.PATH_TEAM,
           "due": ids.DUE}  # draft_errors' fields -> the modal's blocks
@@ -122,7 +125,10 @@ def done(ack: Ack, action: Payload, body: Payload, client: WebClient, respond: R
         supervisors = paths.supervisors_of(session, user_id)
     if not completed.new:
         return UNCHANGED
-    client.views_open(trigger_id=body["trigger_id"], view=reflection_modal(completed.step_id, completed.title))
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=reflection_modal(completed.step_id, completed.title))
+    except SlackApiError as exc:  # the step is done all the same: show it so, without its reflection
+        log.warning("could not open the reflection of %s: %s", user_id, exc.response.get("error"))
     if body.get("container", {}).get("type") == "message" and body.get("response_url"):
         respond(replace_original=True, **my_paths_reply([completed.path]))
     return supervisors

@@ -128,6 +128,16 @@ def test_path_new_acks_at_once_and_a_form_slack_would_not_open_is_said_sorry_for
     assert said.text == "Type `/learn path new` to open the form for a new learning path."
 
 
+def test_a_step_done_is_shown_done_even_when_slack_will_not_open_the_reflection(bot: Harness) -> None:
+    assign(bot)
+    [dm] = bot.posts("U0ALICE")
+    bot.slack.fail_next("views.open", "internal_error", status=500)
+    bot.click("U0ALICE", button(dm, "Done: VPN basics"), channel="DALICE", message_ts="1.0")
+    redrawn = bot.last_reply()
+    assert "1 of 3 done" in all_text(redrawn) and [b["text"] for b in buttons(redrawn)] == ["Done: VPN setup"]
+    assert not any("went wrong" in c.text for c in bot.replies())  # the step was saved: no "nothing was saved"
+
+
 def finish(bot: Harness, user: str, channel: str) -> None:
     """Press each next Done on the user's My path, reflecting every time."""
     for _ in range(3):
