@@ -83,9 +83,7 @@ def learners(session: Session, team_id: int) -> list[str]:
 
 
 def team_named(session: Session, text: str) -> int | None:
-    """The team a modal names: a picked option's id, or a typed name."""
-    if text.isdigit() and len(text) < 19:
-        return int(text) if session.get(Team, int(text)) else None
+    """The team whose name was typed (a menu of more teams than Slack allows is a text field)."""
     team = teams.find_team(session, text)
     return team.id if team else None
 

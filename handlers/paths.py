@@ -73,18 +73,19 @@ def open_for_need(ack: Ack, action: Payload, body: Payload, client: WebClient, d
     _open(client, deps, body["user"]["id"], body["trigger_id"], blocks.number(action.get("value")))
 
 
-def _option(view: Payload, block_id: str) -> str:
-    """A static_select's picked value, or the text typed where the field is a text input."""
+def _option(view: Payload, block_id: str) -> tuple[str, bool]:
+    """A static_select's picked value, or the text typed where the field is a text input; and whether picked."""
     field = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get(ids.INPUT) or {}
-    return str((field.get("selected_option") or {}).get("value") or field.get("value") or "").strip()
+    picked = (field.get("selected_option") or {}).get("value")
+    return str(picked or field.get("value") or "").strip(), bool(picked)
 
 
 def _draft(session: Session, view: Payload) -> tuple[PathDraft, dict[str, str]]:
     """The submitted draft, and the problem of a team named as no team is."""
-    team_text = _option(view, ids.PATH_TEAM)
-    team_id = paths.team_named(session, team_text) if team_text else None
+    team_text, picked = _option(view, ids.PATH_TEAM)
+    team_id = blocks.number(team_text) if picked else paths.team_named(session, team_text) if team_text else None
     due = blocks.picked(view, ids.DUE, "selected_date")
-    draft = PathDraft(blocks.submitted(view, ids.TITLE), _option(view, ids.PATH_COMPETENCY) or None,
+    draft = PathDraft(blocks.submitted(view, ids.TITLE), _option(view, ids.PATH_COMPETENCY)[0] or None,
                       blocks.submitted(view, ids.PATH_STEPS), team_id, date.fromisoformat(due) if due else None)
     return draft, {"team": "No team has that name."} if team_text and team_id is None else {}
 

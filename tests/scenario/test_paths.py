@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.jobs import sweep
 from bot.local.slack import Call
-from store.models import AndonCard, CardStatus, LearningNeed, PathEnrolment, StepCompletion
+from store.models import AndonCard, CardStatus, LearningNeed, PathEnrolment, StepCompletion, Team, TeamMember
 from tests.harness import Harness, all_text, button, buttons
 from tests.paths_setup import FIELD, OFFICE, STEPS, SUPERVISOR, Org, arrange
 from tests.scenario.test_course_planned import DUE as COURSE_DUE
@@ -136,6 +136,25 @@ def test_a_step_done_is_shown_done_even_when_slack_will_not_open_the_reflection(
     redrawn = bot.last_reply()
     assert "1 of 3 done" in all_text(redrawn) and [b["text"] for b in buttons(redrawn)] == ["Done: VPN setup"]
     assert not any("went wrong" in c.text for c in bot.replies())  # the step was saved: no "nothing was saved"
+
+
+def test_a_team_typed_by_its_name_is_that_team_even_when_the_name_is_another_teams_id(bot: Harness) -> None:
+    teams = org(bot)
+    with bot.runtime.sessions() as session:
+        now = bot.runtime.clock.now()
+        session.add_all(Team(name=f"Cell {n}", created_at=now) for n in range(100))  # a menu would be too long
+        cost_centre = Team(name=str(teams.field), created_at=now)  # named by a number: Field's id
+        session.add(cost_centre)
+        session.flush()
+        session.add(TeamMember(team_id=cost_centre.id, user_id="U0DAVE", created_at=now))
+        session.commit()
+    form = path_form(bot, "U0MANAGER")
+    [team_field] = [b for b in form["blocks"] if b["block_id"] == "path_team"]  # type: ignore[index, union-attr]
+    assert team_field["element"]["type"] == "plain_text_input"  # type: ignore[index]
+    bot.submit("U0MANAGER", form, {"title": "VPN", "path_steps": "VPN basics", "path_team": str(teams.field),
+                                   "due": DUE})
+    assert [c.text for c in bot.posts("U0DAVE")] == ["New learning path: VPN, due 30 Jan 2026"]
+    assert bot.posts("U0ALICE") == []  # not Field's
 
 
 def finish(bot: Harness, user: str, channel: str) -> None:
