@@ -124,14 +124,16 @@ def done(ack: Ack, action: Payload, body: Payload, client: WebClient, respond: R
         completed = paths.complete_step(session, deps.now(), user_id=user_id,
                                         step_id=blocks.number(action.get("value")))
         supervisors = paths.supervisors_of(session, user_id)
+        container = body.get("container") or {}
+        shown = paths.my_paths(session, user_id) if container.get("is_ephemeral") else [completed.path]  # or a DM
     if not completed.new:
         return UNCHANGED
     try:
         client.views_open(trigger_id=body["trigger_id"], view=reflection_modal(completed.step_id, completed.title))
     except SlackApiError as exc:  # the step is done all the same: show it so, without its reflection
         log.warning("could not open the reflection of %s: %s", user_id, exc.response.get("error"))
-    if body.get("container", {}).get("type") == "message" and body.get("response_url"):
-        respond(replace_original=True, **my_paths_reply([completed.path]))
+    if container.get("type") == "message" and body.get("response_url"):
+        respond(replace_original=True, **my_paths_reply(shown))
     return supervisors
 
 

@@ -157,6 +157,18 @@ def test_a_team_typed_by_its_name_is_that_team_even_when_the_name_is_another_tea
     assert bot.posts("U0ALICE") == []  # not Field's
 
 
+def test_done_on_the_my_path_reply_redraws_every_path_of_it(bot: Harness) -> None:
+    assign(bot)
+    bot.submit(SUPERVISOR, path_form(bot, SUPERVISOR), {"title": "Ladders", "path_steps": "VPN basics",
+                                                         "path_team": "Field", "due": "2026-02-27"})
+    bot.command("U0ALICE", "path")
+    listed = bot.last_reply()
+    assert "*VPN for field staff*" in all_text(listed) and "*Ladders*" in all_text(listed)
+    bot.click("U0ALICE", buttons(listed)[0], channel="C0GENERAL", ephemeral=True)
+    redrawn = bot.last_reply()
+    assert "*VPN for field staff* · 1 of 3 done" in all_text(redrawn) and "*Ladders* · 0 of 1 done" in all_text(redrawn)
+
+
 def finish(bot: Harness, user: str, channel: str) -> None:
     """Press each next Done on the user's My path, reflecting every time."""
     for _ in range(3):
