@@ -110,10 +110,11 @@ def match_steps(session: Session, team_id: int | None, text: str) -> tuple[list[
     found: list[int] = []
     problems: list[str] = []
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    visible = _visible_to(session, team_id)
     for number, line in enumerate(lines, start=1):
         wanted = line.strip("<>").split("|")[0]  # a link Slack formatted as <url|label>
         rows = session.scalars(select(LibraryItem.id).where(
-            LibraryItem.state == ItemState.ACTIVE, _visible_to(session, team_id),
+            LibraryItem.state == ItemState.ACTIVE, visible,
             or_(LibraryItem.url == wanted, func.lower(LibraryItem.title) == func.lower(line))).limit(2)).all()
         if not rows:
             problems.append(f"line {number} “{line[:60]}”: no item the team can see has that title or link")
@@ -143,13 +144,14 @@ def draft_errors(session: Session, settings: Settings, now: datetime, user_id: s
         errors["due"] = "Choose a due date."
     elif draft.due < now.astimezone(settings.timezone).date():
         errors["due"] = "The due date is in the past; choose today or later."
+    if sum(1 for line in draft.steps.splitlines() if line.strip()) > MAX_STEPS:  # told before a query per line
+        errors["steps"] = f"At most {MAX_STEPS} steps, please."
+        return errors, []
     items, problems = match_steps(session, draft.team_id if "team" not in errors else None, draft.steps)
     if problems:
         errors["steps"] = "; ".join(problems)[:1000]
     elif not items:
         errors["steps"] = "List the items, one per line: each item's exact title or its link."
-    elif len(items) > MAX_STEPS:
-        errors["steps"] = f"At most {MAX_STEPS} steps, please."
     return errors, items
 
 

@@ -204,3 +204,13 @@ def test_the_weekly_notes_find_the_supervisors_in_one_query_however_many_teams_h
         publish(runtime, MANAGER, draft(org.operations))  # the department: sam supervises Field, under it
         assert paths.queue_team_notes(session, runtime.settings, now) == 1
     assert dms(runtime, paths.PATH_TEAM_NOTE) == [{"user": SUPERVISOR}]
+
+
+def test_a_long_paste_of_steps_is_told_its_limit_without_a_query_per_line(runtime: Runtime, org: Org) -> None:
+    with runtime.sessions() as session:
+        statements: list[str] = []
+        event.listen(runtime.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        errors, _ = paths.draft_errors(session, runtime.settings, runtime.clock.now(), SUPERVISOR,
+                                       draft(org.field, steps="VPN basics\n" * 1000))
+    assert errors == {"steps": "At most 10 steps, please."}
+    assert len(statements) < 20, len(statements)
