@@ -106,15 +106,21 @@ def _names(people: Sequence[str]) -> str:
 
 
 def team_lines(team: TeamProgress) -> str:
-    """A team's paths: who is done, behind, overdue; then its latest reflections."""
-    lines = [f"*{escape(team.name)}*"]
+    """A team's paths: who is done, behind, overdue; then its latest reflections, as many as fit one section
+    whole (a mention cut in the middle would show its markup)."""
+    lines = [f"*{escape(truncate(team.name, 100))}*"]
     for p in team.paths:
-        lines.append(f"• {escape(p.title)} (due {due_text(p.due)}): {len(p.done)} of {p.people} done")
+        lines.append(f"• {escape(truncate(p.title, 80))} (due {due_text(p.due)}): {len(p.done)} of {p.people} done")
         lines += [f"    {what}: {_names(people)}" for what, people in
                   (("done", p.done), ("behind", p.behind), ("overdue", p.overdue)) if people]
-    lines += [f"{quote(r.text, 300)} — {mention(r.user_id)} on {escape(truncate(r.step, 80))}"
+    lines += [f"{quote(r.text, 150)} — {mention(r.user_id)} on {escape(truncate(r.step, 40))}"
               for r in team.reflections]
-    return "\n".join(lines)
+    kept: list[str] = []
+    for line in lines:
+        if len("\n".join([*kept, line])) > SECTION_LIMIT:
+            break
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def home_paths(paths: Sequence[MyPath], led: Sequence[TeamProgress], may_create: bool) -> list[Block]:

@@ -5,13 +5,15 @@ its askers told once and starting it; the digest's completion and trend."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from bot.jobs import sweep
+from bot.paths import PathProgress, Reflected, TeamProgress
 from bot.local.slack import Call
 from store.models import AndonCard, CardStatus, LearningNeed, PathEnrolment, StepCompletion, Team, TeamMember
+from handlers.paths_blocks import team_note
 from tests.harness import Harness, all_text, button, buttons
 from tests.paths_setup import FIELD, OFFICE, STEPS, SUPERVISOR, Org, arrange
 from tests.scenario.test_course_planned import DUE as COURSE_DUE
@@ -167,6 +169,20 @@ def test_done_on_the_my_path_reply_redraws_every_path_of_it(bot: Harness) -> Non
     bot.click("U0ALICE", buttons(listed)[0], channel="C0GENERAL", ephemeral=True)
     redrawn = bot.last_reply()
     assert "*VPN for field staff* · 1 of 3 done" in all_text(redrawn) and "*Ladders* · 0 of 1 done" in all_text(redrawn)
+
+
+def test_a_busy_teams_progress_keeps_its_lines_whole_within_a_section() -> None:
+    people = [f"U0{n:09d}" for n in range(15)]
+    progress = [PathProgress(n, f"Path {n}: " + "lockout and tagout on the packaging line " * 5, date(2026, 1, 30), 5,
+                             people[:5], people[5:10], people[10:]) for n in range(5)]
+    said = [Reflected(p, "Isolating energy", "Lockout & tagout " * 20) for p in people[:3]]
+    note = team_note("2026-W02", [TeamProgress(1, "Packaging", progress, said)])
+    [text] = [b["text"]["text"] for b in note["blocks"] if b["type"] == "section" and
+              b["text"]["text"].startswith("*Packaging*")]
+    assert len(text) <= 3000
+    whole = [line.removeprefix("> ") for line in text.split("\n")]  # a reflection is quoted
+    assert all(line.count("<") == line.count(">") for line in whole)  # no mention cut in the middle
+    assert text.count("overdue: ") == 5 and text.count(" on Isolating energy") == 3  # every path and reflection
 
 
 def finish(bot: Harness, user: str, channel: str) -> None:
