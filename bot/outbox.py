@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,6 +61,16 @@ def enqueue(session: Session, purpose: str, ref_id: int, now: datetime, *, args:
     except IntegrityError:  # another transaction queued it first
         return False
     return True
+
+
+def enqueue_new(session: Session, purpose: str, ref_id: int, now: datetime, people: Iterable[str]) -> int:
+    """Queue one message per person about a ref just created (so none was queued before): one INSERT,
+    keyed and deduped as `enqueue(..., key=person, args={"user": person})` would be; returns how many."""
+    rows = [{"dedupe_key": f"{purpose}:{ref_id}:{person}", "purpose": purpose, "ref_id": ref_id,
+             "args": {"user": person}, "next_attempt_at": now, "created_at": now} for person in dict.fromkeys(people)]
+    if rows:
+        session.execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 def counts(session: Session) -> dict[str, int]:

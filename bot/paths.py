@@ -24,7 +24,7 @@ from sqlalchemy.sql.selectable import CTE
 from bot import access, andon, teams
 from bot.config import Settings
 from bot.learning_needs import Course, planned_course, shippable
-from bot.outbox import enqueue
+from bot.outbox import enqueue, enqueue_new
 from bot.refusal import Refusal
 from store.models import (AndonCard, Competency, ItemState, LearningNeed, LearningPath, LibraryItem, OutboxMessage,
                           PathAssignment, PathEnrolment, PathStep, Question, StepCompletion, Team, TeamMember, TeamRole)
@@ -181,8 +181,7 @@ def publish(session: Session, settings: Settings, now: datetime, *, user_id: str
     if draft.team_id is not None:
         session.add(PathAssignment(path_id=path.id, team_id=draft.team_id, assigned_by=user_id, assigned_at=now,
                                    due_on=draft.due))
-        for member in learners(session, draft.team_id):
-            enqueue(session, PATH_ASSIGNED, path.id, now, key=member, args={"user": member})
+        enqueue_new(session, PATH_ASSIGNED, path.id, now, learners(session, draft.team_id))  # a new path: one INSERT
     if need is not None and card is not None:
         need.path_id = path.id
         andon.ship(session, card, user_id, now, items[0])

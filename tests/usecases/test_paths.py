@@ -214,3 +214,17 @@ def test_a_long_paste_of_steps_is_told_its_limit_without_a_query_per_line(runtim
                                        draft(org.field, steps="VPN basics\n" * 1000))
     assert errors == {"steps": "At most 10 steps, please."}
     assert len(statements) < 20, len(statements)
+
+
+def test_publishing_for_a_large_department_queues_every_members_dm_in_a_few_statements(runtime: Runtime,
+                                                                                       org: Org) -> None:
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        session.add_all(TeamMember(team_id=org.office, user_id=f"U0CREW{n:03d}", created_at=now) for n in range(300))
+        session.commit()
+        statements: list[str] = []
+        event.listen(runtime.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        paths.publish(session, runtime.settings, now, user_id=MANAGER, draft=draft(org.operations))
+    assert len(statements) < 40, len(statements)  # not a statement or two per member: the modal waits for this
+    told = [a["user"] for a in dms(runtime, paths.PATH_ASSIGNED)]
+    assert sorted(told) == sorted([*FIELD, OFFICE, *(f"U0CREW{n:03d}" for n in range(300))])
