@@ -130,10 +130,7 @@ class Embedder:
             return self._plan(session, self._clock())
 
     def _plan(self, session: Session, now: datetime) -> list[Chunk]:
-        items = {str(i): embedding_text(ItemRecord(i, title, body, split_tags(tags))) for i, title, body, tags in
-                 session.execute(select(LibraryItem.id, LibraryItem.title, LibraryItem.body, LibraryItem.tags)
-                                 .where(LibraryItem.state == ItemState.ACTIVE))}
-        full = self._missing(session, ITEM, items)
+        full = self._missing(session, ITEM, _item_texts(session))
         long = {ref: text for ref, text in full.items() if first_lines(text) != text}
         firsts = self._missing(session, ITEM_FIRST, {ref: first_lines(text) for ref, text in long.items()})
         owners: dict[str, set[str]] = defaultdict(set)  # evidence text hash -> the experts who carry it
@@ -182,9 +179,14 @@ class Embedder:
 
     def _embed(self, chunk: Chunk) -> int:
         """Embed and store what of ``chunk`` is still missing (another embedder may have stored some
-        between the plan and the claim); returns how many texts were embedded."""
+        between the plan and the claim); returns how many texts were embedded. An item edited or taken
+        out of search since the plan is left out: the next plan has its current text."""
         with self._sessions() as session:
             texts = self._missing(session, chunk.kind, chunk.texts)
+            if chunk.kind in (ITEM, ITEM_FIRST):
+                current = _item_texts(session, [int(ref) for ref in texts])
+                planned = chunk.whole if chunk.kind == ITEM_FIRST else chunk.texts
+                texts = {ref: text for ref, text in texts.items() if current.get(ref) == planned[ref]}
             if chunk.kind == ITEM_FIRST:  # and not meanwhile embedded whole
                 unfinished = self._missing(session, ITEM, chunk.whole)
                 texts = {ref: text for ref, text in texts.items() if ref in unfinished}
@@ -232,6 +234,16 @@ class Embedder:
             out[i] = DocumentVectors.of_lines(np.vstack([rows[i], lines[row:row + len(more)]]))
             row += len(more)
         return out
+
+
+def _item_texts(session: Session, ids: list[int] | None = None) -> dict[str, str]:
+    """ref -> embedding text of the active items (of ``ids`` only, if given)."""
+    stmt = select(LibraryItem.id, LibraryItem.title, LibraryItem.body, LibraryItem.tags).where(
+        LibraryItem.state == ItemState.ACTIVE)
+    if ids is not None:
+        stmt = stmt.where(LibraryItem.id.in_(ids))
+    return {str(i): embedding_text(ItemRecord(i, title, body, split_tags(tags)))
+            for i, title, body, tags in session.execute(stmt)}
 
 
 def _line_rows(first: Any) -> Any:

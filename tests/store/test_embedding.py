@@ -21,7 +21,7 @@ from bot.search.embedder import CHUNK, EmbedStatus, Embedder, embedding_status
 from bot.search.live import LiveIndex
 from bot.search.stored_vectors import FIRST_LINES, ITEM_FIRST
 from store.db import make_engine, session_factory, upgrade
-from store.models import Embedding, LibraryItem
+from store.models import Embedding, ItemState, LibraryItem
 from tests.semantic import Counting, real_encoder
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
@@ -188,3 +188,39 @@ def test_pass_one_gives_every_item_a_vector_before_pass_two(database_url: str, e
     long, title_only, other = "1", str(1 + CHUNK), str(1 + 2 * CHUNK)
     assert plan == [(ITEM_FIRST, [long]), (ITEM_FIRST, [other]), (ITEM, [title_only]),  # a one-line item: whole
                     (ITEM, [long]), (ITEM, [other])]
+
+
+def _edit(sessions: sessionmaker[Session], item_id: int, title: str) -> None:
+    with sessions() as session:
+        session.get_one(LibraryItem, item_id).title = title
+        note_change(session, ITEM, item_id, NOW)
+        session.commit()
+
+
+def test_a_chunk_planned_before_an_edit_never_overwrites_the_new_texts_vector(database_url: str,
+                                                                              encoder: Any) -> None:
+    sessions = _sessions(database_url, SHORT)
+    late = Counting(encoder)
+    stale = Embedder(sessions, late, lambda: NOW).plan()  # a slow embedder planned with the old title
+    _edit(sessions, 4, "Booking a desk")
+    assert Embedder(sessions, encoder, lambda: NOW).run().embedded == 8  # another embedder, with the new title
+    assert Embedder(sessions, late, lambda: NOW).run(stale).embedded == 0
+    assert late.documents == 0  # nothing of the old title embedded
+    live = LiveIndex(sessions, encoder=encoder)
+    live.load(NOW)
+    found = live.search("reserve a desk for tomorrow", explain=True).content[0]
+    assert found.id == 4 and found.explanation is not None and found.explanation.parts["semantic"] > 0
+
+
+def test_an_item_archived_after_the_plan_is_not_embedded(database_url: str, encoder: Any) -> None:
+    sessions = _sessions(database_url, SHORT)
+    embedder = Embedder(sessions, encoder, lambda: NOW)
+    chunks = embedder.plan()
+    with sessions() as session:
+        session.get_one(LibraryItem, 2).state = ItemState.ARCHIVED
+        note_change(session, ITEM, 2, NOW)
+        session.commit()
+    assert embedder.run(chunks).embedded == 6
+    with sessions() as session:
+        assert session.scalar(select(func.count()).where(Embedding.ref == "2")) == 0
+
