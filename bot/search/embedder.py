@@ -81,16 +81,17 @@ class EmbedStatus:
 
 def embedding_status(session: Session, model_id: str) -> EmbedStatus:
     """Counts of active items by their stored vectors of ``model_id`` (an edited item counts by its old
-    vector until the embedder replaces it)."""
+    vector until the embedder replaces it, even once its new title is embedded)."""
     active = LibraryItem.state == ItemState.ACTIVE
 
-    def having(kind: str) -> int:
-        stored = exists().where(Embedding.kind == kind, Embedding.model_id == model_id,
-                                Embedding.ref == cast(LibraryItem.id, String))
-        return session.scalar(select(func.count()).select_from(LibraryItem).where(active, stored)) or 0
+    def stored(kind: str) -> Any:
+        return exists().where(Embedding.kind == kind, Embedding.model_id == model_id,
+                              Embedding.ref == cast(LibraryItem.id, String))
 
-    items = session.scalar(select(func.count()).select_from(LibraryItem).where(active)) or 0
-    return EmbedStatus(items, having(ITEM), having(ITEM_FIRST))
+    def count(*where: Any) -> int:
+        return session.scalar(select(func.count()).select_from(LibraryItem).where(active, *where)) or 0
+
+    return EmbedStatus(count(), count(stored(ITEM)), count(stored(ITEM_FIRST), ~stored(ITEM)))
 
 
 class Embedder:

@@ -224,3 +224,14 @@ def test_an_item_archived_after_the_plan_is_not_embedded(database_url: str, enco
     with sessions() as session:
         assert session.scalar(select(func.count()).where(Embedding.ref == "2")) == 0
 
+
+def test_an_edited_item_between_its_passes_is_counted_once(database_url: str, encoder: Any) -> None:
+    sessions = _sessions(database_url, SHORT)
+    Embedder(sessions, encoder, lambda: NOW).run()
+    _edit(sessions, 4, "Booking a desk")
+    stop = threading.Event()
+    report = Embedder(sessions, encoder, lambda: NOW).run(stop=stop, progress=lambda done: stop.set())
+    assert (report.embedded, report.stopped) == (1, True)  # its new title only
+    status = _status(sessions, encoder)
+    assert status == EmbedStatus(items=4, embedded=4, first_pass=0)  # by its old vector until replaced
+    assert status.summary() == "4 of 4 items embedded, 0 by title only, 0 not yet"
