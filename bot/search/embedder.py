@@ -105,23 +105,32 @@ class Embedder:
 
     def run(self, chunks: list[Chunk] | None = None, stop: Event | None = None,
             progress: Callable[[int], None] | None = None) -> EmbedReport:
-        """Embed ``chunks`` (default: ``plan()``'s), in order; returns early once ``stop`` is set.
-        ``progress(texts done)`` after each chunk."""
+        """Embed ``chunks`` (default: ``plan()``'s), in order, then once more those another embedder
+        held (it may have finished, or died); returns early once ``stop`` is set.
+        ``progress(texts done)`` after each chunk of the first round."""
         if chunks is None:
             chunks = self.plan()
-        done, embedded, busy = 0, 0, 0
+        done, embedded, held = 0, 0, list[Chunk]()
         for chunk in chunks:
             if stop is not None and stop.is_set():
-                return EmbedReport(embedded, busy, stopped=True)
-            with self._claimed(chunk) as claimed:
-                if claimed:
-                    embedded += self._embed(chunk)
-                else:
-                    busy += len(chunk.texts)
+                return EmbedReport(embedded, _texts(held), stopped=True)
+            count = self._embed_claimed(chunk)
+            if count is None:
+                held.append(chunk)
+            else:
+                embedded += count
             done += len(chunk.texts)
             if progress:
                 progress(done)
-        return EmbedReport(embedded, busy, stopped=False)
+        busy: list[Chunk] = []
+        for i, chunk in enumerate(held):
+            if stop is not None and stop.is_set():
+                return EmbedReport(embedded, _texts(busy + held[i:]), stopped=True)
+            if (count := self._embed_claimed(chunk)) is None:
+                busy.append(chunk)
+            else:
+                embedded += count
+        return EmbedReport(embedded, _texts(busy), stopped=False)
 
     def plan(self) -> list[Chunk]:
         """The chunks still to embed, pass 1 first (vectors of another model are deleted first)."""
@@ -164,6 +173,11 @@ class Embedder:
         """The texts whose stored vector of ``kind`` is missing or was computed from another text."""
         stored = self._vectors.hashes(session, kind, None if len(texts) > 500 else texts)
         return {ref: text for ref, text in texts.items() if stored.get(ref) != text_hash(text)}
+
+    def _embed_claimed(self, chunk: Chunk) -> int | None:
+        """Texts of ``chunk`` embedded under its claim, or None when another embedder holds it."""
+        with self._claimed(chunk) as claimed:
+            return self._embed(chunk) if claimed else None
 
     @contextmanager
     def _claimed(self, chunk: Chunk) -> Iterator[bool]:
@@ -235,6 +249,10 @@ class Embedder:
             out[i] = DocumentVectors.of_lines(np.vstack([rows[i], lines[row:row + len(more)]]))
             row += len(more)
         return out
+
+
+def _texts(chunks: list[Chunk]) -> int:
+    return sum(len(chunk.texts) for chunk in chunks)
 
 
 def _item_texts(session: Session, ids: list[int] | None = None) -> dict[str, str]:

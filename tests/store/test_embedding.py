@@ -235,3 +235,20 @@ def test_an_edited_item_between_its_passes_is_counted_once(database_url: str, en
     status = _status(sessions, encoder)
     assert status == EmbedStatus(items=4, embedded=4, first_pass=0)  # by its old vector until replaced
     assert status.summary() == "4 of 4 items embedded, 0 by title only, 0 not yet"
+
+
+def test_a_chunk_whose_claimer_died_is_embedded_before_the_run_ends(database_url: str, encoder: Any) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite is a single-process store: chunks are claimed on PostgreSQL")
+    from bot.search.embedder import KINDS, LOCK_CLASS
+
+    sessions = _sessions(database_url, SHORT[:2], spacing=CHUNK)  # one chunk each
+    other = make_engine(database_url).connect()  # another embedder, holding the first item's chunk
+    other.execute(select(func.pg_advisory_lock(LOCK_CLASS + KINDS.index(ITEM), 0)))
+
+    def dies(done: int) -> None:
+        other.invalidate()  # the other embedder dies: its connection, and its claim, are gone
+
+    report = Embedder(sessions, encoder, lambda: NOW).run(progress=dies)
+    assert (report.embedded, report.busy) == (3, 0)  # its whole vector in pass two: no first pass left to do
+    assert _status(sessions, encoder) == EmbedStatus(items=2, embedded=2, first_pass=0)
