@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.search.changes import EXPERT, ITEM, QUESTION, SYNONYMS
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 RELOAD_AFTER = 2000
 FADE_EVERY = timedelta(days=1)  # learned expertise is re-weighed for its age this often
 FADE_CHUNK = 500  # experts re-weighed per hold of the index lock
+GAP_WAIT = timedelta(minutes=10)  # how long a skipped change number is looked for again (a write still running)
+GAP_LOOKBACK = 10_000  # change numbers below the start of a build checked for writes still running
+MAX_GAPS = 100  # ranges of skipped change numbers kept (the oldest are dropped)
 
 
 class LiveIndex:
@@ -46,6 +49,7 @@ class LiveIndex:
         self._vectors = StoredVectors(encoder) if encoder is not None else None
         self._index = self._new_index([])
         self._seen = 0
+        self._gaps: list[tuple[int, int, datetime]] = []  # (first, last, since): change numbers not seen yet
         self._faded_at: datetime | None = None
         self._lock = threading.Lock()  # incremental changes and the swap after a rebuild
         self._rebuild = threading.Lock()  # one full rebuild at a time; searches never wait for it
@@ -70,6 +74,9 @@ class LiveIndex:
         meanwhile, and changes logged after the start of the build are replayed by the next refresh."""
         with self._sessions() as session:
             seen = session.scalar(select(func.max(IndexChange.id))) or 0
+            first = max(1, seen - GAP_LOOKBACK + 1)
+            gaps = [(lo, hi, now) for lo, hi in _missing_numbers(first, seen, session.scalars(
+                select(IndexChange.id).where(IndexChange.id >= first)))]
             index = self._new_index(synonym_groups(session))
             items = item_records(session)
             questions = answered_questions(session)
@@ -82,7 +89,7 @@ class LiveIndex:
             for expert in experts:
                 index.upsert_expert(expert, evidence_vectors)
         with self._lock:
-            self._index, self._seen, self._faded_at = index, seen, now
+            self._index, self._seen, self._faded_at, self._gaps = index, seen, now, gaps[-MAX_GAPS:]
 
     def _load_vectors(self, session: Session, items: list[ItemRecord], questions: list[QuestionRecord],
                       experts: list[ExpertRecord]) -> tuple[dict[str, Any], ...]:
@@ -124,25 +131,32 @@ class LiveIndex:
         self._faded_at = now
 
     def _replay(self, now: datetime, rebuild: bool) -> int:
-        with self._lock, self._sessions() as session:
-            changes = session.execute(
-                select(IndexChange.id, IndexChange.kind, IndexChange.ref)
-                .where(IndexChange.id > self._seen).order_by(IndexChange.id)
-            ).all()
-        if len(changes) > RELOAD_AFTER:
-            if not rebuild or not self._rebuild.acquire(blocking=False):
-                return 0  # the current index keeps serving until the rebuild swaps in
-            try:
-                self._build(now)
-            finally:
-                self._rebuild.release()
-            return len(changes)
-        with self._lock, self._sessions() as session:
-            for kind, ref in dict.fromkeys((kind, ref) for _, kind, ref in changes):
-                self._apply(session, kind, ref, now)
-            if changes:
-                self._seen = max(self._seen, changes[-1][0])
-            return len(changes)
+        """Apply the changes after the last one seen, and those numbered before it that were not
+        committed yet then (PostgreSQL numbers a change when it is written, not when it commits)."""
+        with self._lock:
+            gaps = [(lo, hi, since) for lo, hi, since in self._gaps if now - since < GAP_WAIT]
+            with self._sessions() as session:
+                changes = session.execute(
+                    select(IndexChange.id, IndexChange.kind, IndexChange.ref)
+                    .where(or_(IndexChange.id > self._seen, *(IndexChange.id.between(lo, hi) for lo, hi, _ in gaps)))
+                    .order_by(IndexChange.id)
+                ).all()
+                if len(changes) <= RELOAD_AFTER:
+                    for kind, ref in dict.fromkeys((kind, ref) for _, kind, ref in changes):
+                        self._apply(session, kind, ref, now)
+                    numbers = [number for number, _, _ in changes]
+                    gaps = [(a, b, since) for lo, hi, since in gaps for a, b in _missing_numbers(lo, hi, numbers)]
+                    top = max(self._seen, numbers[-1] if numbers else 0)
+                    gaps += [(lo, hi, now) for lo, hi in _missing_numbers(self._seen + 1, top, numbers)]
+                    self._seen, self._gaps = top, gaps[-MAX_GAPS:]
+                    return len(changes)
+        if not rebuild or not self._rebuild.acquire(blocking=False):
+            return 0  # the current index keeps serving until the rebuild swaps in
+        try:
+            self._build(now)
+        finally:
+            self._rebuild.release()
+        return len(changes)
 
     def _apply(self, session: Session, kind: str, ref: str, now: datetime) -> None:
         if kind == ITEM:
@@ -182,3 +196,14 @@ class LiveIndex:
         by_hash = self._vectors.vectors(session, EVIDENCE, texts)
         return {text: by_hash[key] for key, text in texts.items() if key in by_hash}
 
+
+def _missing_numbers(first: int, last: int, found: Iterable[int]) -> list[tuple[int, int]]:
+    """The ranges (first, last) of the numbers from ``first`` to ``last`` that are not in ``found``."""
+    ranges, expected = [], first
+    for number in sorted(n for n in found if first <= n <= last):
+        if number > expected:
+            ranges.append((expected, number - 1))
+        expected = number + 1
+    if expected <= last:
+        ranges.append((expected, last))
+    return ranges

@@ -325,6 +325,28 @@ def found(index: LiveIndex, query: str) -> list[int | str]:
     return [hit.id for hit in index.search(query).content]
 
 
+def test_live_index_picks_up_a_change_committed_after_a_later_one(engine: Engine, database_url: str,
+                                                                   clock: ManualClock) -> None:
+    """PostgreSQL numbers a change when it is written, not when it commits: a long write that
+    commits after a quicker one must not be skipped by a refresh that saw the quicker one."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: changes commit in their order")
+    with two_processes(database_url) as (writer_sessions, reader_sessions):
+        reader = LiveIndex(reader_sessions)
+        reader.load(clock.now())
+        with writer_sessions() as slow:
+            vpn, _ = upsert_item(slow, row("Resetting your VPN password", "https://x.example.com/vpn"), clock.now())
+            slow.flush()  # its change is numbered, not committed yet
+            with writer_sessions() as quick:
+                room, _ = upsert_item(quick, row("Booking a meeting room", "https://x.example.com/room"), clock.now())
+                quick.commit()
+            reader.refresh(clock.now())
+            assert found(reader, "book meeting room") == [room.id]
+            slow.commit()
+        reader.refresh(clock.now())
+        assert found(reader, "reset vpn password") == [vpn.id]
+
+
 def test_live_index_follows_changes_made_by_another_process(engine: Engine, database_url: str,
                                                             clock: ManualClock) -> None:
     with two_processes(database_url) as (writer_sessions, reader_sessions):
