@@ -19,6 +19,7 @@ from bot.jobs import sweep
 from bot.outbox import Outbox
 from bot.runtime import Runtime
 from bot.search.embedder import Embedder
+from bot.search.live import GAP_LOOKBACK
 from bot.team_sync import sync_usergroups
 from store.models import IndexChange
 
@@ -95,12 +96,16 @@ def start_embedding(runtime: Runtime, leadership: Leadership, stop: threading.Ev
         return None
     embedder = Embedder(runtime.sessions, encoder, runtime.clock.now)
 
-    def latest_change() -> int:
+    def latest_change() -> tuple[int, int]:
+        """The change log's last number, and how many changes are logged up to GAP_LOOKBACK before
+        it: a write that commits after a later-numbered one (PostgreSQL) moves the count."""
         with runtime.sessions() as session:
-            return session.scalar(select(func.max(IndexChange.id))) or 0
+            last = session.scalar(select(func.max(IndexChange.id))) or 0
+            return last, session.scalar(select(func.count()).select_from(IndexChange)
+                                        .where(IndexChange.id > last - GAP_LOOKBACK)) or 0
 
     def work() -> None:
-        done_at: int | None = None  # the change log's position when nothing was left to embed
+        done_at: tuple[int, int] | None = None  # the change log's position when nothing was left to embed
         while not stop.is_set():
             try:
                 if leadership.is_leader() and (latest := latest_change()) != done_at:

@@ -252,3 +252,49 @@ def test_a_chunk_whose_claimer_died_is_embedded_before_the_run_ends(database_url
     report = Embedder(sessions, encoder, lambda: NOW).run(progress=dies)
     assert (report.embedded, report.busy) == (3, 0)  # its whole vector in pass two: no first pass left to do
     assert _status(sessions, encoder) == EmbedStatus(items=2, embedded=2, first_pass=0)
+
+
+def test_the_leader_embeds_an_item_whose_write_committed_after_a_later_change(
+        database_url: str, encoder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: changes commit in their order")
+    import time
+
+    from bot.config import Settings
+    from bot.run import scheduler
+    from bot.runtime import open_runtime
+
+    monkeypatch.setattr(scheduler, "EMBED_EVERY_SECONDS", 0.1)
+    sessions = _sessions(database_url, SHORT[:1])
+    runtime = open_runtime(Settings(database_url=database_url))
+    leadership, stop = scheduler.Leadership(runtime.engine), threading.Event()
+
+    def wait_for(embedded: int) -> EmbedStatus:
+        deadline = time.monotonic() + 30
+        while (status := _status(sessions, encoder)).embedded < embedded and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return status
+
+    worker = scheduler.start_embedding(runtime, leadership, stop)
+    try:
+        assert wait_for(1).embedded == 1
+        with sessions() as slow:  # an import still writing while a later change commits
+            slow.add(LibraryItem(id=2, key="item-1", title=SHORT[1][0], body=SHORT[1][1], tags="",
+                                 created_at=NOW, updated_at=NOW))
+            note_change(slow, ITEM, 2, NOW)
+            slow.flush()
+            with sessions() as quick:
+                quick.add(LibraryItem(id=3, key="item-2", title=SHORT[2][0], body=SHORT[2][1], tags="",
+                                      created_at=NOW, updated_at=NOW))
+                note_change(quick, ITEM, 3, NOW)
+                quick.commit()
+            assert wait_for(2).embedded == 2
+            time.sleep(1)  # the worker looked again, found nothing new, and waits for the log to move
+            slow.commit()
+        assert wait_for(3) == EmbedStatus(items=3, embedded=3, first_pass=0)
+    finally:
+        stop.set()
+        assert worker is not None
+        worker.join(30)
+        leadership.release()
+        runtime.engine.dispose()
