@@ -44,13 +44,15 @@ KINDS = (QUESTION, EVIDENCE, ITEM_FIRST, ITEM)  # a chunk's claim key is its kin
 @dataclass(frozen=True)
 class Chunk:
     """Texts of one kind to embed (ref -> text) and the index changes to log once they are stored;
-    a first-pass chunk also holds its items' whole texts (``whole``)."""
+    a first-pass chunk also holds its items' whole texts (``whole``), an evidence chunk the past
+    questions of the same texts (``asked``: ref -> question ref), whose vectors it reuses."""
 
     kind: str
     number: int
     texts: dict[str, str]
     changes: tuple[tuple[str, str], ...]
     whole: dict[str, str] = field(default_factory=dict)
+    asked: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,8 +151,10 @@ class Embedder:
             for text in (*expert.topics, *(q for q, _ in expert.answered)):
                 evidence[text_hash(text)] = text
                 owners[text_hash(text)].add(expert.user_id)
+        questions = {str(q.id): q.text for q in answered_questions(session)}
+        asked = {text_hash(text): ref for ref, text in questions.items()}
         work = [  # pass 1: short texts, titles, items of one line; pass 2: the other items
-            (QUESTION, self._missing(session, QUESTION, {str(q.id): q.text for q in answered_questions(session)})),
+            (QUESTION, self._missing(session, QUESTION, questions)),
             (EVIDENCE, self._missing(session, EVIDENCE, evidence)),
             (ITEM_FIRST, firsts),
             (ITEM, {ref: text for ref, text in full.items() if ref not in long}),
@@ -166,7 +170,8 @@ class Embedder:
                 changes = (((EXPERT, user) for ref in texts for user in sorted(owners[ref])) if kind == EVIDENCE
                            else ((QUESTION if kind == QUESTION else ITEM, ref) for ref in texts))
                 whole = {ref: full[ref] for ref in texts} if kind == ITEM_FIRST else {}
-                chunks.append(Chunk(kind, number, texts, tuple(dict.fromkeys(changes)), whole))
+                same = {ref: asked[ref] for ref in texts if ref in asked} if kind == EVIDENCE else {}
+                chunks.append(Chunk(kind, number, texts, tuple(dict.fromkeys(changes)), whole, same))
         return chunks
 
     def _missing(self, session: Session, kind: str, texts: dict[str, str]) -> dict[str, str]:
@@ -206,6 +211,7 @@ class Embedder:
                 unfinished = self._missing(session, ITEM, chunk.whole)
                 texts = {ref: text for ref, text in texts.items() if ref in unfinished}
             firsts = self._first_passes(session, texts) if chunk.kind == ITEM else {}
+            reused = self._asked(session, chunk, texts) if chunk.asked else {}
             session.commit()  # no transaction stays open while embedding (on SQLite it would hold the write lock)
             if not texts:
                 return 0
@@ -215,13 +221,21 @@ class Embedder:
             elif chunk.kind == ITEM_FIRST:
                 vectors = self._encoder.encode_documents([texts[ref] for ref in refs])
             else:
-                vectors = list(self._encoder.encode([texts[ref] for ref in refs]))
+                fresh = [ref for ref in refs if ref not in reused]
+                encoded = dict(zip(fresh, self._encoder.encode([texts[ref] for ref in fresh]))) if fresh else {}
+                vectors = [reused[ref] if ref in reused else encoded[ref] for ref in refs]
             now = self._clock()
             for kind, ref in chunk.changes:
                 note_change(session, kind, ref, now)
             stored = self._vectors.save(session, chunk.kind, {ref: (texts[ref], v) for ref, v in zip(refs, vectors)},
                                         now)
         return len(refs) if stored else 0
+
+    def _asked(self, session: Session, chunk: Chunk, texts: dict[str, str]) -> dict[str, Any]:
+        """ref -> the stored vector of the past question of the same text, for evidence ``texts``."""
+        known = self._vectors.vectors(session, QUESTION, {chunk.asked[ref]: text for ref, text in texts.items()
+                                                          if ref in chunk.asked})
+        return {ref: known[chunk.asked[ref]] for ref in texts if chunk.asked.get(ref) in known}
 
     def _first_passes(self, session: Session, texts: dict[str, str]) -> dict[str, Any]:
         """ref -> the stored first-pass DocumentVectors of those items whose title line is unchanged."""

@@ -298,3 +298,31 @@ def test_the_leader_embeds_an_item_whose_write_committed_after_a_later_change(
         worker.join(30)
         leadership.release()
         runtime.engine.dispose()
+
+
+def test_an_answered_questions_text_is_embedded_once_for_the_question_and_its_expert(database_url: str,
+                                                                                     encoder: Any) -> None:
+    from store.models import Answer, Question, QuestionStatus
+
+    sessions = _sessions(database_url, [])
+    with sessions() as session:
+        question = Question(asker_id="U0ASKER", text="How do I rotate my API key?", status=QuestionStatus.RESOLVED,
+                            asked_at=NOW, resolved_at=NOW)
+        session.add(question)
+        session.flush()
+        session.add(Answer(question_id=question.id, user_id="U0EXPERT", message_ts="1.1", text="Use the portal.",
+                           created_at=NOW, accepted_at=NOW))
+        session.commit()
+    counting = Counting(encoder)
+    report = Embedder(sessions, counting, lambda: NOW).run()
+    assert counting.documents == 1  # the past question's vector is the expert evidence's too
+    assert report.embedded == 2
+    with sessions() as session:
+        vectors = dict(session.execute(select(Embedding.kind, Embedding.vector)).all())
+    assert vectors["evidence"] == vectors["question"]
+    live = LiveIndex(sessions, encoder=encoder)
+    live.load(NOW)
+    result = live.search("How can I renew my API token?", explain=True)
+    assert [hit.id for hit in result.experts] == ["U0EXPERT"]
+    question = result.similar_questions[0]
+    assert question.explanation is not None and question.explanation.parts["semantic"] > 0
