@@ -71,23 +71,26 @@ class LiveIndex:
 
     def _build(self, now: datetime) -> None:
         """Build a new index with the stored vectors, then swap it in; searches use the previous one
-        meanwhile, and changes logged after the start of the build are replayed by the next refresh."""
+        meanwhile, and changes logged after the start of the build are replayed by the next refresh.
+        The database is read first and the transaction ended before indexing (on SQLite it holds
+        the write lock)."""
         with self._sessions() as session:
             seen = session.scalar(select(func.max(IndexChange.id))) or 0
             first = max(1, seen - GAP_LOOKBACK + 1)
             gaps = [(lo, hi, now) for lo, hi in _missing_numbers(first, seen, session.scalars(
                 select(IndexChange.id).where(IndexChange.id >= first)))]
-            index = self._new_index(synonym_groups(session))
+            synonyms = synonym_groups(session)
             items = item_records(session)
             questions = answered_questions(session)
             experts = list(expert_records(session, now).values())
             item_vectors, question_vectors, evidence_vectors = self._load_vectors(session, items, questions, experts)
-            for record in items:
-                index.upsert_item(record, item_vectors.get(str(record.id)))
-            for question in questions:
-                index.upsert_question(question, question_vectors.get(str(question.id)))
-            for expert in experts:
-                index.upsert_expert(expert, evidence_vectors)
+        index = self._new_index(synonyms)
+        for record in items:
+            index.upsert_item(record, item_vectors.get(str(record.id)))
+        for question in questions:
+            index.upsert_question(question, question_vectors.get(str(question.id)))
+        for expert in experts:
+            index.upsert_expert(expert, evidence_vectors)
         with self._lock:
             self._index, self._seen, self._faded_at, self._gaps = index, seen, now, gaps[-MAX_GAPS:]
 
