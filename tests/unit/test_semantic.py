@@ -61,6 +61,17 @@ def test_matcher_description_names_the_model_or_the_reason() -> None:
     assert described == (f"hybrid ({choice.name}, onnx)" if choice.path else f"word+fuzzy ({choice.reason})")
 
 
+def test_words_count_fully_only_when_they_single_out_a_candidate() -> None:
+    from bot.search.ranking import Fusion
+
+    fusion = Fusion(weight=0.7, lead=10.0)
+    assert fusion.weight_for([80.0, 60.0, 10.0]) == pytest.approx(0.7)  # a clear lead: 0.3 words, 0.7 meaning
+    assert fusion.weight_for([62.0, 62.0, 10.0]) == pytest.approx(1.0)  # a tie on words: meaning alone
+    assert fusion.weight_for([65.0, 60.0]) == pytest.approx(0.85)  # half the lead: half the words' share
+    assert fusion.weight_for([40.0]) == pytest.approx(0.7)  # a single candidate
+    assert Fusion(weight=0.7, lead=0.0).weight_for([62.0, 62.0]) == pytest.approx(0.7)  # no gate
+
+
 # --- hybrid ranking -------------------------------------------------------------------------
 
 
@@ -76,6 +87,29 @@ def test_hybrid_finds_a_paraphrase_that_word_matching_misses(encoder: Any) -> No
     assert best.explanation is not None and best.explanation.parts["semantic"] > 0
     assert sum(best.explanation.parts.values()) == pytest.approx(best.score, abs=0.05)
     assert hybrid.threshold == HYBRID_THRESHOLD
+
+
+def test_words_that_fit_two_items_alike_leave_the_order_to_meaning(encoder: Any) -> None:
+    cards = [ItemRecord(1, "Card about to expire", "Order a replacement before the expiry date."),
+             ItemRecord(2, "Get a new card if yours is lost", "Report the card and order a new one."),
+             ItemRecord(3, "Card swallowed by an ATM", "What to do when the machine keeps it."),
+             ItemRecord(4, "Cash withdrawal limits for your card", "How much cash the card lets you take out.")]
+
+    def hits(question: str, lead: float) -> list[tuple[int, float, dict[str, float]]]:
+        index = MatchIndex(encoder=encoder, word_lead=lead)
+        for item in cards:
+            index.upsert_item(item)
+        return [(h.id, h.score, h.explanation.parts) for h in index.search(question, explain=True).content[:2]]
+
+    def words(parts: dict[str, float]) -> float:
+        return sum(value for name, value in parts.items() if name != "semantic")
+
+    renewal = "How do I get a new card before mine expires?"
+    tied, ungated = hits(renewal, 10.0), hits(renewal, 0.0)
+    assert [h[0] for h in tied] == [1, 2]
+    assert words(tied[0][2]) < 0.2 * words(ungated[0][2])  # its words fit item 2 as well: they barely count
+    decisive = "How much cash can I take out with my card?"
+    assert hits(decisive, 10.0) == hits(decisive, 0.0)  # words that single out an item keep their full share
 
 
 def test_an_item_vector_is_the_centroid_of_its_title_and_body_sentences(encoder: Any) -> None:
