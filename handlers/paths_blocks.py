@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, Sequence
 
 from bot.paths import MyPath, Step, TeamProgress, Trend, TeamCompletion
-from bot.wording import plural
+from bot.wording import first_few, plural
 from handlers import ids
 from handlers.blocks import (SECTION_LIMIT, Block, actions, button, context, date_input, escape, link, mention, message,
                              modal, plain_input, quote, section, truncate)
@@ -101,8 +101,7 @@ def reflection_modal(step_id: int, title: str) -> dict[str, Any]:
 
 
 def _names(people: Sequence[str]) -> str:
-    shown = ", ".join(mention(p) for p in people[:SHOWN_NAMES])
-    return shown + (f" and {len(people) - SHOWN_NAMES} more" if len(people) > SHOWN_NAMES else "")
+    return first_few([mention(p) for p in people], SHOWN_NAMES)
 
 
 def team_lines(team: TeamProgress) -> str:

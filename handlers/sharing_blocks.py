@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from bot.sharing import MAX_NOTE, MAX_REASON, RequestView, TeamItem, Usage
 from bot.publishing import MAX_SUMMARY
 from bot.importing import MAX_TITLE, MAX_URL
-from bot.wording import plural
+from bot.wording import first_few, plural
 from handlers import ids
 from handlers.blocks import (Block, actions, button, context, escape, link, mention, message, modal, plain_input,
                              quote, section, truncate)
@@ -18,6 +18,7 @@ from store.models import ShareStatus
 
 OPTION_LIMIT = 75  # an option's text
 ORGANISATION_VALUE = "org"  # the target option for the whole organisation
+SHOWN_TEAMS = 8  # teams named in a drafted request; the rest are counted
 
 
 def option(text: str, value: str) -> dict[str, Any]:
@@ -136,7 +137,7 @@ def approver_dm(view: RequestView, reminder: bool = False) -> dict[str, Any]:
 
 def drafted_dm(view: RequestView) -> dict[str, Any]:
     """The owner's DM: the bot drafted a request from the evidence; Send / Not now while it is a draft."""
-    others = ", ".join(escape(name) for name in view.evidence.get("other_teams", []))
+    others = first_few([escape(name) for name in view.evidence.get("other_teams", [])], SHOWN_TEAMS)
     lead = (f"This item keeps answering other teams: in the last {view.evidence.get('days', 30)} days it helped "
             f"{plural(int(view.evidence.get('answered', 0)), 'question')}, from {others}.")
     blocks = [section(lead), section(_item(view)),

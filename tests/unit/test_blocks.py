@@ -215,3 +215,19 @@ def test_thread_offers_link_to_the_past_thread() -> None:
     body = "\n".join(text for _, text in texts(payload))
     assert "Asked before: <https://x.slack.com/archives/C0HELP/p1700000000.000001|How do I reset the VPN?>" in body
     assert ("This answered it", "item_answered", "4:") in all_buttons(payload)
+
+
+def test_a_drafted_share_request_names_a_few_teams_and_counts_the_rest() -> None:
+    from datetime import datetime, timezone
+
+    from bot.sharing import RequestView, Usage
+    from handlers.sharing_blocks import drafted_dm
+
+    teams = [f"Assembly line {n} & packing" for n in range(200)]
+    view = RequestView(4, "drafted", 1, "VPN", None, "", "Line A", "Operations", "U0SAM", True,
+                       {"answered": 240, "other_teams": teams}, Usage(0, 0), datetime(2026, 1, 5, tzinfo=timezone.utc),
+                       None, None)
+    lead = drafted_dm(view)["blocks"][0]["text"]["text"]
+    assert lead.endswith("from Assembly line 0 &amp; packing, Assembly line 1 &amp; packing, Assembly line 2 &amp; "
+                         "packing, Assembly line 3 &amp; packing, Assembly line 4 &amp; packing, Assembly line 5 &amp; "
+                         "packing, Assembly line 6 &amp; packing, Assembly line 7 &amp; packing and 192 more.")
