@@ -104,20 +104,21 @@ def _visible_to(session: Session, team_id: int | None) -> ColumnElement[bool]:
 
 
 def match_steps(session: Session, team_id: int | None, text: str) -> tuple[list[int], list[str]]:
-    """Each non-blank line matched to one active item the team can see, by its link or its exact title
-    (ignoring case; both sides go through the database's `lower`, which on SQLite folds ASCII letters only, so
-    "É" matches itself): the item ids in order, and a problem per line that matched none or several."""
+    """Each non-blank line matched to one active item the team (without one: everyone) can see, by its link
+    or its exact title (ignoring case; both sides go through the database's `lower`, which on SQLite folds
+    ASCII letters only, so "É" matches itself): the item ids in order, and a problem per line that matched
+    none or several."""
     found: list[int] = []
     problems: list[str] = []
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    visible = _visible_to(session, team_id)
+    visible, who = _visible_to(session, team_id), "everyone" if team_id is None else "the team"
     for number, line in enumerate(lines, start=1):
         wanted = line.strip("<>").split("|")[0]  # a link Slack formatted as <url|label>
         rows = session.scalars(select(LibraryItem.id).where(
             LibraryItem.state == ItemState.ACTIVE, visible,
             or_(LibraryItem.url == wanted, func.lower(LibraryItem.title) == func.lower(line))).limit(2)).all()
         if not rows:
-            problems.append(f"line {number} “{line[:60]}”: no item the team can see has that title or link")
+            problems.append(f"line {number} “{line[:60]}”: no item {who} can see has that title or link")
         elif len(rows) > 1:
             problems.append(f"line {number} “{line[:60]}”: several items match; paste its link instead")
         else:
@@ -126,15 +127,18 @@ def match_steps(session: Session, team_id: int | None, text: str) -> tuple[list[
 
 
 def draft_errors(session: Session, settings: Settings, now: datetime, user_id: str, draft: PathDraft, *,
-                 team_required: bool = True) -> tuple[dict[str, str], list[int]]:
-    """What is wrong with a draft, by field (title, competency, steps, team, due), and the steps' items."""
+                 for_card: bool = False) -> tuple[dict[str, str], list[int]]:
+    """What is wrong with a draft, by field (title, competency, steps, team, due), and the steps' items.
+
+    `for_card`: the course planned for an andon card, told to its askers, who come from any team: the team
+    is optional and every step must be an item the whole organisation sees."""
     errors: dict[str, str] = {}
     if not draft.title.strip():
         errors["title"] = "Give the path a title."
     if draft.competency_id and session.get(Competency, draft.competency_id) is None:
         errors["competency"] = "That competency is not in the framework."
     if draft.team_id is None:
-        if team_required:
+        if not for_card:
             errors["team"] = "Choose the team."
     elif session.get(Team, draft.team_id) is None:
         errors["team"] = "I can't find that team any more."
@@ -147,7 +151,7 @@ def draft_errors(session: Session, settings: Settings, now: datetime, user_id: s
     if sum(1 for line in draft.steps.splitlines() if line.strip()) > MAX_STEPS:  # told before a query per line
         errors["steps"] = f"At most {MAX_STEPS} steps, please."
         return errors, []
-    items, problems = match_steps(session, draft.team_id if "team" not in errors else None, draft.steps)
+    items, problems = match_steps(session, None if for_card or "team" in errors else draft.team_id, draft.steps)
     if problems:
         errors["steps"] = "; ".join(problems)[:1000]
     elif not items:
@@ -170,7 +174,7 @@ def publish(session: Session, settings: Settings, now: datetime, *, user_id: str
         need = andon.learning_need(session, card_id)
     else:
         require_may_create(session, settings, user_id)
-    errors, items = draft_errors(session, settings, now, user_id, draft, team_required=need is None)
+    errors, items = draft_errors(session, settings, now, user_id, draft, for_card=need is not None)
     if errors:
         raise Refusal(next(iter(errors.values())))
     path = LearningPath(title=draft.title.strip()[:200], competency_id=draft.competency_id or None,

@@ -98,7 +98,7 @@ def publish(ack: Ack, body: Payload, view: Payload, deps: Deps) -> Returned:
     card_id = blocks.number(metadata) if metadata else None
     with deps.runtime.sessions() as session:
         draft, errors = _draft(session, view)
-        found, _ = paths.draft_errors(session, settings, now, user_id, draft, team_required=card_id is None)
+        found, _ = paths.draft_errors(session, settings, now, user_id, draft, for_card=card_id is not None)
         errors = {**found, **errors}
         if errors:
             ack(response_action="errors", errors={FIELDS[field]: text for field, text in errors.items()})

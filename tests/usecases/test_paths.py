@@ -71,6 +71,10 @@ def test_invalid_drafts_and_unauthorised_people_change_nothing(runtime: Runtime,
     assert errors["due"] == "The due date is in the past; choose today or later."
     assert "line 2 “Office printers”: no item the team can see" in errors["steps"]  # only Office sees it
     assert "line 3 “no such thing”" in errors["steps"]
+    with runtime.sessions() as session:  # an andon card's course is told to askers of any team
+        errors, _ = paths.draft_errors(session, runtime.settings, runtime.clock.now(), SUPERVISOR,
+                                       draft(org.field, steps="VPN basics\nVPN setup"), for_card=True)
+    assert errors == {"steps": "line 2 “VPN setup”: no item everyone can see has that title or link"}
     with pytest.raises(Refusal, match="teams you lead"):
         publish(runtime, SUPERVISOR, draft(org.office))  # sam supervises Field, not Office
     with pytest.raises(Refusal, match="Only learning managers and team supervisors"):
