@@ -31,6 +31,7 @@ from bot.search.database import answered_questions, expert_records, split_tags
 from bot.search.records import ItemRecord
 from bot.search.stored_vectors import EVIDENCE, FIRST_LINES, ITEM_FIRST, StoredVectors, first_lines, text_hash
 from bot.search.text import embedding_text
+from store.db import read_only_sessions
 from store.models import Embedding, ItemState, LibraryItem
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class Embedder:
 
     def __init__(self, sessions: sessionmaker[Session], encoder: Encoder, clock: Callable[[], datetime]) -> None:
         self._sessions = sessions
+        self._reads = read_only_sessions(sessions)  # for the plan's long reads: writers need not wait for them
         self._encoder = encoder
         self._vectors = StoredVectors(encoder)
         self._clock = clock
@@ -139,6 +141,7 @@ class Embedder:
         with self._sessions() as session:
             self._vectors.drop_other_models(session)
             session.commit()
+        with self._reads() as session:
             return self._plan(session, self._clock())
 
     def _plan(self, session: Session, now: datetime) -> list[Chunk]:

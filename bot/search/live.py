@@ -25,6 +25,7 @@ from bot.search.engine import MatchIndex
 from bot.search.records import Audiences, ExpertRecord, ItemRecord, MatchResult, QuestionRecord
 from bot.search.stored_vectors import EVIDENCE, ITEM_FIRST, StoredVectors, evidence_texts
 from bot.search.text import embedding_text
+from store.db import read_only_sessions
 from store.models import Answer, Expertise, IndexChange, ItemState, LibraryItem
 
 if TYPE_CHECKING:
@@ -39,11 +40,12 @@ MAX_GAPS = 100  # ranges of skipped change numbers kept (the oldest are dropped)
 
 
 class LiveIndex:
-    """A MatchIndex plus the position in the change log it has caught up to."""
+    """A MatchIndex plus the position in the change log it has caught up to. It only reads, in read-only
+    sessions (on SQLite, writers do not wait for a build's reads)."""
 
     def __init__(self, sessions: sessionmaker[Session], threshold: float | None = None,
                  encoder: Encoder | None = None) -> None:
-        self._sessions = sessions
+        self._sessions = read_only_sessions(sessions)
         self._threshold = threshold
         self.encoder = encoder
         self._vectors = StoredVectors(encoder) if encoder is not None else None
@@ -72,8 +74,7 @@ class LiveIndex:
     def _build(self, now: datetime) -> None:
         """Build a new index with the stored vectors, then swap it in; searches use the previous one
         meanwhile, and changes logged after the start of the build are replayed by the next refresh.
-        The database is read first and the transaction ended before indexing (on SQLite it holds
-        the write lock)."""
+        The database is read first, in one transaction (one snapshot), ended before indexing."""
         with self._sessions() as session:
             seen = session.scalar(select(func.max(IndexChange.id))) or 0
             first = max(1, seen - GAP_LOOKBACK + 1)
