@@ -28,6 +28,7 @@ from bot.outbox import enqueue, enqueue_new
 from bot.refusal import Refusal
 from store.models import (AndonCard, Competency, ItemState, LearningNeed, LearningPath, LibraryItem, OutboxMessage,
                           PathAssignment, PathEnrolment, PathStep, Question, StepCompletion, Team, TeamMember, TeamRole)
+from store.queries import equals_ignoring_case
 
 PATH_ASSIGNED = "path_assigned"  # each member's DM: a new path, due …, its first step
 PATH_FINISHED = "path_finished"  # the congratulation when a person's last step is done
@@ -105,9 +106,8 @@ def _visible_to(session: Session, team_id: int | None) -> ColumnElement[bool]:
 
 def match_steps(session: Session, team_id: int | None, text: str) -> tuple[list[int], list[str]]:
     """Each non-blank line matched to one active item the team (without one: everyone) can see, by its link
-    or its exact title (ignoring case; both sides go through the database's `lower`, which on SQLite folds
-    ASCII letters only, so "É" matches itself): the item ids in order, and a problem per line that matched
-    none or several."""
+    or its exact title (ignoring case, `equals_ignoring_case`): the item ids in order, and a problem per line
+    that matched none or several."""
     found: list[int] = []
     problems: list[str] = []
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -116,7 +116,7 @@ def match_steps(session: Session, team_id: int | None, text: str) -> tuple[list[
         wanted = line.strip("<>").split("|")[0]  # a link Slack formatted as <url|label>
         rows = session.scalars(select(LibraryItem.id).where(
             LibraryItem.state == ItemState.ACTIVE, visible,
-            or_(LibraryItem.url == wanted, func.lower(LibraryItem.title) == func.lower(line))).limit(2)).all()
+            or_(LibraryItem.url == wanted, equals_ignoring_case(LibraryItem.title, line))).limit(2)).all()
         if not rows:
             problems.append(f"line {number} “{line[:60]}”: no item {who} can see has that title or link")
         elif len(rows) > 1:

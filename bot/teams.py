@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import Team, TeamMember, TeamRole
+from store.queries import equals_ignoring_case
 
 
 def team_ids_of(session: Session, user_id: str) -> list[int]:
@@ -103,8 +104,8 @@ def askers_by_team(session: Session, askers: Iterable[tuple[str, int | None]]) -
 
 
 def find_team(session: Session, name: str) -> Team | None:
-    """The team called `name` (exactly, then ignoring case)."""
+    """The team called `name` (exactly, then ignoring case: `equals_ignoring_case`)."""
     team = session.scalar(select(Team).where(Team.name == name))
     if team is None:
-        team = session.scalar(select(Team).where(func.lower(Team.name) == name.lower()).limit(1))
+        team = session.scalar(select(Team).where(equals_ignoring_case(Team.name, name)).limit(1))
     return team

@@ -185,6 +185,22 @@ def test_a_busy_teams_progress_keeps_its_lines_whole_within_a_section() -> None:
     assert text.count("overdue: ") == 5 and text.count(" on Isolating energy") == 3  # every path and reflection
 
 
+def test_a_team_typed_in_capitals_is_found_even_with_accented_letters(bot: Harness) -> None:
+    org(bot)
+    with bot.runtime.sessions() as session:
+        now = bot.runtime.clock.now()
+        session.add_all(Team(name=f"Cell {n}", created_at=now) for n in range(100))  # a menu would be too long
+        nord = Team(name="Équipe Nord", created_at=now)
+        session.add(nord)
+        session.flush()
+        session.add(TeamMember(team_id=nord.id, user_id="U0DAVE", created_at=now))
+        session.commit()
+    form = path_form(bot, "U0MANAGER")
+    bot.submit("U0MANAGER", form, {"title": "VPN", "path_steps": "VPN basics", "path_team": "ÉQUIPE NORD",
+                                   "due": DUE})
+    assert [c.text for c in bot.posts("U0DAVE")] == ["New learning path: VPN, due 30 Jan 2026"]
+
+
 def finish(bot: Harness, user: str, channel: str) -> None:
     """Press each next Done on the user's My path, reflecting every time."""
     for _ in range(3):
