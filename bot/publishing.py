@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import access, teams, trust
@@ -16,6 +16,7 @@ from bot.importing import MAX_TITLE, MAX_URL
 from bot.library import Draft, item_key, upsert_item
 from bot.refusal import Refusal
 from store.models import Competency, LibraryItem, Team
+from store.queries import contains_ignoring_case
 
 MAX_SUMMARY = 3000
 MAX_TEAMS_SHOWN = 100  # a static_select holds at most 100 options
@@ -30,7 +31,7 @@ def publishable_teams(session: Session, settings: Settings, user_id: str, query:
     """The teams `user_id` may publish for (`access.may_publish`) whose name contains `query` (case
     ignored), by name, at most `limit`: any team for a learning manager; else every team under the ones
     they supervise and, as a content owner, their own teams."""
-    found = select(Team).where(func.lower(Team.name).contains(query.strip().lower(), autoescape=True))
+    found = select(Team).where(contains_ignoring_case(Team.name, query.strip()))
     if not access.is_learning_manager(session, settings, user_id):
         allowed: set[int] = set()
         for team in teams.supervised_teams(session, user_id):
@@ -78,9 +79,9 @@ def publish_form(session: Session, settings: Settings, user_id: str) -> PublishF
 
 def competencies(session: Session, query: str) -> list[Competency]:
     """The framework's competencies whose name or id contains `query` (case ignored), by name."""
-    pattern = f"%{query.strip().lower()}%"
+    query = query.strip()
     return list(session.scalars(select(Competency).where(
-        func.lower(Competency.name).like(pattern) | func.lower(Competency.id).like(pattern))
+        contains_ignoring_case(Competency.name, query) | contains_ignoring_case(Competency.id, query))
         .order_by(Competency.name).limit(MAX_COMPETENCIES_SHOWN)))
 
 

@@ -9,7 +9,7 @@ import json
 from sqlalchemy import select
 
 from bot.library import Draft, import_items
-from store.models import LibraryItem
+from store.models import Competency, LibraryItem, Team
 from tests.harness import Harness, all_text, buttons
 from tests.org import ALICE, SAM, Org, make_org
 
@@ -153,6 +153,23 @@ def test_a_learning_manager_in_no_team_searches_any_team(bot: Harness) -> None:
     with bot.runtime.sessions() as session:
         item = session.scalars(select(LibraryItem)).one()
         assert (item.audience_id, item.owner_id) == (org.quality, "U0MANAGER")
+
+
+def test_menus_find_names_with_accented_capitals_as_typed_or_in_capitals(bot: Harness) -> None:
+    arrange(bot)
+    with bot.runtime.sessions() as session:
+        now = bot.runtime.clock.now()
+        session.add_all([Team(name="Équipe Nord", created_at=now), Team(name="Stock 100% checked", created_at=now),
+                         Team(name="Stock 1000 checked", created_at=now),
+                         Competency(id="ELEC-1", name="Électricité de base")])
+        session.commit()
+    modal = open_modal(bot, "U0MANAGER")
+    for typed in ("Équipe", "ÉQUIPE NORD", "quipe n"):
+        assert [o["text"]["text"] for o in bot.suggest("U0MANAGER", modal, "audience", typed)] == ["Équipe Nord"], typed
+    assert [o["text"]["text"] for o in bot.suggest("U0MANAGER", modal, "audience", "100%")] == ["Stock 100% checked"]
+    for typed in ("Électricité", "ÉLEC", "ELEC-1", "de base"):
+        assert [o["value"] for o in bot.suggest("U0MANAGER", modal, "competency", typed)] == ["ELEC-1"], typed
+    assert bot.suggest("U0MANAGER", modal, "competency", "%") == []  # a percent sign is not a wildcard
 
 
 def test_a_slack_error_on_the_confirmation_still_puts_the_item_in_search_at_once(bot: Harness) -> None:
