@@ -49,17 +49,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded values after commit, so use cases can return them."""
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions that keep loaded values after commit, so use cases can return them; ``read_only``: see
+    `read_only_sessions`."""
+    return sessionmaker(_read_only(engine) if read_only else engine, expire_on_commit=False)
+
+
+def _read_only(engine: Engine) -> Engine:
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def read_only_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """Sessions like ``sessions``, on the same engine and pool, for long work that only reads (building
     the live index, planning embeddings). On SQLite their transactions begin deferred, so writers do
     not wait for them, and they cannot write; on PostgreSQL they are ordinary sessions."""
-    return sessionmaker(sessions.kw["bind"].execution_options(**{READ_ONLY: True}), **{
-        key: value for key, value in sessions.kw.items() if key != "bind"})
+    return sessionmaker(_read_only(sessions.kw["bind"]), **{key: value for key, value in sessions.kw.items()
+                                                            if key != "bind"})
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -77,7 +82,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def is_reachable(engine: Engine) -> bool:
     """True when a trivial query succeeds (for /healthz)."""
     try:
-        with engine.connect() as conn:
+        with _read_only(engine).connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
     except Exception:  # noqa: BLE001 - any failure means "not reachable"

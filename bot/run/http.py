@@ -14,12 +14,11 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.run.verification import readable
 from bot.search.embedder import embedding_status
-from store.db import is_reachable
+from store.db import is_reachable, session_factory
 
 log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
@@ -33,7 +32,7 @@ def health(engine: Engine, channels: Mapping[str, str], embedding_model: str | N
                               "channels": dict(channels)}
     if database:
         try:
-            with Session(engine) as session:
+            with session_factory(engine, read_only=True)() as session:  # SQLite: writers need not wait
                 report["outbox"] = outbox.counts(session)
                 if embedding_model is not None:
                     status = embedding_status(session, embedding_model)

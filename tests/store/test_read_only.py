@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.search.changes import ITEM, note_change
 from bot.search.embedder import Embedder
+from bot.run.http import health
 from bot.search.live import LiveIndex
 from store.db import make_engine, read_only_sessions, session_factory, upgrade
 from store.models import LibraryItem
@@ -129,4 +130,12 @@ def test_planning_embeddings_never_holds_the_write_lock(sessions: sessionmaker[S
     seen = writable_during_reads(engine, path)
     chunks = embedder.plan()
     assert sum(len(chunk.texts) for chunk in chunks) == 5 + 5  # every item's title, then its whole text
+    assert seen and all(seen), seen
+
+
+def test_the_health_check_never_holds_the_write_lock(sessions: sessionmaker[Session], engine: Engine,
+                                                     path: Path) -> None:
+    seen = writable_during_reads(engine, path)
+    report = health(engine, {}, embedding_model="some-model")
+    assert report["embeddings"] == {"items": 5, "embedded": 0, "first_pass": 0, "pending": 5}
     assert seen and all(seen), seen
