@@ -52,15 +52,16 @@ class PathDraft:
 
 # -- who may create paths, for which teams ---------------------------------------------------------
 
-def leadable_teams(session: Session, settings: Settings, user_id: str) -> list[Team]:
-    """The teams `user_id` may assign paths to, by name: every team for a learning manager, else the teams
-    they supervise and every team under those."""
+def leadable_teams(session: Session, settings: Settings, user_id: str, query: str = "",
+                   limit: int | None = None) -> list[Team]:
+    """The teams `user_id` may assign paths to whose name contains `query`, by name, at most `limit`: any team
+    for a learning manager, else the teams they supervise and every team under those."""
     if access.is_learning_manager(session, settings, user_id):
-        return list(session.scalars(select(Team).order_by(Team.name)))
+        return teams.search(session, query, None, limit)
     led: set[int] = set()
     for team in teams.supervised_teams(session, user_id):
         led |= teams.below(session, team.id)
-    return list(session.scalars(select(Team).where(Team.id.in_(led)).order_by(Team.name))) if led else []
+    return teams.search(session, query, led, limit) if led else []
 
 
 def may_create(session: Session, settings: Settings, user_id: str) -> bool:
@@ -68,9 +69,9 @@ def may_create(session: Session, settings: Settings, user_id: str) -> bool:
     return access.is_learning_manager(session, settings, user_id) or bool(teams.supervised_teams(session, user_id))
 
 
-def require_may_create(session: Session, settings: Settings, user_id: str) -> list[Team]:
-    """The teams `user_id` leads; refused for anyone who leads none."""
-    found = leadable_teams(session, settings, user_id)
+def require_may_create(session: Session, settings: Settings, user_id: str, limit: int | None = None) -> list[Team]:
+    """The teams `user_id` leads (at most `limit`); refused for anyone who leads none."""
+    found = leadable_teams(session, settings, user_id, limit=limit)
     if not found and not access.is_learning_manager(session, settings, user_id):
         raise Refusal("Only learning managers and team supervisors can create learning paths.")
     return found
@@ -81,16 +82,6 @@ def learners(session: Session, team_id: int) -> list[str]:
     return list(dict.fromkeys(session.scalars(select(TeamMember.user_id).where(
         TeamMember.team_id.in_(teams.below(session, team_id)), TeamMember.role == TeamRole.MEMBER)
         .order_by(TeamMember.id))))
-
-
-def team_named(session: Session, text: str) -> int | None:
-    """The team whose name was typed (a menu of more teams than Slack allows is a text field)."""
-    team = teams.find_team(session, text)
-    return team.id if team else None
-
-
-def competencies(session: Session) -> list[Competency]:
-    return list(session.scalars(select(Competency).order_by(Competency.name)))
 
 
 # -- the draft's checks ----------------------------------------------------------------------------

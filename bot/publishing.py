@@ -31,17 +31,14 @@ def publishable_teams(session: Session, settings: Settings, user_id: str, query:
     """The teams `user_id` may publish for (`access.may_publish`) whose name contains `query` (case
     ignored), by name, at most `limit`: any team for a learning manager; else every team under the ones
     they supervise and, as a content owner, their own teams."""
-    found = select(Team).where(contains_ignoring_case(Team.name, query.strip()))
-    if not access.is_learning_manager(session, settings, user_id):
-        allowed: set[int] = set()
-        for team in teams.supervised_teams(session, user_id):
-            allowed |= teams.below(session, team.id)
-        if access.is_content_owner(session, user_id):
-            allowed |= set(teams.team_ids_of(session, user_id))
-        if not allowed:
-            return []
-        found = found.where(Team.id.in_(allowed))
-    return list(session.scalars(found.order_by(Team.name, Team.id).limit(limit)))
+    if access.is_learning_manager(session, settings, user_id):
+        return teams.search(session, query, None, limit)
+    allowed: set[int] = set()
+    for team in teams.supervised_teams(session, user_id):
+        allowed |= teams.below(session, team.id)
+    if access.is_content_owner(session, user_id):
+        allowed |= set(teams.team_ids_of(session, user_id))
+    return teams.search(session, query, allowed, limit) if allowed else []
 
 
 def may_publish_somewhere(session: Session, settings: Settings, user_id: str) -> bool:
@@ -77,12 +74,12 @@ def publish_form(session: Session, settings: Settings, user_id: str) -> PublishF
     return PublishForm(found, False, default or found[0])
 
 
-def competencies(session: Session, query: str) -> list[Competency]:
-    """The framework's competencies whose name or id contains `query` (case ignored), by name."""
+def competencies(session: Session, query: str, limit: int = MAX_COMPETENCIES_SHOWN) -> list[Competency]:
+    """The framework's competencies whose name or id contains `query` (case ignored), by name, at most `limit`."""
     query = query.strip()
     return list(session.scalars(select(Competency).where(
         contains_ignoring_case(Competency.name, query) | contains_ignoring_case(Competency.id, query))
-        .order_by(Competency.name).limit(MAX_COMPETENCIES_SHOWN)))
+        .order_by(Competency.name).limit(limit)))
 
 
 def competency_name(session: Session, competency_id: str | None) -> str:

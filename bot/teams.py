@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import Team, TeamMember, TeamRole
-from store.queries import equals_ignoring_case
+from store.queries import contains_ignoring_case
 
 
 def team_ids_of(session: Session, user_id: str) -> list[int]:
@@ -103,9 +103,10 @@ def askers_by_team(session: Session, askers: Iterable[tuple[str, int | None]]) -
                   key=lambda pair: (-pair[1], pair[0]))
 
 
-def find_team(session: Session, name: str) -> Team | None:
-    """The team called `name` (exactly, then ignoring case: `equals_ignoring_case`)."""
-    team = session.scalar(select(Team).where(Team.name == name))
-    if team is None:
-        team = session.scalar(select(Team).where(equals_ignoring_case(Team.name, name)).limit(1))
-    return team
+def search(session: Session, query: str, among: set[int] | None, limit: int | None) -> list[Team]:
+    """The teams whose name contains `query` (case ignored: `contains_ignoring_case`), of `among` (None:
+    every team), by name, at most `limit`."""
+    found = select(Team).where(contains_ignoring_case(Team.name, query.strip()))
+    if among is not None:
+        found = found.where(Team.id.in_(among))
+    return list(session.scalars(found.order_by(Team.name, Team.id).limit(limit)))

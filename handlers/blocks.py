@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from bot.refusal import Refusal
 from handlers import ids
@@ -11,6 +11,8 @@ Block = dict[str, Any]
 
 SECTION_LIMIT = 3000
 BUTTON_LIMIT = 75
+OPTION_LIMIT = 75  # an option's text
+MAX_OPTIONS = 100  # a static_select's, and an external_select's per query
 MAX_BLOCKS = 50
 OUT_OF_DATE = "That button is out of date."
 
@@ -94,6 +96,30 @@ def plain_input(block_id: str, label: str, *, initial: str = "", multiline: bool
         element["initial_value"] = truncate(initial, max_length)
     return {"type": "input", "block_id": block_id, "optional": optional, "element": element,
             "label": {"type": "plain_text", "text": label}}
+
+
+def option(text: str, value: str) -> Block:
+    """A menu's option: its text cut to Slack's 75 characters."""
+    return {"text": {"type": "plain_text", "text": truncate(text, OPTION_LIMIT)}, "value": value}
+
+
+def external_input(block_id: str, label: str, placeholder: str, *, initial: tuple[str, str] | None = None,
+                   optional: bool = False) -> Block:
+    """An external_select whose options the `app.options` listener of `block_id` (see `in_block`) gives as
+    one types, `initial` (text, value) preselected."""
+    element: Block = {"type": "external_select", "action_id": ids.INPUT, "min_query_length": 1,
+                      "placeholder": {"type": "plain_text", "text": placeholder}}
+    if initial:
+        element["initial_option"] = option(*initial)
+    return {"type": "input", "block_id": block_id, "optional": optional, "element": element,
+            "label": {"type": "plain_text", "text": label}}
+
+
+def in_block(block_id: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches an external_select of `block_id`: Bolt's `app.options` matches the action_id alone."""
+    def matches(body: dict[str, Any]) -> bool:
+        return body.get("block_id") == block_id
+    return matches
 
 
 def users_input(block_id: str, label: str, *, initial: str | None = None) -> Block:

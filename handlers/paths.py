@@ -12,15 +12,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import learning_needs, paths
+from bot import learning_needs, paths, publishing
 from bot.config import Settings
 from bot.outbox import SlackCall
 from bot.paths import PathDraft
 from bot.refusal import Refusal
 from handlers import blocks, ids
+from handlers.blocks import MAX_OPTIONS, in_block, option
 from handlers.deps import Deps
 from handlers.paths_blocks import (assigned, finished, my_paths_reply, path_for_asker, path_modal, reflection_modal,
                                    started, team_note)
+from handlers.publishing import competency_options
 from handlers.rendering import Render, Rendering
 from handlers.settle import UNCHANGED, Returned, refuses, settles
 
@@ -31,16 +33,17 @@ FIELDS = {"title": ids.TITLE, "competency": ids.PATH_COMPETENCY, "steps": ids.PA
 
 
 def new_path_modal(session: Session, settings: Settings, user_id: str, card_id: int | None = None) -> Payload:
-    """The path modal for `user_id`: the teams they lead, L&D's competencies; for an andon card's course
-    (its owner or a manager), titled by the need. Refuses who may not."""
-    title = ""
+    """The path modal for `user_id`: the teams they lead, L&D's competencies (past Slack's 100 options, menus
+    searched as one types); for an andon card's course (its owner or a manager), titled by the need. Refuses
+    who may not."""
+    title, shown = "", MAX_OPTIONS + 1  # one more than a menu holds tells it is searched
     if card_id is None:
-        led = paths.require_may_create(session, settings, user_id)
+        led = paths.require_may_create(session, settings, user_id, limit=shown)
     else:
         learning_needs.shippable(session, settings, card_id=card_id, user_id=user_id)
-        led, title = paths.leadable_teams(session, settings, user_id), paths.need_title(session, card_id)
-    return path_modal([(t.id, t.name) for t in led], [(c.id, c.name) for c in paths.competencies(session)],
-                      card_id=card_id, title=title)
+        led, title = paths.leadable_teams(session, settings, user_id, limit=shown), paths.need_title(session, card_id)
+    found = publishing.competencies(session, "", limit=shown)
+    return path_modal([(t.id, t.name) for t in led], [(c.id, c.name) for c in found], card_id=card_id, title=title)
 
 
 def _open(client: WebClient, deps: Deps, user_id: str, trigger_id: str, card_id: int | None = None) -> None:
@@ -73,21 +76,22 @@ def open_for_need(ack: Ack, action: Payload, body: Payload, client: WebClient, d
     _open(client, deps, body["user"]["id"], body["trigger_id"], blocks.number(action.get("value")))
 
 
-def _option(view: Payload, block_id: str) -> tuple[str, bool]:
-    """A static_select's picked value, or the text typed where the field is a text input; and whether picked."""
-    field = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get(ids.INPUT) or {}
-    picked = (field.get("selected_option") or {}).get("value")
-    return str(picked or field.get("value") or "").strip(), bool(picked)
+def team_options(ack: Ack, body: Payload, payload: Payload, deps: Deps) -> None:
+    """The path modal's team menu, as one types: the teams whose name contains it that the presser may
+    create a path for (at most 100)."""
+    query = payload.get("value")
+    with deps.runtime.sessions() as session:
+        found = paths.leadable_teams(session, deps.runtime.settings, body["user"]["id"],
+                                     query if isinstance(query, str) else "", limit=MAX_OPTIONS)
+        ack(options=[option(team.name, str(team.id)) for team in found])
 
 
-def _draft(session: Session, view: Payload) -> tuple[PathDraft, dict[str, str]]:
-    """The submitted draft, and the problem of a team named as no team is."""
-    team_text, picked = _option(view, ids.PATH_TEAM)
-    team_id = blocks.number(team_text) if picked else paths.team_named(session, team_text) if team_text else None
-    due = blocks.picked(view, ids.DUE, "selected_date")
-    draft = PathDraft(blocks.submitted(view, ids.TITLE), _option(view, ids.PATH_COMPETENCY)[0] or None,
-                      blocks.submitted(view, ids.PATH_STEPS), team_id, date.fromisoformat(due) if due else None)
-    return draft, {"team": "No team has that name."} if team_text and team_id is None else {}
+def _draft(view: Payload) -> PathDraft:
+    """The submitted draft: a menu's pick, static or searched, is its option's value."""
+    team, due = blocks.chosen(view, ids.PATH_TEAM), blocks.picked(view, ids.DUE, "selected_date")
+    return PathDraft(blocks.submitted(view, ids.TITLE), blocks.chosen(view, ids.PATH_COMPETENCY),
+                     blocks.submitted(view, ids.PATH_STEPS), blocks.number(team) if team else None,
+                     date.fromisoformat(due) if due else None)
 
 
 @settles(field=ids.PATH_STEPS)
@@ -97,9 +101,8 @@ def publish(ack: Ack, body: Payload, view: Payload, deps: Deps) -> Returned:
     metadata = view.get("private_metadata")
     card_id = blocks.number(metadata) if metadata else None
     with deps.runtime.sessions() as session:
-        draft, errors = _draft(session, view)
-        found, _ = paths.draft_errors(session, settings, now, user_id, draft, for_card=card_id is not None)
-        errors = {**found, **errors}
+        draft = _draft(view)
+        errors, _ = paths.draft_errors(session, settings, now, user_id, draft, for_card=card_id is not None)
         if errors:
             ack(response_action="errors", errors={FIELDS[field]: text for field, text in errors.items()})
             return UNCHANGED
@@ -195,6 +198,8 @@ RENDERERS: dict[str, Render] = {paths.PATH_ASSIGNED: _assigned, paths.PATH_FINIS
 def register(app: App) -> None:
     app.action(ids.PATH_NEW)(open_new)
     app.view(ids.PATH_NEW)(publish)
+    app.options(ids.INPUT, matchers=[in_block(ids.PATH_COMPETENCY)])(competency_options)
+    app.options(ids.INPUT, matchers=[in_block(ids.PATH_TEAM)])(team_options)
     app.action(ids.PATH_FOR_NEED)(open_for_need)
     app.action(ids.PATH_DONE)(done)
     app.view(ids.PATH_REFLECT)(reflected)

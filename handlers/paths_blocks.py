@@ -8,38 +8,40 @@ from typing import Any, Sequence
 from bot.paths import MyPath, Step, TeamProgress, Trend, TeamCompletion
 from bot.wording import first_few, plural
 from handlers import ids
-from handlers.blocks import (SECTION_LIMIT, Block, actions, button, context, date_input, escape, link, mention, message,
-                             modal, plain_input, quote, section, truncate)
+from handlers.blocks import (MAX_OPTIONS, SECTION_LIMIT, Block, actions, button, context, date_input, escape,
+                             external_input, link, mention, message, modal, option, plain_input, quote, section,
+                             truncate)
 from handlers.learning_needs_blocks import due_text
 
-MAX_OPTIONS = 100  # Slack's most options in a static_select; past it, the field is typed
 SHOWN_PATHS = 3  # on App Home; `/learn path` shows them all
 SHOWN_NAMES = 8
 
 
-def _select(block_id: str, label: str, options: Sequence[tuple[str, str]], *, optional: bool, typed: str) -> Block:
-    """A static_select of (value, text) options; with more than Slack allows, a text input for its `typed` name."""
+def _select(block_id: str, label: str, options: Sequence[tuple[str, str]], *, optional: bool,
+            searched: str) -> Block:
+    """A static_select of (value, text) options; with more than Slack allows (or none), an external_select
+    searched as one types (`searched` is its placeholder)."""
     if len(options) > MAX_OPTIONS or not options:
-        return plain_input(block_id, f"{label} ({typed})", max_length=200, optional=optional)
-    element = {"type": "static_select", "action_id": ids.INPUT,
-               "options": [{"text": {"type": "plain_text", "text": truncate(text, 75)}, "value": value}
-                           for value, text in options]}
+        return external_input(block_id, label, searched, optional=optional)
+    element = {"type": "static_select", "action_id": ids.INPUT, "options": [option(text, value) for value, text in options]}
     return {"type": "input", "block_id": block_id, "optional": optional, "element": element,
             "label": {"type": "plain_text", "text": label}}
 
 
 def path_modal(teams: Sequence[tuple[int, str]], competencies: Sequence[tuple[str, str]], *, card_id: int | None = None,
                title: str = "") -> dict[str, Any]:
-    """Title, competency, the steps (one item a line), the team, the due date. For an andon card's course
-    (`card_id`), the team is optional: without one, only the card's askers are told."""
+    """Title, competency, the steps (one item a line), the team, the due date; a menu of more than Slack's 100
+    options is searched as one types (`app.options`). For an andon card's course (`card_id`), the team is
+    optional: without one, only the card's askers are told."""
     fields: list[Block] = [plain_input(ids.TITLE, "Title", initial=title, max_length=200)]
     if competencies:
-        fields.append(_select(ids.PATH_COMPETENCY, "Competency", competencies, optional=True, typed="its id"))
+        fields.append(_select(ids.PATH_COMPETENCY, "Competency", competencies, optional=True,
+                              searched="Type to search L&D's framework"))
     fields.append(plain_input(ids.PATH_STEPS, "Steps: one library item per line, its exact title or its link",
                               multiline=True, max_length=3000))
     if teams or card_id is None:
         fields.append(_select(ids.PATH_TEAM, "Team", [(str(i), name) for i, name in teams],
-                              optional=card_id is not None, typed="its exact name"))
+                              optional=card_id is not None, searched="Type to search your teams"))
     fields.append(date_input(ids.DUE, "Due date"))
     return modal(ids.PATH_NEW, "New learning path", "Publish", fields, "" if card_id is None else str(card_id))
 

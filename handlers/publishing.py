@@ -3,7 +3,7 @@ competency menu asks `app.options` as one types; the submission re-checks and pu
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -14,7 +14,8 @@ from bot.refusal import Refusal
 from handlers import blocks, ids
 from handlers.deps import Deps
 from handlers.settle import UNCHANGED, Returned, refuses, settles
-from handlers.sharing_blocks import option, publish_modal, published
+from handlers.blocks import in_block, option
+from handlers.sharing_blocks import publish_modal, published
 
 Payload = dict[str, Any]
 FIELDS = {"title": ids.TITLE, "url": ids.URL, "summary": ids.SUMMARY, "competency": ids.COMPETENCY,
@@ -91,15 +92,8 @@ def publish(ack: Ack, body: Payload, view: Payload, client: WebClient, deps: Dep
     return None
 
 
-def _in_block(block_id: str) -> Callable[[Payload], bool]:
-    """Matches an external_select of `block_id`: Bolt's `app.options` matches the action_id alone."""
-    def matches(body: Payload) -> bool:
-        return body.get("block_id") == block_id
-    return matches
-
-
 def register(app: App) -> None:
     app.action(ids.PUBLISH)(open_publish)
     app.view(ids.PUBLISH)(publish)
-    app.options(ids.INPUT, matchers=[_in_block(ids.COMPETENCY)])(competency_options)
-    app.options(ids.INPUT, matchers=[_in_block(ids.AUDIENCE)])(team_options)
+    app.options(ids.INPUT, matchers=[in_block(ids.COMPETENCY)])(competency_options)
+    app.options(ids.INPUT, matchers=[in_block(ids.AUDIENCE)])(team_options)

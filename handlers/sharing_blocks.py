@@ -11,40 +11,24 @@ from bot.publishing import MAX_SUMMARY
 from bot.importing import MAX_TITLE, MAX_URL
 from bot.wording import first_few, plural
 from handlers import ids
-from handlers.blocks import (Block, actions, button, context, escape, link, mention, message, modal, plain_input,
-                             quote, section, truncate)
+from handlers.blocks import (MAX_OPTIONS, Block, actions, button, context, escape, external_input, link, mention,
+                             message, modal, option, plain_input, quote, section, truncate)
 from handlers.learning_needs_blocks import due_text
 from store.models import ShareStatus
 
-OPTION_LIMIT = 75  # an option's text
 ORGANISATION_VALUE = "org"  # the target option for the whole organisation
 SHOWN_TEAMS = 8  # teams named in a drafted request; the rest are counted
-
-
-def option(text: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": truncate(text, OPTION_LIMIT)}, "value": value}
 
 
 def select_input(block_id: str, label: str, options: Sequence[tuple[str, str]], *,
                  initial: str | None = None) -> Block:
     """A static_select of (text, value) options (at most 100, as Slack allows), `initial` preselected."""
-    shown = [option(text, value) for text, value in options[:100]]
+    shown = [option(text, value) for text, value in options[:MAX_OPTIONS]]
     element: Block = {"type": "static_select", "action_id": ids.INPUT, "options": shown,
                       "placeholder": {"type": "plain_text", "text": "Choose…"}}
     chosen = next((o for o in shown if o["value"] == initial), None)
     if chosen:
         element["initial_option"] = chosen
-    return {"type": "input", "block_id": block_id, "element": element, "label": {"type": "plain_text", "text": label}}
-
-
-def external_input(block_id: str, label: str, placeholder: str, *,
-                   initial: tuple[str, str] | None = None) -> Block:
-    """An external_select whose options the `app.options` listener of `block_id` gives as one types,
-    `initial` (text, value) preselected."""
-    element: Block = {"type": "external_select", "action_id": ids.INPUT, "min_query_length": 1,
-                      "placeholder": {"type": "plain_text", "text": placeholder}}
-    if initial:
-        element["initial_option"] = option(*initial)
     return {"type": "input", "block_id": block_id, "element": element, "label": {"type": "plain_text", "text": label}}
 
 

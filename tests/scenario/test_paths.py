@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.jobs import sweep
 from bot.paths import PathProgress, Reflected, TeamProgress
 from bot.local.slack import Call
-from store.models import AndonCard, CardStatus, LearningNeed, PathEnrolment, StepCompletion, Team, TeamMember
+from store.models import AndonCard, CardStatus, Competency, LearningNeed, PathEnrolment, StepCompletion, Team, TeamMember
 from handlers.paths_blocks import team_note
 from tests.harness import Harness, all_text, button, buttons
 from tests.paths_setup import FIELD, OFFICE, STEPS, SUPERVISOR, Org, arrange
@@ -140,23 +140,34 @@ def test_a_step_done_is_shown_done_even_when_slack_will_not_open_the_reflection(
     assert not any("went wrong" in c.text for c in bot.replies())  # the step was saved: no "nothing was saved"
 
 
-def test_a_team_typed_by_its_name_is_that_team_even_when_the_name_is_another_teams_id(bot: Harness) -> None:
+def test_more_teams_and_competencies_than_a_menu_holds_are_searched_as_one_types(bot: Harness) -> None:
     teams = org(bot)
     with bot.runtime.sessions() as session:
         now = bot.runtime.clock.now()
-        session.add_all(Team(name=f"Cell {n}", created_at=now) for n in range(100))  # a menu would be too long
-        cost_centre = Team(name=str(teams.field), created_at=now)  # named by a number: Field's id
-        session.add(cost_centre)
+        session.add_all(Team(name=f"Cell {n:03d}", created_at=now) for n in range(100))  # a menu would be too long
+        session.add_all(Competency(id=f"c{n:03d}", name=f"Skill {n:03d}") for n in range(100))
+        cell = Team(name="Cell for Dave", created_at=now)
+        session.add(cell)
         session.flush()
-        session.add(TeamMember(team_id=cost_centre.id, user_id="U0DAVE", created_at=now))
+        session.add(TeamMember(team_id=cell.id, user_id="U0DAVE", created_at=now))
         session.commit()
+        cell_id = cell.id
     form = path_form(bot, "U0MANAGER")
-    [team_field] = [b for b in form["blocks"] if b["block_id"] == "path_team"]  # type: ignore[index, union-attr]
-    assert team_field["element"]["type"] == "plain_text_input"  # type: ignore[index]
-    bot.submit("U0MANAGER", form, {"title": "VPN", "path_steps": "VPN basics", "path_team": str(teams.field),
-                                   "due": DUE})
+    fields = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}  # type: ignore
+    assert fields["path_team"]["type"] == fields["path_competency"]["type"] == "external_select"
+    assert [o["text"]["text"] for o in bot.suggest("U0MANAGER", form, "path_team", "for dave")] == ["Cell for Dave"]
+    assert [(o["value"], o["text"]["text"]) for o in bot.suggest("U0MANAGER", form, "path_competency", "networ")] \
+        == [("net", "Networking")]
+    assert len(bot.suggest("U0MANAGER", form, "path_team", "cell")) == 100  # Slack's most options
+    assert bot.suggest(SUPERVISOR, form, "path_team", "cell") == []  # only the teams the presser leads
+    assert [o["text"]["text"] for o in bot.suggest(SUPERVISOR, form, "path_team", "f")] == ["Field"]
+    assert errors(bot.submit(SUPERVISOR, form, {"title": "VPN", "path_steps": "VPN basics",
+                                                 "path_team": str(cell_id), "due": DUE})) == {
+        "path_team": "You can only assign paths to the teams you lead."}  # the submission checks again
+    bot.submit("U0MANAGER", form, {"title": "VPN", "path_steps": "VPN basics", "path_team": str(cell_id),
+                                   "path_competency": "net", "due": DUE})
     assert [c.text for c in bot.posts("U0DAVE")] == ["New learning path: VPN, due 30 Jan 2026"]
-    assert bot.posts("U0ALICE") == []  # not Field's
+    assert bot.posts("U0ALICE") == [] and teams.field != cell_id  # not Field's
 
 
 def test_done_on_the_my_path_reply_redraws_every_path_of_it(bot: Harness) -> None:
