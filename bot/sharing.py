@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 from bot import access, teams
 from bot.config import Settings
 from bot.idempotency import first_time
-from bot.outbox import enqueue
+from bot.outbox import enqueue, enqueue_new
 from bot.refusal import Refusal
 from bot.search.changes import ITEM, note_change
-from store.models import Feedback, ItemState, LibraryItem, OutboxMessage, Question, ShareRequest, ShareStatus, Team
+from store.models import (Feedback, ItemState, LibraryItem, OutboxMessage, Question, ShareRequest, ShareStatus, Team,
+                          TeamMember, TeamRole)
 
 SHARE_ASK = "share_ask"  # each approver's DM: Approve / Decline
 SHARE_REMINDER = "share_reminder"  # each approver's DM at half the deadline, once
@@ -310,44 +311,118 @@ def _asking_teams(session: Session, now: datetime) -> dict[int, set[int]]:
     return found
 
 
-def _quiet(session: Session, item_id: int, now: datetime) -> bool:
-    """Whether the item has an open request, or a decision on one within DRAFT_QUIET."""
-    return session.scalar(select(ShareRequest.id).where(ShareRequest.item_id == item_id, (
-        ShareRequest.status.in_(OPEN) | (ShareRequest.decided_at >= now - DRAFT_QUIET))).limit(1)) is not None
+DRAFT_CHUNK = 500  # item ids per query while drafting
 
 
-def _smallest_target(session: Session, item: LibraryItem, asking: set[int]) -> int | None:
-    """The nearest department above the item's team that holds every asking team; else the organisation."""
-    for team in targets(session, item):
-        if team is not None and asking <= teams.below(session, team.id):
-            return team.id
-    return None
+def _chunks(ids: Sequence[int]) -> list[list[int]]:
+    return [list(ids[start:start + DRAFT_CHUNK]) for start in range(0, len(ids), DRAFT_CHUNK)]
+
+
+def _quiet(session: Session, item_ids: Sequence[int], now: datetime) -> set[int]:
+    """Which of the items have an open request, or a decision on one within DRAFT_QUIET."""
+    return {item_id for chunk in _chunks(item_ids) for item_id in session.scalars(
+        select(ShareRequest.item_id).distinct().where(ShareRequest.item_id.in_(chunk), (
+            ShareRequest.status.in_(OPEN) | (ShareRequest.decided_at >= now - DRAFT_QUIET))))}
+
+
+def _recent_usage(session: Session, item_ids: Sequence[int], since: datetime) -> dict[int, Usage]:
+    """`usage(item, since)` of each item, two queries a chunk."""
+    answered: dict[int, int] = {}
+    from_teams: dict[int, int] = {}
+    for chunk in _chunks(item_ids):
+        helpful = (Feedback.item_id.in_(chunk), Feedback.helpful.is_(True), Feedback.created_at >= since)
+        answered.update(session.execute(select(Feedback.item_id, func.count(func.distinct(Feedback.question_id)))
+                                        .where(*helpful).group_by(Feedback.item_id)).all())
+        from_teams.update(session.execute(
+            select(Feedback.item_id, func.count(func.distinct(Question.team_id)))
+            .join(Question, Question.id == Feedback.question_id)
+            .where(*helpful, Question.team_id.is_not(None)).group_by(Feedback.item_id)).all())
+    return {item_id: Usage(answered.get(item_id, 0), from_teams.get(item_id, 0)) for item_id in item_ids}
+
+
+def _supervisors(session: Session, team_ids: Sequence[int]) -> dict[int, list[str]]:
+    """`teams.supervisors` of each team, in join order."""
+    found: dict[int, list[str]] = {}
+    for chunk in _chunks(team_ids):
+        for team_id, user_id in session.execute(select(TeamMember.team_id, TeamMember.user_id).where(
+                TeamMember.team_id.in_(chunk), TeamMember.role == TeamRole.SUPERVISOR).order_by(TeamMember.id)):
+            found.setdefault(team_id, []).append(user_id)
+    return found
+
+
+@dataclass
+class _Tree:
+    """Every team's parent, children and name, read once: below / above a team without a query each."""
+
+    parent: dict[int, int | None]
+    children: dict[int, list[int]]
+    names: dict[int, str]
+
+    @classmethod
+    def read(cls, session: Session) -> _Tree:
+        tree = cls({}, {}, {})
+        for team_id, parent_id, name in session.execute(select(Team.id, Team.parent_id, Team.name)):
+            tree.parent[team_id], tree.names[team_id] = parent_id, name
+            if parent_id is not None:
+                tree.children.setdefault(parent_id, []).append(team_id)
+        return tree
+
+    def below(self, team_id: int) -> set[int]:
+        """As `teams.below`: the team and every team under it."""
+        seen: set[int] = set()
+        frontier = {team_id}
+        while frontier:
+            seen |= frontier
+            frontier = {child for t in frontier for child in self.children.get(t, ())} - seen
+        return seen
+
+    def above(self, team_id: int) -> list[int]:
+        """As `targets` without the organisation: each department above the team, nearest first."""
+        found: list[int] = []
+        parent = self.parent.get(team_id)
+        while parent is not None and parent in self.parent and len(found) < 50:
+            found.append(parent)
+            parent = self.parent[parent]
+        return found
+
+    def smallest_target(self, team_id: int, asking: set[int]) -> int | None:
+        """The nearest department above the team that holds every asking team; else the organisation."""
+        return next((d for d in self.above(team_id) if asking <= self.below(d)), None)
 
 
 def draft_requests(session: Session, now: datetime) -> int:
     """Draft a share request for each team item that keeps answering other teams, for its owner (else its
-    team's supervisors), with the evidence; returns how many were drafted (the caller commits)."""
-    drafted = 0
-    for item_id, asking in sorted(_asking_teams(session, now).items()):
-        item = session.get_one(LibraryItem, item_id)
-        outside = asking - teams.below(session, item.audience_id)
-        if len(outside) < DRAFT_TEAMS or _quiet(session, item_id, now):
-            continue
-        drafters = [item.owner_id] if item.owner_id else teams.supervisors(session, item.audience_id)
-        if not drafters:
-            continue
-        recent = usage(session, item_id, since=now - DRAFT_WINDOW)
-        names = sorted(teams.team_names(session, outside).values())
-        request = ShareRequest(item_id=item_id, requested_by=drafters[0], status=ShareStatus.DRAFTED,
-                               target_id=_smallest_target(session, item, outside), created_at=now,
-                               evidence={"answered": recent.answered, "teams": recent.teams, "other_teams": names,
-                                         "days": DRAFT_WINDOW.days})
-        session.add(request)
-        session.flush()
-        for person in drafters:
-            enqueue(session, SHARE_DRAFTED, request.id, now, key=person, args={"user": person})
-        drafted += 1
-    return drafted
+    team's supervisors), with the evidence; returns how many were drafted (the caller commits). Its reads
+    are a few queries, or a few per DRAFT_CHUNK items, however many items answered."""
+    asking = _asking_teams(session, now)
+    if not asking:
+        return 0
+    tree = _Tree.read(session)
+    items = {item.id: item for chunk in _chunks(sorted(asking))
+             for item in session.scalars(select(LibraryItem).where(LibraryItem.id.in_(chunk)))}
+    audience = {item_id: item.audience_id for item_id, item in items.items() if item.audience_id is not None}
+    outside = {item_id: asking[item_id] - tree.below(team_id) for item_id, team_id in audience.items()}
+    wanted = [item_id for item_id in sorted(outside) if len(outside[item_id]) >= DRAFT_TEAMS]
+    quiet = _quiet(session, wanted, now)
+    wanted = [item_id for item_id in wanted if item_id not in quiet]
+    supervised = _supervisors(session, sorted({audience[i] for i in wanted if not items[i].owner_id}))
+    drafters = {item_id: [owner] if (owner := items[item_id].owner_id) else supervised.get(audience[item_id], [])
+                for item_id in wanted}
+    wanted = [item_id for item_id in wanted if drafters[item_id]]
+    recent = _recent_usage(session, wanted, now - DRAFT_WINDOW)
+    requests = [ShareRequest(item_id=item_id, requested_by=drafters[item_id][0], status=ShareStatus.DRAFTED,
+                             target_id=tree.smallest_target(audience[item_id], outside[item_id]),
+                             created_at=now,
+                             evidence={"answered": recent[item_id].answered, "teams": recent[item_id].teams,
+                                       "other_teams": sorted(tree.names[t] for t in outside[item_id]
+                                                             if t in tree.names),
+                                       "days": DRAFT_WINDOW.days})
+                for item_id in wanted]
+    session.add_all(requests)
+    session.flush()
+    for request in requests:  # a request just made: nothing was queued about it before
+        enqueue_new(session, SHARE_DRAFTED, request.id, now, drafters[request.item_id])
+    return len(requests)
 
 
 @dataclass(frozen=True)

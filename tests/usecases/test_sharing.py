@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot import publishing, sharing
 from bot.publishing import Submitted
@@ -267,6 +267,41 @@ def test_an_item_without_owner_is_drafted_for_its_teams_supervisors(runtime: Run
     sweep(runtime)
     assert dms(runtime, sharing.SHARE_DRAFTED) == [{"user": SAM}]
     assert [r.requested_by for r in _requests(runtime)] == [SAM]
+
+
+def _drafting_reads(runtime: Runtime) -> tuple[int, int]:
+    """Draft the requests due now: how many, and the SELECT statements it took."""
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            reads.append(statement)
+
+    with runtime.sessions() as session:
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            drafted = sharing.draft_requests(session, runtime.clock.now())
+            session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    return drafted, len(reads)
+
+
+def test_drafting_reads_as_much_for_many_items_as_for_a_few(runtime: Runtime, org: Org) -> None:
+    few = [publish(runtime, org, title=f"Press step {n}", url=f"https://wiki.example/press-{n}") for n in range(2)]
+    for item_id in few:
+        helped(runtime, item_id, org.line_b, org.quality)
+    drafted, reads_for_few = _drafting_reads(runtime)
+    assert drafted == 2
+    many = [publish(runtime, org, title=f"Lathe step {n}", url=f"https://wiki.example/lathe-{n}") for n in range(12)]
+    for item_id in many:
+        helped(runtime, item_id, org.line_b, org.quality)
+    drafted, reads_for_many = _drafting_reads(runtime)
+    assert drafted == 12  # the first two have a draft open already
+    assert reads_for_many <= reads_for_few, (reads_for_few, reads_for_many)
+    assert [(r.item_id, r.evidence["other_teams"]) for r in _requests(runtime)] == [
+        (i, ["Line B", "Quality"]) for i in few + many]
 
 
 def _requests(runtime: Runtime) -> list[ShareRequest]:
