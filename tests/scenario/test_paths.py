@@ -196,7 +196,7 @@ def test_a_busy_teams_progress_keeps_its_lines_whole_within_a_section() -> None:
     assert text.count("overdue: ") == 5 and text.count(" on Isolating energy") == 3  # every path and reflection
 
 
-def test_a_team_typed_in_capitals_is_found_even_with_accented_letters(bot: Harness) -> None:
+def test_a_team_searched_in_capitals_is_found_even_with_accented_letters(bot: Harness) -> None:
     org(bot)
     with bot.runtime.sessions() as session:
         now = bot.runtime.clock.now()
@@ -206,8 +206,11 @@ def test_a_team_typed_in_capitals_is_found_even_with_accented_letters(bot: Harne
         session.flush()
         session.add(TeamMember(team_id=nord.id, user_id="U0DAVE", created_at=now))
         session.commit()
+        nord_id = nord.id
     form = path_form(bot, "U0MANAGER")
-    bot.submit("U0MANAGER", form, {"title": "VPN", "path_steps": "VPN basics", "path_team": "ÉQUIPE NORD",
+    [found] = bot.suggest("U0MANAGER", form, "path_team", "ÉQUIPE NORD")
+    assert (found["text"]["text"], found["value"]) == ("Équipe Nord", str(nord_id))
+    bot.submit("U0MANAGER", form, {"title": "VPN", "path_steps": "VPN basics", "path_team": found["value"],
                                    "due": DUE})
     assert [c.text for c in bot.posts("U0DAVE")] == ["New learning path: VPN, due 30 Jan 2026"]
 
