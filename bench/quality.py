@@ -25,7 +25,8 @@ DATA_DIR holds clinc150/, banking77/ and hwu64/ (see its README.md). What is mea
 one training example and whose long body mixes FAQ_LINES other training examples of the intent with
 FAQ_FILLER unrelated sentences (from the datasets' LICENSE files: legal prose), in a seeded random
 order; the questions are the test examples (--validation, or with --tune: the validation splits
-above), so they paraphrase the title. --first-pass embeds each item's first line only (title + tags: stored_vectors.FIRST_LINES),
+above), so they paraphrase the title. A "merged" row puts every dataset's intents in one library
+(291 items) and asks all their questions. --first-pass embeds each item's first line only (title + tags: stored_vectors.FIRST_LINES),
 as the background embedder's first pass leaves them.
 
 Baselines on the very same items/experts, in the same run: Okapi BM25 (k1=1.5, b=0.75, rank_bm25's
@@ -247,6 +248,16 @@ def faq_rows(root: Path, splits: list[tuple[str, list[Example], list[Example]]],
         print(f"{name} faq: " + "  ".join(f"{system} {row[system][0]:5.1f} / {row[system][1]:5.1f}"
                                          for system in (*systems(), "bm25")), flush=True)
     return rows
+
+
+def merged(splits: list[tuple[str, list[Example], list[Example]]]) -> tuple[str, list[Example], list[Example]]:
+    """One library of every split's intents (labels prefixed by their dataset) asked every split's questions:
+    a larger library whose neighbours come from other domains too."""
+    def tagged(name: str, examples: list[Example]) -> list[Example]:
+        return [(text, f"{name}/{label}") for text, label in examples]
+
+    return ("merged", [e for name, train, _ in splits for e in tagged(name, train)],
+            [e for name, _, questions in splits for e in tagged(name, questions)])
 
 
 def test_splits(root: Path, names: list[str], seed: int, max_test: int) -> list[tuple[str, list[Example], list[Example]]]:
@@ -548,6 +559,7 @@ def main() -> None:
         splits = (validation_splits(args.data_dir, args.seed, args.max_test) if args.validation
                   else test_splits(args.data_dir, names, args.seed, args.max_test))
         splits = [s for s in splits if s[0] in names]
+        splits += [merged(splits)] if len(splits) > 1 else []
         shape = tuple(int(n) for n in args.faq_shape.split(","))
         print(f"FAQ-shaped libraries ({shape[0]} other examples, {shape[1]} filler sentences a body) on the "
               f"{'validation' if args.validation else 'test'} splits")
