@@ -140,18 +140,23 @@ def test_a_step_done_is_shown_done_even_when_slack_will_not_open_the_reflection(
     assert not any("went wrong" in c.text for c in bot.replies())  # the step was saved: no "nothing was saved"
 
 
-def test_more_teams_and_competencies_than_a_menu_holds_are_searched_as_one_types(bot: Harness) -> None:
-    teams = org(bot)
+def daves_team_among_many(bot: Harness, name: str) -> int:
+    """100 more teams than a menu holds (and as many competencies), plus `name` with dave in it; its id."""
     with bot.runtime.sessions() as session:
         now = bot.runtime.clock.now()
         session.add_all(Team(name=f"Cell {n:03d}", created_at=now) for n in range(100))  # a menu would be too long
         session.add_all(Competency(id=f"c{n:03d}", name=f"Skill {n:03d}") for n in range(100))
-        cell = Team(name="Cell for Dave", created_at=now)
-        session.add(cell)
+        team = Team(name=name, created_at=now)
+        session.add(team)
         session.flush()
-        session.add(TeamMember(team_id=cell.id, user_id="U0DAVE", created_at=now))
+        session.add(TeamMember(team_id=team.id, user_id="U0DAVE", created_at=now))
         session.commit()
-        cell_id = cell.id
+        return team.id
+
+
+def test_more_teams_and_competencies_than_a_menu_holds_are_searched_as_one_types(bot: Harness) -> None:
+    teams = org(bot)
+    cell_id = daves_team_among_many(bot, "Cell for Dave")
     form = path_form(bot, "U0MANAGER")
     fields = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}  # type: ignore
     assert fields["path_team"]["type"] == fields["path_competency"]["type"] == "external_select"
@@ -198,15 +203,7 @@ def test_a_busy_teams_progress_keeps_its_lines_whole_within_a_section() -> None:
 
 def test_a_team_searched_in_capitals_is_found_even_with_accented_letters(bot: Harness) -> None:
     org(bot)
-    with bot.runtime.sessions() as session:
-        now = bot.runtime.clock.now()
-        session.add_all(Team(name=f"Cell {n}", created_at=now) for n in range(100))  # a menu would be too long
-        nord = Team(name="Équipe Nord", created_at=now)
-        session.add(nord)
-        session.flush()
-        session.add(TeamMember(team_id=nord.id, user_id="U0DAVE", created_at=now))
-        session.commit()
-        nord_id = nord.id
+    nord_id = daves_team_among_many(bot, "Équipe Nord")
     form = path_form(bot, "U0MANAGER")
     [found] = bot.suggest("U0MANAGER", form, "path_team", "ÉQUIPE NORD")
     assert (found["text"]["text"], found["value"]) == ("Équipe Nord", str(nord_id))
