@@ -428,8 +428,21 @@ def led_progress(session: Session, settings: Settings, user_id: str, now: dateti
         recent = select(PathAssignment.team_id).group_by(PathAssignment.team_id) \
             .order_by(func.max(PathAssignment.id).desc()).limit(limit)
         led = list(session.scalars(select(Team).where(Team.id.in_(recent)).order_by(Team.name)))
-    found = [team_progress(session, settings, team, now) for team in led[:limit * 4]]
-    return [t for t in found if t.paths][:limit]
+    candidates = led[:limit * 4]
+    with_paths = _with_paths(session, [team.id for team in candidates])
+    return [team_progress(session, settings, team, now)
+            for team in [team for team in candidates if team.id in with_paths][:limit]]
+
+
+def _with_paths(session: Session, team_ids: list[int]) -> set[int]:
+    """Those of `team_ids` with a path assigned to them or to a department above them: one query (walks up)."""
+    if not team_ids:
+        return set()
+    up = select(Team.id.label("start"), Team.id.label("team_id"), Team.parent_id.label("parent_id")) \
+        .where(Team.id.in_(team_ids)).cte("up", recursive=True)
+    up = up.union(select(up.c.start, Team.id, Team.parent_id).where(Team.id == up.c.parent_id))
+    return set(session.scalars(select(up.c.start).join(PathAssignment, PathAssignment.team_id == up.c.team_id)
+                               .distinct()))
 
 
 # -- the weekly team note --------------------------------------------------------------------------

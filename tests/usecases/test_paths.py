@@ -13,7 +13,7 @@ from bot.library import Draft, upsert_item
 from bot.paths import PathDraft
 from bot.refusal import Refusal
 from bot.runtime import Runtime
-from store.models import LearningPath, PathAssignment, StepCompletion, Team, TeamMember
+from store.models import LearningPath, PathAssignment, StepCompletion, Team, TeamMember, TeamRole
 from tests.paths_setup import FIELD, OFFICE, STEPS, SUPERVISOR, Org, arrange
 from tests.usecases.conftest import MANAGER, dms
 
@@ -232,3 +232,48 @@ def test_publishing_for_a_large_department_queues_every_members_dm_in_a_few_stat
     assert len(statements) < 40, len(statements)  # not a statement or two per member: the modal waits for this
     told = [a["user"] for a in dms(runtime, paths.PATH_ASSIGNED)]
     assert sorted(told) == sorted([*FIELD, OFFICE, *(f"U0CREW{n:03d}" for n in range(300))])
+
+
+def test_a_supervisor_of_many_teams_without_paths_gets_home_progress_in_as_many_statements_as_with_two(
+        runtime: Runtime, org: Org) -> None:
+    publish(runtime, MANAGER, draft(org.operations))  # Field, which sam leads, is under Operations
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        depot = Team(name="Zeta depot", created_at=now)  # sam's second team, a path of its own
+        session.add(depot)
+        session.flush()
+        session.add_all([TeamMember(team_id=depot.id, user_id=SUPERVISOR, role=TeamRole.SUPERVISOR, created_at=now),
+                         TeamMember(team_id=depot.id, user_id="U0DAVE", created_at=now)])
+        session.commit()
+        depot_id = depot.id
+    publish(runtime, SUPERVISOR, draft(depot_id, steps="VPN basics", title="Depot safety"))
+
+    def measured() -> tuple[list[tuple[str, list[str]]], int]:
+        with runtime.sessions() as session:
+            statements: list[str] = []
+
+            def count(*args: object) -> None:
+                statements.append(str(args[2]))
+            event.listen(runtime.engine, "before_cursor_execute", count)
+            try:
+                led = paths.led_progress(session, runtime.settings, SUPERVISOR, now)
+            finally:
+                event.remove(runtime.engine, "before_cursor_execute", count)
+        return [(t.name, [p.title for p in t.paths]) for t in led], len(statements)
+
+    two, with_two = measured()
+    assert two == [("Field", ["VPN for field staff"]), ("Zeta depot", ["Depot safety"])]
+    with runtime.sessions() as session:
+        crews = Team(name="Crews", created_at=now)  # a department without paths
+        session.add(crews)
+        session.flush()
+        for n in range(18):  # sorted before Zeta depot, none with a path
+            team = Team(name=f"Crew {n:02d}", parent_id=crews.id if n % 2 else None, created_at=now)
+            session.add(team)
+            session.flush()
+            session.add_all([TeamMember(team_id=team.id, user_id=SUPERVISOR, role=TeamRole.SUPERVISOR, created_at=now),
+                             TeamMember(team_id=team.id, user_id=f"U0CREW{n}", created_at=now)])
+        session.commit()
+    twenty, with_twenty = measured()
+    assert twenty == two
+    assert with_twenty == with_two, (with_two, with_twenty)  # not ~15 statements per supervised team
