@@ -137,9 +137,11 @@ class Embedder:
         return EmbedReport(embedded, _texts(busy), stopped=False)
 
     def plan(self) -> list[Chunk]:
-        """The chunks still to embed, pass 1 first (vectors of another model are deleted first)."""
+        """The chunks still to embed, pass 1 first (vectors of another model, and of items out of search or
+        deleted, are deleted first)."""
         with self._sessions() as session:
             self._vectors.drop_other_models(session)
+            self._vectors.drop_inactive_items(session)
             session.commit()
         with self._reads() as session:
             return self._plan(session, self._clock())

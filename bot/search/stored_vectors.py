@@ -13,19 +13,20 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from sqlalchemy import delete, select
+from sqlalchemy import String, cast, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.search.changes import ITEM
 from bot.search.records import ExpertRecord
-from store.models import Embedding
+from store.models import Embedding, ItemState, LibraryItem
 
 if TYPE_CHECKING:
     from bot.search.embedding import Encoder
 
 EVIDENCE = "evidence"  # embeddings of expert topics and answered questions, keyed by text hash
 ITEM_FIRST = "item-first"  # an item's first-pass vector: its title line and first body lines
+READ_BATCH = 500  # refs per query reading stored vectors (bound parameters stay well under any database's limit)
 FIRST_LINES = 1  # lines of an item embedded in the first pass: its title + tags (FAQ validation, bench/README.md)
 
 
@@ -48,6 +49,11 @@ class StoredVectors:
     def drop_other_models(self, session: Session) -> None:
         """Forget vectors of a previous model (they are recomputed with this one)."""
         session.execute(delete(Embedding).where(Embedding.model_id != self.encoder.model_id))
+
+    def drop_inactive_items(self, session: Session) -> None:
+        """Forget the vectors of items out of search (obsolete, archived) or deleted: no start reads them."""
+        active = exists().where(LibraryItem.state == ItemState.ACTIVE, cast(LibraryItem.id, String) == Embedding.ref)
+        session.execute(delete(Embedding).where(Embedding.kind.in_([ITEM, ITEM_FIRST]), ~active))
 
     def hashes(self, session: Session, kind: str, refs: Iterable[str] | None = None) -> dict[str, str]:
         """ref -> text hash of the stored vectors of ``kind`` (of ``refs`` only, if given)."""
@@ -80,11 +86,15 @@ class StoredVectors:
         return {ref: from_bytes(data) for ref, data in self.get(session, kind, texts).items()}
 
     def _rows(self, session: Session, kind: str, texts: Mapping[str, str]) -> dict[str, tuple[str, bytes]]:
+        """ref -> (text hash, vector) of the stored vectors of ``texts``' refs, read READ_BATCH refs at a time."""
         stmt = select(Embedding.ref, Embedding.text_hash, Embedding.vector).where(
             Embedding.kind == kind, Embedding.model_id == self.encoder.model_id)
-        if len(texts) <= 500:
-            stmt = stmt.where(Embedding.ref.in_(list(texts)))
-        return {ref: (digest, vector) for ref, digest, vector in session.execute(stmt) if ref in texts}
+        refs = list(texts)
+        found: dict[str, tuple[str, bytes]] = {}
+        for start in range(0, len(refs), READ_BATCH):
+            batch = stmt.where(Embedding.ref.in_(refs[start:start + READ_BATCH]))
+            found.update((ref, (digest, vector)) for ref, digest, vector in session.execute(batch))
+        return found
 
     def save(self, session: Session, kind: str, rows: Mapping[str, tuple[str, Any]], now: datetime) -> bool:
         """Store ``rows`` (ref -> (text, vector)) in place of any stored vector of those refs (and,
