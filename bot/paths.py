@@ -428,10 +428,8 @@ def led_progress(session: Session, settings: Settings, user_id: str, now: dateti
         recent = select(PathAssignment.team_id).group_by(PathAssignment.team_id) \
             .order_by(func.max(PathAssignment.id).desc()).limit(limit)
         led = list(session.scalars(select(Team).where(Team.id.in_(recent)).order_by(Team.name)))
-    candidates = led[:limit * 4]
-    with_paths = _with_paths(session, [team.id for team in candidates])
-    return [team_progress(session, settings, team, now)
-            for team in [team for team in candidates if team.id in with_paths][:limit]]
+    with_paths = _with_paths(session, [team.id for team in led])
+    return [team_progress(session, settings, team, now) for team in [t for t in led if t.id in with_paths][:limit]]
 
 
 def _with_paths(session: Session, team_ids: list[int]) -> set[int]:

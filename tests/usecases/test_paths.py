@@ -277,3 +277,19 @@ def test_a_supervisor_of_many_teams_without_paths_gets_home_progress_in_as_many_
     twenty, with_twenty = measured()
     assert twenty == two
     assert with_twenty == with_two, (with_two, with_twenty)  # not ~15 statements per supervised team
+
+
+def test_a_supervisor_of_more_than_twenty_teams_sees_the_progress_of_those_with_paths_after_them(
+        runtime: Runtime, org: Org) -> None:
+    now = runtime.clock.now()
+    with runtime.sessions() as session:
+        for n in range(25):  # by name before Field, none with a path
+            team = Team(name=f"Crew {n:02d}", created_at=now)
+            session.add(team)
+            session.flush()
+            session.add(TeamMember(team_id=team.id, user_id=SUPERVISOR, role=TeamRole.SUPERVISOR, created_at=now))
+        session.commit()
+    publish(runtime, SUPERVISOR, draft(org.field))
+    with runtime.sessions() as session:
+        [team] = paths.led_progress(session, runtime.settings, SUPERVISOR, now)
+    assert (team.name, [p.title for p in team.paths]) == ("Field", ["VPN for field staff"])
