@@ -388,15 +388,27 @@ class TeamProgress:
     reflections: list[Reflected]
 
 
-def _progress(session: Session, path_id: int, title: str, due: date, people: list[str], today: date) -> PathProgress:
-    steps = session.scalar(select(func.count()).select_from(PathStep).where(PathStep.path_id == path_id)) or 0
-    counts = dict(session.execute(
-        select(StepCompletion.user_id, func.count()).join(PathStep, PathStep.id == StepCompletion.step_id)
-        .where(PathStep.path_id == path_id, StepCompletion.user_id.in_(people))
-        .group_by(StepCompletion.user_id)).all()) if people else {}
-    done = [p for p in people if counts.get(p, 0) >= steps]
-    late = [p for p in people if p not in done and today > due]
-    return PathProgress(path_id, title, due, steps, done, [p for p in people if p not in done and p not in late], late)
+def _progress(session: Session, paths: list[tuple[int, str, date]], people: list[str],
+              today: date) -> list[PathProgress]:
+    """Where `people` stand on each of `paths` (id, title, due): two queries for all of them."""
+    ids = [path_id for path_id, _, _ in paths]
+    if not ids:
+        return []
+    steps = dict(session.execute(select(PathStep.path_id, func.count()).where(PathStep.path_id.in_(ids))
+                                 .group_by(PathStep.path_id)).all())
+    counts = {(path_id, user): n for path_id, user, n in session.execute(
+        select(PathStep.path_id, StepCompletion.user_id, func.count())
+        .join(PathStep, PathStep.id == StepCompletion.step_id)
+        .where(PathStep.path_id.in_(ids), StepCompletion.user_id.in_(people))
+        .group_by(PathStep.path_id, StepCompletion.user_id))} if people else {}
+    found = []
+    for path_id, title, due in paths:
+        total = steps.get(path_id, 0)
+        done = [p for p in people if counts.get((path_id, p), 0) >= total]
+        late = [p for p in people if p not in done and today > due]
+        found.append(PathProgress(path_id, title, due, total, done,
+                                  [p for p in people if p not in done and p not in late], late))
+    return found
 
 
 def team_progress(session: Session, settings: Settings, team: Team, now: datetime,
@@ -409,7 +421,7 @@ def team_progress(session: Session, settings: Settings, team: Team, now: datetim
                            .join(PathAssignment, PathAssignment.path_id == LearningPath.id)
                            .where(PathAssignment.team_id.in_(teams.with_departments(session, [team.id])))
                            .group_by(LearningPath.id, LearningPath.title).order_by(LearningPath.id.desc()).limit(5))
-    paths = [_progress(session, path_id, title, due, people, today) for path_id, title, due in rows]
+    paths = _progress(session, [(path_id, title, due) for path_id, title, due in rows], people, today)
     latest = session.execute(
         select(StepCompletion.user_id, LibraryItem.title, StepCompletion.reflection)
         .join(PathStep, PathStep.id == StepCompletion.step_id).join(LibraryItem, LibraryItem.id == PathStep.item_id)

@@ -293,3 +293,27 @@ def test_a_supervisor_of_more_than_twenty_teams_sees_the_progress_of_those_with_
     with runtime.sessions() as session:
         [team] = paths.led_progress(session, runtime.settings, SUPERVISOR, now)
     assert (team.name, [p.title for p in team.paths]) == ("Field", ["VPN for field staff"])
+
+
+def test_a_teams_progress_on_five_paths_takes_as_many_statements_as_on_one(runtime: Runtime, org: Org) -> None:
+    now = runtime.clock.now()
+
+    def measured() -> int:
+        with runtime.sessions() as session:
+            team = session.get_one(Team, org.field)
+            statements: list[str] = []
+
+            def count(*args: object) -> None:
+                statements.append(str(args[2]))
+            event.listen(runtime.engine, "before_cursor_execute", count)
+            try:
+                paths.team_progress(session, runtime.settings, team, now)
+            finally:
+                event.remove(runtime.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    publish(runtime, SUPERVISOR, draft(org.field))
+    one = measured()
+    for n in range(4):
+        publish(runtime, SUPERVISOR, draft(org.field, title=f"VPN, part {n}"))
+    assert measured() == one  # not two statements per path
