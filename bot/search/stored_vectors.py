@@ -13,7 +13,7 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from sqlalchemy import String, cast, delete, exists, select
+from sqlalchemy import String, cast, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,8 +52,8 @@ class StoredVectors:
 
     def drop_inactive_items(self, session: Session) -> None:
         """Forget the vectors of items out of search (obsolete, archived) or deleted: no start reads them."""
-        active = exists().where(LibraryItem.state == ItemState.ACTIVE, cast(LibraryItem.id, String) == Embedding.ref)
-        session.execute(delete(Embedding).where(Embedding.kind.in_([ITEM, ITEM_FIRST]), ~active))
+        active = select(cast(LibraryItem.id, String)).where(LibraryItem.state == ItemState.ACTIVE)  # read once
+        session.execute(delete(Embedding).where(Embedding.kind.in_([ITEM, ITEM_FIRST]), Embedding.ref.not_in(active)))
 
     def hashes(self, session: Session, kind: str, refs: Iterable[str] | None = None) -> dict[str, str]:
         """ref -> text hash of the stored vectors of ``kind`` (of ``refs`` only, if given)."""
