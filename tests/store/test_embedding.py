@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.search.changes import ITEM, note_change
@@ -341,26 +341,3 @@ def test_the_plan_deletes_the_vectors_of_items_out_of_search_or_deleted(database
     assert Embedder(sessions, encoder, lambda: NOW).plan() == []  # nothing to embed
     with sessions() as session:
         assert session.execute(select(Embedding.kind, Embedding.ref)).all() == [(ITEM, "1")]
-
-
-def test_a_start_reads_the_vectors_of_the_items_it_indexes_only(database_url: str, encoder: Any) -> None:
-    sessions = _sessions(database_url, [(f"Item {n}", "") for n in range(600)])
-    with sessions() as session:  # vectors of older texts of each item, and of as many archived items
-        session.add_all(LibraryItem(id=1000 + n, key=f"old-{n}", title=f"Old {n}", body="", tags="",
-                                    state=ItemState.ARCHIVED, created_at=NOW, updated_at=NOW) for n in range(600))
-        session.add_all(Embedding(kind=ITEM, ref=str(ref), model_id=encoder.model_id, text_hash="older",
-                                  vector=b"", updated_at=NOW) for ref in [*range(1, 601), *range(1000, 1600)])
-        session.commit()
-    bound: list[Any] = []
-
-    def reads(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "embeddings.vector" in statement:
-            values = parameters.values() if isinstance(parameters, dict) else parameters
-            bound.extend(str(v) for v in values)
-    engine = sessions.kw["bind"]
-    event.listen(engine, "before_cursor_execute", reads)
-    LiveIndex(sessions, encoder=encoder).load(NOW)
-    event.remove(engine, "before_cursor_execute", reads)
-    refs = set(bound)
-    assert {str(n) for n in range(1, 601)} <= refs  # each read by its ref, not the whole table
-    assert not refs & {str(n) for n in range(1000, 1600)}
