@@ -48,10 +48,14 @@ OnSent = Callable[[Session, int, dict[str, Any]], None]
 OnFailed = Callable[[Session, int, str, datetime], None]  # (session, ref_id, Slack's error, now)
 
 
+def _dedupe_key(purpose: str, ref_id: int, key: str | None) -> str:
+    return f"{purpose}:{ref_id}" + (f":{key}" if key else "")
+
+
 def enqueue(session: Session, purpose: str, ref_id: int, now: datetime, *, args: dict[str, Any] | None = None,
             key: str | None = None) -> bool:
     """Queue one message; False (nothing queued) if the same `purpose:ref_id[:key]` was queued before."""
-    dedupe_key = f"{purpose}:{ref_id}" + (f":{key}" if key else "")
+    dedupe_key = _dedupe_key(purpose, ref_id, key)
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return False
     try:
@@ -66,7 +70,7 @@ def enqueue(session: Session, purpose: str, ref_id: int, now: datetime, *, args:
 def enqueue_new(session: Session, purpose: str, ref_id: int, now: datetime, people: Iterable[str]) -> int:
     """Queue one message per person about a ref just created (so none was queued before): one INSERT,
     keyed and deduped as `enqueue(..., key=person, args={"user": person})` would be; returns how many."""
-    rows = [{"dedupe_key": f"{purpose}:{ref_id}:{person}", "purpose": purpose, "ref_id": ref_id,
+    rows = [{"dedupe_key": _dedupe_key(purpose, ref_id, person), "purpose": purpose, "ref_id": ref_id,
              "args": {"user": person}, "next_attempt_at": now, "created_at": now} for person in dict.fromkeys(people)]
     if rows:
         session.execute(insert(OutboxMessage), rows)

@@ -164,7 +164,7 @@ def publish(session: Session, settings: Settings, now: datetime, *, user_id: str
         card = shippable(session, settings, card_id=card_id, user_id=user_id)
         need = andon.learning_need(session, card_id)
     else:
-        require_may_create(session, settings, user_id)
+        require_may_create(session, settings, user_id, limit=1)  # a check: one team is enough
     errors, items = draft_errors(session, settings, now, user_id, draft, for_card=need is not None)
     if errors:
         raise Refusal(next(iter(errors.values())))

@@ -1,4 +1,4 @@
-"""Counts in the words people read: `1 question`, `3 questions`, `1 person`, `2 people`, `A, B and 3 more`."""
+"""Counts and lists in the words people read: `1 question`, `2 people`, `Support, Sales and 3 more`."""
 
 from __future__ import annotations
 

@@ -115,6 +115,22 @@ def external_input(block_id: str, label: str, placeholder: str, *, initial: tupl
             "label": {"type": "plain_text", "text": label}}
 
 
+def typed(payload: dict[str, Any]) -> str:
+    """What was typed in an external_select, from its `app.options` request."""
+    value = payload.get("value")
+    return value if isinstance(value, str) else ""
+
+
+def team_menu(find: Callable[[Any, Any, str, str], Sequence[Any]]) -> Callable[..., None]:
+    """An `app.options` listener offering, as one types, the teams ``find(session, settings, presser,
+    typed)`` returns (each who may be offered is `find`'s rule)."""
+    def team_options(ack: Any, body: dict[str, Any], payload: dict[str, Any], deps: Any) -> None:
+        with deps.runtime.sessions() as session:
+            found = find(session, deps.runtime.settings, body["user"]["id"], typed(payload))
+            ack(options=[option(team.name, str(team.id)) for team in found])
+    return team_options
+
+
 def in_block(block_id: str) -> Callable[[dict[str, Any]], bool]:
     """Matches an external_select of `block_id`: Bolt's `app.options` matches the action_id alone."""
     def matches(body: dict[str, Any]) -> bool:

@@ -3,6 +3,7 @@ Done and its reflection, "Start this path", and the DMs about paths."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date
 from typing import Any
@@ -18,7 +19,7 @@ from bot.outbox import SlackCall
 from bot.paths import PathDraft
 from bot.refusal import Refusal
 from handlers import blocks, ids
-from handlers.blocks import MAX_OPTIONS, in_block, option
+from handlers.blocks import MAX_OPTIONS, in_block
 from handlers.deps import Deps
 from handlers.paths_blocks import (assigned, finished, my_paths_reply, path_for_asker, path_modal, reflection_modal,
                                    started, team_note)
@@ -76,14 +77,8 @@ def open_for_need(ack: Ack, action: Payload, body: Payload, client: WebClient, d
     _open(client, deps, body["user"]["id"], body["trigger_id"], blocks.number(action.get("value")))
 
 
-def team_options(ack: Ack, body: Payload, payload: Payload, deps: Deps) -> None:
-    """The path modal's team menu, as one types: the teams whose name contains it that the presser may
-    create a path for (at most 100)."""
-    query = payload.get("value")
-    with deps.runtime.sessions() as session:
-        found = paths.leadable_teams(session, deps.runtime.settings, body["user"]["id"],
-                                     query if isinstance(query, str) else "", limit=MAX_OPTIONS)
-        ack(options=[option(team.name, str(team.id)) for team in found])
+# the path modal's team menu past MAX_OPTIONS teams: the teams the presser may create a path for
+team_options = blocks.team_menu(functools.partial(paths.leadable_teams, limit=MAX_OPTIONS))
 
 
 def _draft(view: Payload) -> PathDraft:

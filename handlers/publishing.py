@@ -52,20 +52,13 @@ def publish_command(deps: Deps, user_id: str, trigger_id: str | None) -> dict[st
 
 def competency_options(ack: Ack, payload: Payload, deps: Deps) -> None:
     """The competency menu, as one types: matching competencies of L&D's framework (at most 100)."""
-    query = payload.get("value")
     with deps.runtime.sessions() as session:
-        found = publishing.competencies(session, query if isinstance(query, str) else "")
+        found = publishing.competencies(session, blocks.typed(payload))
         ack(options=[option(c.name, c.id) for c in found])
 
 
-def team_options(ack: Ack, body: Payload, payload: Payload, deps: Deps) -> None:
-    """The team menu of a learning manager (or of someone with many teams), as one types: the teams whose
-    name contains it that the presser may publish for (at most 100)."""
-    query = payload.get("value")
-    with deps.runtime.sessions() as session:
-        found = publishing.publishable_teams(session, deps.runtime.settings, body["user"]["id"],
-                                             query if isinstance(query, str) else "")
-        ack(options=[option(team.name, str(team.id)) for team in found])
+# the team menu of a learning manager (or of someone with many teams): the teams they may publish for
+team_options = blocks.team_menu(publishing.publishable_teams)
 
 
 def _submitted(view: Payload) -> Submitted:

@@ -1,7 +1,8 @@
 """How a listener ends: a Refusal is told privately and changes nothing; a change is settled here, once.
 
 `@settles` runs the listener and then `deps.settle(presser, *returned people)`, unless it refused or
-returned UNCHANGED; a listener that fails (a Slack error once its change is committed) settles the presser. `@refuses` only tells refusals (for listeners whose change needs no settling).
+returned UNCHANGED; a listener that fails (a Slack error once its change committed) settles the
+presser. `@refuses` only tells refusals (for listeners whose change needs no settling).
 Both hand Bolt the listener's own arguments plus `context`, which carries `deps` and the presser.
 """
 
@@ -45,17 +46,15 @@ def _wrapper(settle: bool, field: str | None) -> Wrapper:
 
         @functools.wraps(listener)
         def wrapped(context: BoltContext, **kwargs: Any) -> None:
+            returned: Returned = None  # kept if the listener fails: a Slack error after its change committed
             try:
                 returned = listener(**kwargs, **({"context": context} if takes_context else {}))
             except Refusal as refusal:
                 refuse(context, refusal, field)
-                return
-            except Exception:
-                if settle:  # a Slack error after the change committed (its confirmation, say) still settles it
-                    context["deps"].settle(*filter(None, [context.user_id]))
-                raise
-            if settle and returned is not UNCHANGED:
-                context["deps"].settle(*filter(None, [context.user_id, *(returned or ())]))
+                returned = UNCHANGED
+            finally:
+                if settle and returned is not UNCHANGED:
+                    context["deps"].settle(*filter(None, [context.user_id, *(returned or ())]))
 
         # Bolt injects by the names it reads from the unwrapped function: the listener's, plus `context`.
         del wrapped.__wrapped__

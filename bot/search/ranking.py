@@ -20,7 +20,7 @@ from bot.search.text import STOP_WORDS, Vocabulary
 if TYPE_CHECKING:  # the semantic extra (numpy) is imported only when an index has vectors
     from bot.search.vectors import LineVectors, VectorIndex
 
-SEMANTIC_WEIGHT = 0.7  # fused = 0.3 word + 0.7 semantic when words decide (grid on validation splits, bench/README.md)
+SEMANTIC_WEIGHT = 0.7  # fused = 0.3 word + 0.7 semantic when words decide (validation grid, bench/README.md)
 # Words count fully only when the word matcher's best candidate leads its runner-up by WORD_LEAD points;
 # below that their share shrinks in proportion, down to ranking by meaning alone when two candidates
 # tie on words (fine-grained topics that share their vocabulary). 0: no gate.

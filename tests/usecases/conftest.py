@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -36,3 +37,22 @@ def dms(runtime: Runtime, purpose: str) -> list[dict[str, object]]:
     with runtime.sessions() as session:
         return [m.args for m in session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == purpose)
                                                  .order_by(OutboxMessage.id))]
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on `engine` inside the block (the list stays readable after it)."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def reads(found: list[str]) -> list[str]:
+    """The SELECT (and WITH … SELECT) statements of `found`."""
+    return [s for s in found if s.lstrip().upper().startswith(("SELECT", "WITH"))]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bot import paths
 from bot.library import Draft, upsert_item
@@ -15,7 +15,7 @@ from bot.refusal import Refusal
 from bot.runtime import Runtime
 from store.models import LearningPath, PathAssignment, StepCompletion, Team, TeamMember, TeamRole
 from tests.paths_setup import FIELD, OFFICE, STEPS, SUPERVISOR, Org, arrange
-from tests.usecases.conftest import MANAGER, dms
+from tests.usecases.conftest import MANAGER, dms, reads, statements
 
 DUE = date(2026, 1, 30)  # the clock starts on Monday 5 Jan 2026
 
@@ -181,12 +181,11 @@ def test_the_digests_completion_per_team_is_one_query_however_many_teams(runtime
             session.add(PathAssignment(path_id=department, team_id=team.id, assigned_by=MANAGER, assigned_at=now,
                                        due_on=DUE))
         session.commit()
-        statements: list[str] = []
-        event.listen(runtime.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-        rows = paths.completion(session, runtime.settings.timezone, later)
+        with statements(runtime.engine) as ran:
+            rows = paths.completion(session, runtime.settings.timezone, later)
     assert [(r.name, r.people, r.finished, r.overdue) for r in rows] == [
         ("Operations", 3, 1, 2), ("Field", 2, 0, 2), ("Shift 0", 1, 0, 1), ("Shift 1", 1, 0, 1), ("Shift 2", 1, 0, 1)]
-    assert len([s for s in statements if not s.startswith("BEGIN")]) == 1, statements  # not one per team
+    assert len([s for s in ran if not s.startswith("BEGIN")]) == 1, ran  # not one per team
 
 
 def test_the_weekly_notes_find_the_supervisors_in_one_query_however_many_teams_have_paths(runtime: Runtime,
@@ -201,10 +200,9 @@ def test_the_weekly_notes_find_the_supervisors_in_one_query_however_many_teams_h
             session.add(PathAssignment(path_id=office_path, team_id=team.id, assigned_by=MANAGER, assigned_at=now,
                                        due_on=DUE))
         session.commit()
-        statements: list[str] = []
-        event.listen(runtime.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-        assert paths.queue_team_notes(session, runtime.settings, now) == 0  # nobody to tell
-        assert len([s for s in statements if s.startswith(("SELECT", "WITH"))]) == 2, statements  # not per team
+        with statements(runtime.engine) as ran:
+            assert paths.queue_team_notes(session, runtime.settings, now) == 0  # nobody to tell
+        assert len(reads(ran)) == 2, ran  # not per team
         publish(runtime, MANAGER, draft(org.operations))  # the department: sam supervises Field, under it
         assert paths.queue_team_notes(session, runtime.settings, now) == 1
     assert dms(runtime, paths.PATH_TEAM_NOTE) == [{"user": SUPERVISOR}]
@@ -212,12 +210,11 @@ def test_the_weekly_notes_find_the_supervisors_in_one_query_however_many_teams_h
 
 def test_a_long_paste_of_steps_is_told_its_limit_without_a_query_per_line(runtime: Runtime, org: Org) -> None:
     with runtime.sessions() as session:
-        statements: list[str] = []
-        event.listen(runtime.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-        errors, _ = paths.draft_errors(session, runtime.settings, runtime.clock.now(), SUPERVISOR,
-                                       draft(org.field, steps="VPN basics\n" * 1000))
+        with statements(runtime.engine) as ran:
+            errors, _ = paths.draft_errors(session, runtime.settings, runtime.clock.now(), SUPERVISOR,
+                                           draft(org.field, steps="VPN basics\n" * 1000))
     assert errors == {"steps": "At most 10 steps, please."}
-    assert len(statements) < 20, len(statements)
+    assert len(ran) < 20, len(ran)
 
 
 def test_publishing_for_a_large_department_queues_every_members_dm_in_a_few_statements(runtime: Runtime,
@@ -226,10 +223,9 @@ def test_publishing_for_a_large_department_queues_every_members_dm_in_a_few_stat
     with runtime.sessions() as session:
         session.add_all(TeamMember(team_id=org.office, user_id=f"U0CREW{n:03d}", created_at=now) for n in range(300))
         session.commit()
-        statements: list[str] = []
-        event.listen(runtime.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-        paths.publish(session, runtime.settings, now, user_id=MANAGER, draft=draft(org.operations))
-    assert len(statements) < 40, len(statements)  # not a statement or two per member: the modal waits for this
+        with statements(runtime.engine) as ran:
+            paths.publish(session, runtime.settings, now, user_id=MANAGER, draft=draft(org.operations))
+    assert len(ran) < 40, len(ran)  # not a statement or two per member: the modal waits for this
     told = [a["user"] for a in dms(runtime, paths.PATH_ASSIGNED)]
     assert sorted(told) == sorted([*FIELD, OFFICE, *(f"U0CREW{n:03d}" for n in range(300))])
 
@@ -249,17 +245,9 @@ def test_a_supervisor_of_many_teams_without_paths_gets_home_progress_in_as_many_
     publish(runtime, SUPERVISOR, draft(depot_id, steps="VPN basics", title="Depot safety"))
 
     def measured() -> tuple[list[tuple[str, list[str]]], int]:
-        with runtime.sessions() as session:
-            statements: list[str] = []
-
-            def count(*args: object) -> None:
-                statements.append(str(args[2]))
-            event.listen(runtime.engine, "before_cursor_execute", count)
-            try:
-                led = paths.led_progress(session, runtime.settings, SUPERVISOR, now)
-            finally:
-                event.remove(runtime.engine, "before_cursor_execute", count)
-        return [(t.name, [p.title for p in t.paths]) for t in led], len(statements)
+        with runtime.sessions() as session, statements(runtime.engine) as ran:
+            led = paths.led_progress(session, runtime.settings, SUPERVISOR, now)
+        return [(t.name, [p.title for p in t.paths]) for t in led], len(ran)
 
     two, with_two = measured()
     assert two == [("Field", ["VPN for field staff"]), ("Zeta depot", ["Depot safety"])]
@@ -301,16 +289,9 @@ def test_a_teams_progress_on_five_paths_takes_as_many_statements_as_on_one(runti
     def measured() -> int:
         with runtime.sessions() as session:
             team = session.get_one(Team, org.field)
-            statements: list[str] = []
-
-            def count(*args: object) -> None:
-                statements.append(str(args[2]))
-            event.listen(runtime.engine, "before_cursor_execute", count)
-            try:
+            with statements(runtime.engine) as ran:
                 paths.team_progress(session, runtime.settings, team, now)
-            finally:
-                event.remove(runtime.engine, "before_cursor_execute", count)
-        return len(statements)
+        return len(ran)
 
     publish(runtime, SUPERVISOR, draft(org.field))
     one = measured()

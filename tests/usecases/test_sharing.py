@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot import publishing, sharing
 from bot.publishing import Submitted
@@ -16,7 +16,7 @@ from bot.runtime import Runtime
 from store.models import Feedback, IndexChange, LibraryItem, Question, QuestionStatus, RoleGrant, GrantedRole, \
     ShareRequest, ShareStatus, Team
 from tests.org import ALICE, BOB, CAROL, OLGA, QUINN, SAM, Org, make_org
-from tests.usecases.conftest import MANAGER, dms
+from tests.usecases.conftest import MANAGER, dms, reads, statements
 
 DAY = timedelta(days=1)
 
@@ -271,21 +271,10 @@ def test_an_item_without_owner_is_drafted_for_its_teams_supervisors(runtime: Run
 
 def _drafting_reads(runtime: Runtime) -> tuple[int, int]:
     """Draft the requests due now: how many, and the SELECT statements it took."""
-    reads: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            reads.append(statement)
-
-    with runtime.sessions() as session:
-        engine = session.get_bind()
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            drafted = sharing.draft_requests(session, runtime.clock.now())
-            session.commit()
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-    return drafted, len(reads)
+    with runtime.sessions() as session, statements(session.get_bind()) as ran:
+        drafted = sharing.draft_requests(session, runtime.clock.now())
+        session.commit()
+    return drafted, len(reads(ran))
 
 
 def test_drafting_reads_as_much_for_many_items_as_for_a_few(runtime: Runtime, org: Org) -> None:
